@@ -1,0 +1,1 @@
+"""Platform adapters (X, Telegram, sandbox) and the field-staff Telegram bot."""

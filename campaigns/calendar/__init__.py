@@ -1,0 +1,1 @@
+"""Events, anniversaries with their milestone years, planning tasks, holidays and feeds."""

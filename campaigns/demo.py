@@ -1,0 +1,82 @@
+"""Demo data: the units and people a newcomer needs to walk Herald's journeys.
+
+Loading is idempotent: whatever already exists (by unit code or email) is left as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from campaigns.org import queries, services
+
+DEMO_PASSWORD = "herald-demo"
+
+# code, Vietnamese name, English name, kind, country, zone, parent code
+DEMO_UNITS = (
+    ("bcd-ttdn", "Ban Chỉ đạo công tác thông tin đối ngoại", "Steering Committee for External Information", "steering", "VN", "Asia/Ho_Chi_Minh", None),
+    ("mofa-press", "Vụ Thông tin Báo chí, Bộ Ngoại giao", "Press and Information Department, MOFA", "ministry", "VN", "Asia/Ho_Chi_Minh", "bcd-ttdn"),
+    ("prov-tayninh", "Sở Ngoại vụ tỉnh Tây Ninh", "Tay Ninh Department of Foreign Affairs", "province", "VN", "Asia/Ho_Chi_Minh", "bcd-ttdn"),
+    ("prov-angiang", "Sở Ngoại vụ tỉnh An Giang", "An Giang Department of Foreign Affairs", "province", "VN", "Asia/Ho_Chi_Minh", "bcd-ttdn"),
+    ("mission-us", "Đại sứ quán Việt Nam tại Hoa Kỳ", "Embassy of Viet Nam in the United States", "mission", "US", "America/New_York", "mofa-press"),
+    ("mission-fr", "Đại sứ quán Việt Nam tại Pháp", "Embassy of Viet Nam in France", "mission", "FR", "Europe/Paris", "mofa-press"),
+    ("mission-jp", "Đại sứ quán Việt Nam tại Nhật Bản", "Embassy of Viet Nam in Japan", "mission", "JP", "Asia/Tokyo", "mofa-press"),
+    ("mission-ru", "Đại sứ quán Việt Nam tại Liên bang Nga", "Embassy of Viet Nam in the Russian Federation", "mission", "RU", "Europe/Moscow", "mofa-press"),
+    ("mission-kh", "Đại sứ quán Việt Nam tại Campuchia", "Embassy of Viet Nam in Cambodia", "mission", "KH", "Asia/Phnom_Penh", "mofa-press"),
+)  # fmt: skip
+
+# email, name, role, unit code, locale, zone
+DEMO_PEOPLE = (
+    ("admin@example.org", "Lê Văn Quản", "admin", "mofa-press", "vi", "Asia/Ho_Chi_Minh"),
+    ("coordinator@example.org", "Nguyễn Thu Hà", "coordinator", "mofa-press", "vi", "Asia/Ho_Chi_Minh"),
+    ("coordinator2@example.org", "Trần Minh Quân", "coordinator", "bcd-ttdn", "vi", "Asia/Ho_Chi_Minh"),
+    ("editor@example.org", "Phạm Lan Anh", "editor", "mofa-press", "vi", "Asia/Ho_Chi_Minh"),
+    ("editor.kh@example.org", "Hoàng Đức Thịnh", "editor", "mission-kh", "vi", "Asia/Phnom_Penh"),
+    ("field.paris@example.org", "Vũ Mai Linh", "field", "mission-fr", "vi", "Europe/Paris"),
+    ("viewer@example.org", "Đỗ Thanh Bình", "viewer", "prov-tayninh", "en", "Asia/Ho_Chi_Minh"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: str
+    unit: str | None
+
+
+def load_demo_data(session: Session, *, now: datetime) -> list[DemoAccount]:
+    """Create the demo units and people that do not exist yet; return the demo accounts."""
+    for code, name_vi, name_en, kind, country, timezone, parent in DEMO_UNITS:
+        if queries.unit_by_code(session, code) is None:
+            services.create_unit(
+                session,
+                actor=None,
+                now=now,
+                code=code,
+                name_vi=name_vi,
+                name_en=name_en,
+                kind=kind,
+                country=country,
+                timezone=timezone,
+                parent_code=parent,
+            )
+    accounts = []
+    for email, name, role, unit, locale, timezone in DEMO_PEOPLE:
+        if queries.person_by_email(session, email) is None:
+            services.create_person(
+                session,
+                actor=None,
+                now=now,
+                name=name,
+                email=email,
+                role=role,
+                unit_code=unit,
+                locale=locale,
+                timezone=timezone,
+                password=DEMO_PASSWORD,
+            )
+        accounts.append(DemoAccount(email=email, name=name, role=role, unit=unit))
+    return accounts

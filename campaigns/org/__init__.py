@@ -1,0 +1,1 @@
+"""Units, people, roles, API tokens and the audit log."""

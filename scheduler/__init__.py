@@ -1,0 +1,1 @@
+"""The APScheduler clock process and the outbox workers."""

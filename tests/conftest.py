@@ -1,0 +1,108 @@
+"""Fixtures shared by every test: one database per run (SQLite, or PostgreSQL when
+HERALD_TEST_DATABASE_URL says so), created through the migrations, emptied after each test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from campaigns.db import Base
+from web import create_app
+from web.cli import upgrade_database
+from web.extensions import db, limiter
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def _reset_postgres_schema(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("HERALD_TEST_DATABASE_URL")
+    if url:
+        from web.config import config_from_env
+
+        url = config_from_env({"HERALD_DATABASE_URL": url}, tmp_path_factory.getbasetemp())[
+            "SQLALCHEMY_DATABASE_URI"
+        ]
+        _reset_postgres_schema(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'herald-test.db'}"
+
+
+def make_test_config(database_url: str, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    application = create_app(make_test_config(database_url))
+    upgrade_database(application)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(table.name for table in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.rollback()
+        _empty_all_tables()
+        limiter.reset()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """The Flask-SQLAlchemy session inside an app context, as every entrypoint uses it."""
+    with app.app_context():
+        db.session.info["door"] = "system"
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2026, 11, 22, 3, 0, tzinfo=UTC)

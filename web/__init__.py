@@ -1,0 +1,56 @@
+"""Herald's web door: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+import campaigns.models  # noqa: F401  (the whole schema, mapped once)
+import migrations
+from web.config import check_secret_key, config_from_env, demo_secret_key
+from web.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIRECTORY = str(Path(migrations.__file__).parent)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. ``config`` overrides what the environment says (tests, demo)."""
+    app = Flask(__name__, instance_relative_config=True)
+    instance_path = Path(app.instance_path)
+    app.config.update(config_from_env(os.environ, instance_path))
+    app.config.update(config or {})
+    if app.config["HERALD_DEMO"] and not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = demo_secret_key(instance_path)
+    check_secret_key(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        instance_path.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from web import i18n, security
+
+    i18n.init_app(app, babel)
+    security.init_app(app, login_manager)
+
+    from web.account.routes import blueprint as account_blueprint
+    from web.admin.routes import blueprint as admin_blueprint
+    from web.main.routes import blueprint as main_blueprint
+
+    app.register_blueprint(main_blueprint)
+    app.register_blueprint(account_blueprint)
+    app.register_blueprint(admin_blueprint)
+
+    from web.api import register_api
+
+    register_api(app)
+
+    from web.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app

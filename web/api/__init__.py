@@ -1,0 +1,30 @@
+"""The JSON API under /api/v1: bearer tokens, flask-smorest blueprints, generated OpenAPI."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from web.extensions import csrf
+
+BEARER = {"type": "http", "scheme": "bearer", "description": "A personal API token (hrd_...)."}
+
+
+def register_api(app: Flask) -> Api:
+    api = Api(
+        app,
+        spec_kwargs={
+            "info": {"description": "Herald's JSON API. Authenticate with a personal token."},
+            "servers": [{"url": app.config["HERALD_BASE_URL"]}],
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    api.spec.components.security_scheme("bearerAuth", BEARER)
+
+    from web.api.org import me_blueprint, people_blueprint, units_blueprint
+
+    for blueprint in (me_blueprint, units_blueprint, people_blueprint):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+    app.extensions["herald_api"] = api
+    return api

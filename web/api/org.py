@@ -1,0 +1,215 @@
+"""/api/v1/me, /api/v1/units and /api/v1/people."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from campaigns.db import utcnow
+from campaigns.org import queries, services
+from campaigns.org.models import Person, Role, Unit, UnitKind
+from campaigns.permissions import require
+from web.api.auth import authenticate_bearer
+from web.extensions import db
+from web.security import actor
+
+me_blueprint = Blueprint("api_me", __name__, url_prefix="/api/v1/me", description="You")
+units_blueprint = Blueprint(
+    "api_units", __name__, url_prefix="/api/v1/units", description="Units of the office"
+)
+people_blueprint = Blueprint(
+    "api_people", __name__, url_prefix="/api/v1/people", description="People"
+)
+for _blueprint in (me_blueprint, units_blueprint, people_blueprint):
+    _blueprint.before_request(authenticate_bearer)
+
+
+class HeraldErrorSchema(Schema):
+    code = fields.Integer()
+    message = fields.String()
+    errors = fields.Dict(keys=fields.String())
+
+
+class UnitSchema(Schema):
+    code = fields.String(required=True, metadata={"example": "mission-fr"})
+    name_vi = fields.String(required=True)
+    name_en = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": [kind.value for kind in UnitKind]})
+    country = fields.String(required=True, metadata={"example": "FR"})
+    timezone = fields.String(required=True, metadata={"example": "Europe/Paris"})
+    parent = fields.Function(
+        lambda unit: unit.parent.code if unit.parent else None,
+        deserialize=lambda value: value,
+        allow_none=True,
+    )
+
+
+class UnitPatchSchema(UnitSchema):
+    class Meta:
+        partial = True
+
+
+class PersonSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True, metadata={"enum": [role.value for role in Role]})
+    unit = fields.Function(
+        lambda person: person.unit.code if person.unit else None,
+        deserialize=lambda value: value,
+        allow_none=True,
+    )
+    locale = fields.String(load_default="vi")
+    timezone = fields.String(load_default="Asia/Ho_Chi_Minh")
+    active = fields.Boolean(load_default=True)
+
+
+class PersonCreateSchema(PersonSchema):
+    password = fields.String(load_only=True, load_default=None, allow_none=True)
+
+
+class PersonPatchSchema(PersonSchema):
+    class Meta:
+        partial = True
+
+    locale = fields.String()
+    timezone = fields.String()
+    active = fields.Boolean()
+
+
+class PeopleQuerySchema(Schema):
+    unit = fields.String()
+    role = fields.String()
+    q = fields.String(metadata={"description": "Part of a name or email"})
+    active = fields.Boolean()
+
+
+@me_blueprint.route("")
+class Me(MethodView):
+    @me_blueprint.response(200, PersonSchema)
+    def get(self):
+        """The person this token belongs to."""
+        return actor()
+
+
+def _unit_values(unit: Unit | None, data: dict) -> dict:
+    current = UnitSchema().dump(unit) if unit is not None else {}
+    merged = {**current, **data}
+    return {
+        "code": merged.get("code") or "",
+        "name_vi": merged.get("name_vi") or "",
+        "name_en": merged.get("name_en") or "",
+        "kind": merged.get("kind") or "",
+        "country": merged.get("country") or "",
+        "timezone": merged.get("timezone") or "",
+        "parent_code": merged.get("parent") or None,
+    }
+
+
+@units_blueprint.route("")
+class Units(MethodView):
+    @units_blueprint.response(200, UnitSchema(many=True))
+    def get(self):
+        """Units you may see."""
+        return queries.visible_units(db.session, actor())
+
+    @units_blueprint.arguments(UnitSchema)
+    @units_blueprint.response(201, UnitSchema)
+    @units_blueprint.alt_response(422, schema=HeraldErrorSchema)
+    def post(self, data):
+        """Create a unit (administrators)."""
+        unit = services.create_unit(
+            db.session, actor=actor(), now=utcnow(), **_unit_values(None, data)
+        )
+        db.session.commit()
+        return unit
+
+
+@units_blueprint.route("/<code>")
+class UnitByCode(MethodView):
+    @units_blueprint.response(200, UnitSchema)
+    @units_blueprint.alt_response(404, schema=HeraldErrorSchema)
+    def get(self, code):
+        """One unit, by code."""
+        return queries.get_unit(db.session, code, actor=actor())
+
+    @units_blueprint.arguments(UnitPatchSchema)
+    @units_blueprint.response(200, UnitSchema)
+    @units_blueprint.alt_response(422, schema=HeraldErrorSchema)
+    def patch(self, data, code):
+        """Change some fields of a unit (administrators)."""
+        require(actor(), "unit.manage")
+        unit = queries.get_unit(db.session, code, actor=actor())
+        services.update_unit(
+            db.session, actor=actor(), now=utcnow(), unit=unit, **_unit_values(unit, data)
+        )
+        db.session.commit()
+        return unit
+
+
+def _person_values(person: Person | None, data: dict) -> dict:
+    current = PersonSchema().dump(person) if person is not None else {}
+    merged = {**current, **data}
+    return {
+        "name": merged.get("name") or "",
+        "email": merged.get("email") or "",
+        "role": merged.get("role") or "",
+        "unit_code": merged.get("unit") or None,
+        "locale": merged.get("locale") or "",
+        "timezone": merged.get("timezone") or "",
+        "active": bool(merged.get("active", True)),
+    }
+
+
+@people_blueprint.route("")
+class People(MethodView):
+    @people_blueprint.arguments(PeopleQuerySchema, location="query")
+    @people_blueprint.response(200, PersonSchema(many=True))
+    def get(self, filters):
+        """People you may see: everyone for coordinators and admins, your unit otherwise."""
+        return queries.visible_people(
+            db.session,
+            actor(),
+            unit_code=filters.get("unit"),
+            role=filters.get("role"),
+            search=filters.get("q"),
+            active=filters.get("active"),
+        )
+
+    @people_blueprint.arguments(PersonCreateSchema)
+    @people_blueprint.response(201, PersonSchema)
+    @people_blueprint.alt_response(422, schema=HeraldErrorSchema)
+    def post(self, data):
+        """Add a person (administrators)."""
+        person = services.create_person(
+            db.session,
+            actor=actor(),
+            now=utcnow(),
+            password=data.get("password"),
+            **_person_values(None, data),
+        )
+        db.session.commit()
+        return person
+
+
+@people_blueprint.route("/<int:person_id>")
+class PersonById(MethodView):
+    @people_blueprint.response(200, PersonSchema)
+    @people_blueprint.alt_response(404, schema=HeraldErrorSchema)
+    def get(self, person_id):
+        """One person, by id."""
+        return queries.get_person(db.session, person_id, actor=actor())
+
+    @people_blueprint.arguments(PersonPatchSchema)
+    @people_blueprint.response(200, PersonSchema)
+    @people_blueprint.alt_response(422, schema=HeraldErrorSchema)
+    def patch(self, data, person_id):
+        """Change some fields of a person (administrators)."""
+        require(actor(), "person.manage")
+        person = queries.get_person(db.session, person_id, actor=actor())
+        services.update_person(
+            db.session, actor=actor(), now=utcnow(), person=person, **_person_values(person, data)
+        )
+        db.session.commit()
+        return person

@@ -1,0 +1,231 @@
+"""The ``herald`` command: one Flask CLI group for every process and admin task."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate.cli import db as migrate_commands
+
+from campaigns.db import utcnow
+from campaigns.errors import HeraldError, Invalid
+from web.config import ConfigurationError
+
+
+def _create_app() -> Flask:
+    from web import create_app
+
+    return create_app()
+
+
+class HeraldGroup(FlaskGroup):
+    """Lists its own commands without building the app, so ``herald --help`` always works."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return sorted(self.commands)
+
+
+cli = HeraldGroup(
+    name="herald",
+    help="Herald: calendar, press programme and campaigns of an external-information office.",
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=True,
+    set_debug_flag=False,
+)
+
+
+cli.add_command(migrate_commands, name="db")
+
+
+def _door(door: str) -> None:
+    from web.extensions import db
+
+    db.session.info["door"] = door
+
+
+def _fail(error: HeraldError) -> None:
+    click.secho(f"Error: {error.message}", fg="red", err=True)
+    if isinstance(error, Invalid):
+        for field, message in error.errors.items():
+            click.secho(f"  {field}: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def upgrade_database(app: Flask) -> None:
+    """Bring the schema to the latest migration (the only way Herald creates tables)."""
+    from flask_migrate import upgrade
+
+    from web import MIGRATIONS_DIRECTORY
+
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIRECTORY)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    """Run everything in one process on SQLite, with demo data."""
+    from campaigns.demo import DEMO_PASSWORD, load_demo_data
+    from web import create_app
+    from web.extensions import db
+
+    app = create_app({"HERALD_DEMO": True})
+    upgrade_database(app)
+    with app.app_context():
+        _door("demo")
+        accounts = load_demo_data(db.session, now=utcnow())
+        db.session.commit()
+    click.echo("")
+    click.secho("Herald demo", bold=True)
+    click.echo(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"  open:     http://{host}:{port}/")
+    click.echo(f"  demo accounts (password for all: {DEMO_PASSWORD}):")
+    for account in accounts:
+        click.echo(f"    {account.role:<12} {account.email:<28} {account.name} ({account.unit})")
+    click.echo("")
+    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers")
+def web(host: str, port: int, workers: int) -> None:
+    """Serve the web UI, the API and the feeds with gunicorn."""
+    from gunicorn.app.base import BaseApplication
+
+    app = _create_app()
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            return app
+
+    Server().run()
+
+
+def _not_yet(process: str) -> None:
+    click.echo(f"herald {process}: nothing to run yet (this process arrives with its issue).")
+
+
+@cli.command()
+def scheduler() -> None:
+    """The single clock process: dispatch ticks, reminders, metric collection."""
+    _not_yet("scheduler")
+
+
+@cli.command()
+@click.option("--concurrency", default=1, show_default=True, type=int)
+def worker(concurrency: int) -> None:
+    """Claim due publications and publish them; collect metrics."""
+    _not_yet("worker")
+
+
+@cli.command()
+def bot() -> None:
+    """The field-staff Telegram bot (long polling)."""
+    _not_yet("bot")
+
+
+@cli.group()
+def user() -> None:
+    """Manage people from the command line."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "coordinator", "editor", "field", "viewer"]),
+)
+@click.option("--unit", "unit_code", default=None, help="Unit code (editor, field, viewer).")
+@click.option("--locale", default="vi", show_default=True, type=click.Choice(["vi", "en"]))
+@click.option("--timezone", default=None, help="IANA zone; defaults to HERALD_TIMEZONE.")
+@click.password_option("--password", help="At least 10 characters.")
+@with_appcontext
+def create_user(
+    email: str,
+    name: str,
+    role: str,
+    unit_code: str | None,
+    locale: str,
+    timezone: str | None,
+    password: str,
+) -> None:
+    """Add a person who can sign in."""
+    from flask import current_app
+
+    from campaigns.org import services
+    from web.extensions import db
+
+    _door("cli")
+    try:
+        person = services.create_person(
+            db.session,
+            actor=None,
+            now=utcnow(),
+            name=name,
+            email=email,
+            role=role,
+            unit_code=unit_code,
+            locale=locale,
+            timezone=timezone or current_app.config["HERALD_TIMEZONE"],
+            password=password,
+        )
+    except HeraldError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created {person.role} {person.email} (id {person.id}).")
+
+
+@cli.group()
+def token() -> None:
+    """Manage personal API tokens."""
+
+
+@token.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+@with_appcontext
+def create_token(email: str, name: str) -> None:
+    """Create a token for a person; the token is printed on the last line."""
+    from campaigns.org import queries, services
+    from web.extensions import db
+
+    _door("cli")
+    person = queries.person_by_email(db.session, email)
+    if person is None or not person.active:
+        click.secho(f"Error: there is no active person with the email {email}.", fg="red", err=True)
+        sys.exit(1)
+    try:
+        _, plaintext = services.create_api_token(
+            db.session, actor=None, now=utcnow(), person=person, name=name
+        )
+    except HeraldError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Token for {person.email} (shown once, keep it secret):")
+    click.echo(plaintext)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="herald")
+    except ConfigurationError as error:
+        click.secho(f"Herald cannot start: {error}", fg="red", err=True)
+        sys.exit(2)

@@ -1,0 +1,97 @@
+"""Configuration read from ``HERALD_*`` environment variables (and a ``.env`` file)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+MIN_SECRET_LENGTH = 32
+# Secrets that circulate in examples and tutorials; refusing them catches copy-paste deployments.
+WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "herald"})
+
+
+class ConfigurationError(Exception):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Flask configuration from ``HERALD_*`` variables, with embedded (SQLite) defaults."""
+    base_url = environ.get("HERALD_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    https = urlsplit(base_url).scheme == "https"
+    database_url = environ.get("HERALD_DATABASE_URL") or f"sqlite:///{instance_path / 'herald.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return {
+        "SECRET_KEY": environ.get("HERALD_SECRET_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "HERALD_BASE_URL": base_url,
+        "HERALD_TIMEZONE": environ.get("HERALD_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "HERALD_TELEGRAM_BOT_TOKEN": environ.get("HERALD_TELEGRAM_BOT_TOKEN", ""),
+        "HERALD_TELEGRAM_API_BASE": environ.get(
+            "HERALD_TELEGRAM_API_BASE", "https://api.telegram.org"
+        ),
+        "HERALD_X_API_BASE": environ.get("HERALD_X_API_BASE", "https://api.twitter.com"),
+        "HERALD_DEMO": False,
+        "RATELIMIT_STORAGE_URI": environ.get("HERALD_RATELIMIT_STORAGE_URI", "memory://"),
+        "HERALD_LOGIN_ATTEMPTS_PER_MINUTE": int(
+            environ.get("HERALD_LOGIN_ATTEMPTS_PER_MINUTE", "10")
+        ),
+        "SESSION_COOKIE_SECURE": _bool(environ.get("HERALD_SECURE_COOKIES"), default=https),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(environ.get("HERALD_SECURE_COOKIES"), default=https),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # flask-smorest
+        "API_TITLE": "Herald API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+
+
+def check_secret_key(config: Mapping[str, Any]) -> None:
+    """Refuse to run a real deployment with a missing or guessable secret key."""
+    if config.get("TESTING") or config.get("HERALD_DEMO"):
+        return
+    key = config.get("SECRET_KEY") or ""
+    if not key:
+        raise ConfigurationError(
+            "HERALD_SECRET_KEY is not set. Set it (in the environment or in .env) to a random "
+            "value of at least 32 characters, for example the output of: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if len(key) < MIN_SECRET_LENGTH or key.lower() in WEAK_SECRETS or len(set(key)) < 8:
+        raise ConfigurationError(
+            "HERALD_SECRET_KEY is too weak: use a random value of at least 32 characters, for "
+            "example the output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+
+
+def demo_secret_key(instance_path: Path) -> str:
+    """A random key kept under instance/ so demo sessions survive a restart."""
+    path = instance_path / "demo-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    os.chmod(path, 0o600)
+    return key
