@@ -3,22 +3,30 @@ HERALD_TEST_DATABASE_URL says so), created through the migrations, emptied after
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from argon2 import PasswordHasher
+
 from campaigns.db import Base
+from campaigns.org import services
 from web import create_app
 from web.cli import upgrade_database
 from web.extensions import db, limiter
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+# Argon2 with its production cost makes every factory-made person take tens of milliseconds;
+# the tests check behaviour, not the cost, so they hash cheaply.
+services.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def _reset_postgres_schema(url: str) -> None:
@@ -98,8 +106,20 @@ def session(app: Flask) -> Iterator[Session]:
         db.session.rollback()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context and database session, as in production, even
+    while the test holds one open; afterwards the test's session re-reads what changed."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

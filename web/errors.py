@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from campaigns.errors import HeraldError
+from campaigns.i18n import N_
 from web.extensions import db
 from web.i18n import error_message, field_errors
 
@@ -44,17 +45,30 @@ def _page(status: int, title: str, message: str):
 
 
 HTML_TITLES = {
-    400: "The request could not be understood",
-    403: "You cannot open this page",
-    404: "Page not found",
-    405: "This action is not available here",
-    413: "The upload is too large",
-    429: "Too many attempts",
-    500: "Something went wrong",
+    400: N_("The request could not be understood"),
+    403: N_("You cannot open this page"),
+    404: N_("Page not found"),
+    405: N_("This action is not available here"),
+    413: N_("The upload is too large"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
+}
+
+
+HTML_MESSAGES = {
+    400: N_("Please go back and try again."),
+    403: N_("Your role does not give access to this page."),
+    404: N_("The address may be mistyped, or the page has moved."),
+    405: N_("This address does not accept this kind of request."),
+    413: N_("The file is larger than Herald accepts."),
+    429: N_("Please wait a moment and try again."),
 }
 
 
 def handle_http_exception(error: HTTPException):
+    if error.response is not None:
+        # A response built on purpose (e.g. the login page telling how long to wait).
+        return error.response
     status = error.code or 500
     if wants_json():
         data = getattr(error, "data", None) or {}
@@ -66,14 +80,10 @@ def handle_http_exception(error: HTTPException):
                 gettext("Invalid input: %(fields)s", fields=", ".join(sorted(fields))),
                 fields,
             )
-        return json_error(status, error.description or error.name)
-    title = gettext(HTML_TITLES.get(status, error.name))
-    if status == 404:
-        message = gettext("The address may be mistyped, or the page has moved.")
-    elif status == 403:
-        message = gettext("Your role does not give access to this page.")
-    else:
-        message = gettext(error.description) if error.description else ""
+    title = gettext(HTML_TITLES[status]) if status in HTML_TITLES else error.name
+    message = gettext(HTML_MESSAGES[status]) if status in HTML_MESSAGES else ""
+    if wants_json():
+        return json_error(status, message or title)
     return _page(status, title, message)
 
 
@@ -82,7 +92,7 @@ def handle_domain_error(error: HeraldError):
     if wants_json():
         return json_error(error.status, error_message(error), field_errors(error) or None)
     titles = {403: HTML_TITLES[403], 404: HTML_TITLES[404]}
-    title = gettext(titles.get(error.status, "This could not be done"))
+    title = gettext(titles.get(error.status, N_("This could not be done")))
     return _page(error.status, title, error_message(error))
 
 

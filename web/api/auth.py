@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import g, request
 from flask_babel import gettext
 
 from campaigns.db import utcnow
 from campaigns.org import services
+from campaigns.permissions import require
 from web.errors import json_error
 from web.extensions import db
+from web.security import actor
 
 
 def authenticate_bearer():
@@ -28,3 +32,17 @@ def authenticate_bearer():
     db.session.commit()
     g.api_person = person
     return None
+
+
+def requires(action: str):
+    """Check a permission before the request body is even read: no rights, 403, whatever sent."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            require(actor(), action)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate

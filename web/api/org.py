@@ -9,8 +9,7 @@ from marshmallow import Schema, fields
 from campaigns.db import utcnow
 from campaigns.org import queries, services
 from campaigns.org.models import Person, Role, Unit, UnitKind
-from campaigns.permissions import require
-from web.api.auth import authenticate_bearer
+from web.api.auth import authenticate_bearer, requires
 from web.extensions import db
 from web.security import actor
 
@@ -114,6 +113,7 @@ class Units(MethodView):
         """Units you may see."""
         return queries.visible_units(db.session, actor())
 
+    @requires("unit.manage")
     @units_blueprint.arguments(UnitSchema)
     @units_blueprint.response(201, UnitSchema)
     @units_blueprint.alt_response(422, schema=HeraldErrorSchema)
@@ -134,12 +134,12 @@ class UnitByCode(MethodView):
         """One unit, by code."""
         return queries.get_unit(db.session, code, actor=actor())
 
+    @requires("unit.manage")
     @units_blueprint.arguments(UnitPatchSchema)
     @units_blueprint.response(200, UnitSchema)
     @units_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def patch(self, data, code):
         """Change some fields of a unit (administrators)."""
-        require(actor(), "unit.manage")
         unit = queries.get_unit(db.session, code, actor=actor())
         services.update_unit(
             db.session, actor=actor(), now=utcnow(), unit=unit, **_unit_values(unit, data)
@@ -177,6 +177,7 @@ class People(MethodView):
             active=filters.get("active"),
         )
 
+    @requires("person.manage")
     @people_blueprint.arguments(PersonCreateSchema)
     @people_blueprint.response(201, PersonSchema)
     @people_blueprint.alt_response(422, schema=HeraldErrorSchema)
@@ -201,12 +202,12 @@ class PersonById(MethodView):
         """One person, by id."""
         return queries.get_person(db.session, person_id, actor=actor())
 
+    @requires("person.manage")
     @people_blueprint.arguments(PersonPatchSchema)
     @people_blueprint.response(200, PersonSchema)
     @people_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def patch(self, data, person_id):
         """Change some fields of a person (administrators)."""
-        require(actor(), "person.manage")
         person = queries.get_person(db.session, person_id, actor=actor())
         services.update_person(
             db.session, actor=actor(), now=utcnow(), person=person, **_person_values(person, data)
