@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-
-from argon2 import PasswordHasher
 
 from campaigns.db import Base
 from campaigns.org import services

@@ -1,7 +1,7 @@
 from sqlalchemy import func, select
 
-from campaigns.demo import DEMO_PASSWORD, load_demo_data
 from campaigns.db import Base
+from campaigns.demo import DEMO_PASSWORD, load_demo_data
 from campaigns.org import queries, services
 
 
