@@ -108,5 +108,5 @@ def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/")
