@@ -45,8 +45,7 @@ class UnitSchema(Schema):
 
 
 class UnitPatchSchema(UnitSchema):
-    class Meta:
-        partial = True
+    """Any subset of a unit's fields."""
 
 
 class PersonSchema(Schema):
@@ -69,8 +68,7 @@ class PersonCreateSchema(PersonSchema):
 
 
 class PersonPatchSchema(PersonSchema):
-    class Meta:
-        partial = True
+    """Any subset of a person's fields; what is left out stays as it is."""
 
     locale = fields.String()
     timezone = fields.String()
@@ -135,7 +133,7 @@ class UnitByCode(MethodView):
         return queries.get_unit(db.session, code, actor=actor())
 
     @requires("unit.manage")
-    @units_blueprint.arguments(UnitPatchSchema)
+    @units_blueprint.arguments(UnitPatchSchema(partial=True))
     @units_blueprint.response(200, UnitSchema)
     @units_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def patch(self, data, code):
@@ -203,7 +201,7 @@ class PersonById(MethodView):
         return queries.get_person(db.session, person_id, actor=actor())
 
     @requires("person.manage")
-    @people_blueprint.arguments(PersonPatchSchema)
+    @people_blueprint.arguments(PersonPatchSchema(partial=True))
     @people_blueprint.response(200, PersonSchema)
     @people_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def patch(self, data, person_id):

@@ -1,0 +1,105 @@
+from sqlalchemy import select
+
+from campaigns.org.models import ApiToken, Person
+from tests.factories import create_person, create_unit
+from web.cli import cli
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_user_create_and_token_create(app, session):
+    create_unit(session, code="mission-fr")
+    session.commit()
+    result = run(
+        app,
+        "user",
+        "create",
+        "--email",
+        "Linh@Example.org",
+        "--name",
+        "Vũ Mai Linh",
+        "--role",
+        "field",
+        "--unit",
+        "mission-fr",
+        "--password",
+        "a-long-password",
+    )
+    assert result.exit_code == 0, result.output
+    person = session.scalars(select(Person).where(Person.email == "linh@example.org")).one()
+    assert person.unit.code == "mission-fr"
+
+    result = run(app, "token", "create", "--email", "linh@example.org")
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("hrd_")
+    assert session.scalars(select(ApiToken)).one().person_id == person.id
+
+
+def test_user_create_needs_a_unit_for_editors_and_says_so(app, session):
+    result = app.test_cli_runner().invoke(
+        cli,
+        [
+            "user",
+            "create",
+            "--email",
+            "e@example.org",
+            "--name",
+            "E",
+            "--role",
+            "editor",
+            "--password",
+            "a-long-password",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "unit" in result.output
+    assert session.scalars(select(Person)).first() is None
+
+
+def test_token_for_unknown_or_inactive_person_is_refused(app, session):
+    person = create_person(session, active=False)
+    session.commit()
+    for email in ("nobody@example.org", person.email):
+        result = app.test_cli_runner().invoke(cli, ["token", "create", "--email", email])
+        assert result.exit_code == 1
+        assert "no active person" in result.output
+
+
+def test_missing_or_weak_secret_key_is_refused_at_start(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "HERALD_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    for secret, expected in (("", "is not set"), ("short", "too weak")):
+        env["HERALD_SECRET_KEY"] = secret
+        result = subprocess.run(
+            [sys.executable, "-c", "from web.cli import main; main()", "db", "upgrade"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert result.returncode == 2
+        assert expected in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_help_works_without_any_configuration(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from web.cli import main; main()", "--help"],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0
+    for command in ("demo", "web", "scheduler", "worker", "bot", "db", "user", "token"):
+        assert command in result.stdout
