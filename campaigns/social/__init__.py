@@ -1,0 +1,1 @@
+"""Social campaigns: campaigns, posts and their clearance, channels, publications, the outbox."""
