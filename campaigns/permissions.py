@@ -52,6 +52,8 @@ def can(actor: Person | None, action: str, target: Any = None) -> bool:
         return in_own_unit(actor, target)
     if action == "person.self":
         return isinstance(target, Person) and target.id == actor.id
+    if action in _PRESS_RULES:
+        return _PRESS_RULES[action](actor, target)
     allowed = _GLOBAL.get(action)
     if allowed is None:
         raise KeyError(f"unknown action {action!r}")
@@ -66,3 +68,76 @@ def require(actor: Person | None, action: str, target: Any = None) -> None:
 
 def sees_all_units(actor: Person) -> bool:
     return actor.role in _SEES_ALL_UNITS
+
+
+# --- press programme (journalists, trips, coverage) ----------------------------------------------
+
+_PRESS_DESK = frozenset({Role.ADMIN, Role.COORDINATOR, Role.EDITOR})
+
+
+def _press_staff_of(actor: Person, trip: Any) -> bool:
+    """Assigned to the trip: one of its coordinators, escorts or interpreters."""
+    return trip is not None and actor.id in trip.staff_ids()
+
+
+def _press_trip_coordinator(actor: Person, trip: Any) -> bool:
+    return trip is not None and any(person.id == actor.id for person in trip.coordinators)
+
+
+def _press_trip_view(actor: Person, trip: Any) -> bool:
+    # Field staff see only the trips they work on; everyone else sees the programme.
+    return actor.role != Role.FIELD or _press_staff_of(actor, trip)
+
+
+def _press_trip_edit(actor: Person, trip: Any) -> bool:
+    if actor.role in _SEES_ALL_UNITS:
+        return True
+    return actor.role == Role.EDITOR and (
+        in_own_unit(actor, trip) or _press_trip_coordinator(actor, trip)
+    )
+
+
+def _press_nominate(actor: Person, trip: Any) -> bool:
+    if _press_trip_edit(actor, trip):
+        return True
+    missions = getattr(trip, "nominating_missions", [])
+    return actor.role == Role.EDITOR and any(unit.id == actor.unit_id for unit in missions)
+
+
+def _press_identity(actor: Person, trip: Any) -> bool:
+    # Passports are restricted to administrators and the coordinators named on the trip.
+    return actor.role == Role.ADMIN or _press_trip_coordinator(actor, trip)
+
+
+def _press_add_coverage(actor: Person, trip: Any) -> bool:
+    if actor.role in _PRESS_DESK:
+        return True
+    return actor.role == Role.FIELD and _press_staff_of(actor, trip)
+
+
+def _press_letterhead(actor: Person, unit: Any) -> bool:
+    return actor.role in _SEES_ALL_UNITS or (
+        actor.role == Role.EDITOR and in_own_unit(actor, unit)
+    )
+
+
+def _press_roles(roles: frozenset[str]):
+    return lambda actor, target: actor.role in roles
+
+
+_PRESS_RULES = {
+    "press.view": _press_roles(frozenset(Role)),
+    "journalist.view": _press_roles(_PRESS_DESK | {Role.VIEWER}),
+    "journalist.manage": _press_roles(_PRESS_DESK),
+    "journalist.erase": _press_roles(_SEES_ALL_UNITS),
+    "outlet.manage": _press_roles(_PRESS_DESK),
+    "trip.create": _press_roles(_PRESS_DESK),
+    "trip.view": _press_trip_view,
+    "trip.edit": _press_trip_edit,
+    "trip.nominate": _press_nominate,
+    "identity.manage": _press_identity,
+    "coverage.view": _press_roles(_PRESS_DESK | {Role.VIEWER}),
+    "coverage.add": _press_add_coverage,
+    "coverage.verify": _press_roles(_PRESS_DESK),
+    "letterhead.manage": _press_letterhead,
+}

@@ -1,0 +1,528 @@
+"""Reads for the press programme, scoped to what the actor may see; clash detection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from campaigns.calendar.models import Event, EventStatus, Priority, Visibility
+from campaigns.errors import NotFound
+from campaigns.i18n import N_
+from campaigns.org.models import Person, Role
+from campaigns.permissions import can
+from campaigns.press import rules
+from campaigns.press.models import (
+    Affiliation,
+    CoverageItem,
+    IdentityDocument,
+    InterviewRequest,
+    Invitation,
+    ItemStatus,
+    ItineraryItem,
+    Journalist,
+    Letterhead,
+    Outlet,
+    Trip,
+    TripStatus,
+    trip_coordinators,
+)
+from campaigns.press.rules import Clash, ClashKind
+
+# Trips that no longer take anyone anywhere do not clash with anything.
+_DORMANT_TRIPS = (TripStatus.CANCELLED, TripStatus.POSTPONED)
+
+
+# --- outlets and journalists -------------------------------------------------------------------
+
+
+def list_outlets(
+    session: Session, *, search: str | None = None, country: str | None = None, kind=None
+) -> list[Outlet]:
+    query = select(Outlet).order_by(func.lower(Outlet.name))
+    if search:
+        query = query.where(func.lower(Outlet.name).like(f"%{search.strip().lower()}%"))
+    if country:
+        query = query.where(Outlet.country == country.strip().upper())
+    if kind:
+        query = query.where(Outlet.kind == kind)
+    return list(session.scalars(query))
+
+
+def get_outlet(session: Session, outlet_id: int | None) -> Outlet:
+    outlet = session.get(Outlet, outlet_id) if outlet_id else None
+    if outlet is None:
+        raise NotFound(N_("There is no such outlet."))
+    return outlet
+
+
+@dataclass(frozen=True)
+class JournalistFilter:
+    text: str | None = None
+    country: str | None = None
+    outlet_id: int | None = None
+    language: str | None = None
+    beat: str | None = None
+    include_erased: bool = False
+
+
+def search_journalists(
+    session: Session, journalist_filter: JournalistFilter | None = None
+) -> list[Journalist]:
+    """Journalists by name, country, outlet (any affiliation), language and beat."""
+    wanted = journalist_filter or JournalistFilter()
+    query = (
+        select(Journalist)
+        .options(selectinload(Journalist.affiliations).selectinload(Affiliation.outlet))
+        .order_by(func.lower(Journalist.name_latin), Journalist.id)
+    )
+    if not wanted.include_erased:
+        query = query.where(Journalist.erased_at.is_(None))
+    if wanted.text:
+        pattern = f"%{wanted.text.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Journalist.name_latin).like(pattern),
+                func.lower(Journalist.name_native).like(pattern),
+                func.lower(Journalist.email).like(pattern),
+            )
+        )
+    if wanted.country:
+        query = query.where(Journalist.country == wanted.country.strip().upper())
+    if wanted.outlet_id:
+        query = query.where(
+            Journalist.id.in_(
+                select(Affiliation.journalist_id).where(Affiliation.outlet_id == wanted.outlet_id)
+            )
+        )
+    found = list(session.scalars(query))
+    # Languages and beats are short JSON lists: filtered here, the same on SQLite and PostgreSQL.
+    if wanted.language:
+        found = [j for j in found if wanted.language.strip().lower() in j.languages]
+    if wanted.beat:
+        beat = wanted.beat.strip().lower()
+        found = [j for j in found if any(beat in item.lower() for item in j.beats)]
+    return found
+
+
+def get_journalist(session: Session, journalist_id: int | None) -> Journalist:
+    journalist = session.get(Journalist, journalist_id) if journalist_id else None
+    if journalist is None:
+        raise NotFound(N_("There is no such journalist."))
+    return journalist
+
+
+def possible_duplicates(session: Session, journalist: Journalist) -> list[Journalist]:
+    """Other journalists with the same Latin name or the same email address."""
+    conditions = [func.lower(Journalist.name_latin) == journalist.name_latin.strip().lower()]
+    if journalist.email:
+        conditions.append(func.lower(Journalist.email) == journalist.email.lower())
+    return list(
+        session.scalars(
+            select(Journalist)
+            .where(Journalist.id != journalist.id, Journalist.erased_at.is_(None), or_(*conditions))
+            .order_by(Journalist.id)
+        )
+    )
+
+
+def identity_documents(session: Session, journalist: Journalist) -> list[IdentityDocument]:
+    """All identity documents of a journalist. Callers check ``identity.manage`` per trip."""
+    return list(
+        session.scalars(
+            select(IdentityDocument)
+            .where(IdentityDocument.journalist_id == journalist.id)
+            .order_by(IdentityDocument.created_at)
+        )
+    )
+
+
+def readable_identity_documents(
+    session: Session, actor: Person, journalist: Journalist
+) -> list[IdentityDocument]:
+    return [
+        document
+        for document in identity_documents(session, journalist)
+        if can(actor, "identity.manage", document.trip)
+    ]
+
+
+def invitations_of(session: Session, journalist: Journalist) -> list[Invitation]:
+    return list(
+        session.scalars(
+            select(Invitation)
+            .where(Invitation.journalist_id == journalist.id)
+            .options(selectinload(Invitation.trip))
+            .order_by(Invitation.id.desc())
+        )
+    )
+
+
+# --- trips -------------------------------------------------------------------------------------
+
+
+def _trips_query() -> Select:
+    return (
+        select(Trip)
+        .options(selectinload(Trip.host_unit), selectinload(Trip.coordinators))
+        .order_by(Trip.start_date.desc(), Trip.id.desc())
+    )
+
+
+def _assigned_trip_ids(person: Person) -> Select:
+    staffed = select(ItineraryItem.trip_id).where(
+        or_(ItineraryItem.escort_id == person.id, ItineraryItem.interpreter_id == person.id)
+    )
+    coordinated = select(trip_coordinators.c.trip_id).where(
+        trip_coordinators.c.person_id == person.id
+    )
+    return staffed.union(coordinated)
+
+
+def visible_trips(
+    session: Session, actor: Person, *, status: str | None = None, search: str | None = None
+) -> list[Trip]:
+    """Trips the actor may see (field staff: the ones they are assigned to), newest first."""
+    query = _trips_query()
+    if actor.role == Role.FIELD:
+        query = query.where(Trip.id.in_(_assigned_trip_ids(actor)))
+    if status:
+        query = query.where(Trip.status == status)
+    if search:
+        query = query.where(func.lower(Trip.title).like(f"%{search.strip().lower()}%"))
+    return list(session.scalars(query))
+
+
+def get_trip(session: Session, trip_id: int | None, *, actor: Person | None = None) -> Trip:
+    """The trip, if it exists and the actor may see it. Raises NotFound."""
+    trip = session.get(Trip, trip_id) if trip_id else None
+    if trip is None or (actor is not None and not can(actor, "trip.view", trip)):
+        raise NotFound(N_("There is no such trip."))
+    return trip
+
+
+def get_invitation(session: Session, invitation_id: int, *, actor: Person | None = None):
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or (actor is not None and not can(actor, "trip.view", invitation.trip)):
+        raise NotFound(N_("There is no such invitation."))
+    return invitation
+
+
+def get_item(session: Session, item_id: int, *, actor: Person | None = None) -> ItineraryItem:
+    item = session.get(ItineraryItem, item_id)
+    if item is None or (actor is not None and not can(actor, "trip.view", item.trip)):
+        raise NotFound(N_("There is no such itinerary item."))
+    return item
+
+
+def get_interview(session: Session, interview_id: int, *, actor: Person | None = None):
+    interview = session.get(InterviewRequest, interview_id)
+    if interview is None or (actor is not None and not can(actor, "trip.view", interview.trip)):
+        raise NotFound(N_("There is no such interview request."))
+    return interview
+
+
+def interviews_of(session: Session, trip: Trip) -> list[InterviewRequest]:
+    return list(
+        session.scalars(
+            select(InterviewRequest)
+            .where(InterviewRequest.trip_id == trip.id)
+            .order_by(InterviewRequest.id)
+        )
+    )
+
+
+def staff_candidates(session: Session) -> list[Person]:
+    """People who can escort or interpret: everyone active, by name."""
+    return list(
+        session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.name))
+    )
+
+
+def trips_for_staff(session: Session, person: Person) -> list[Trip]:
+    return list(session.scalars(_trips_query().where(Trip.id.in_(_assigned_trip_ids(person)))))
+
+
+def items_for_invitation(invitation: Invitation) -> list[ItineraryItem]:
+    """What concerns one journalist: items naming them, and items naming nobody."""
+    return [
+        item
+        for item in invitation.trip.items
+        if not item.participants or any(p.id == invitation.id for p in item.participants)
+    ]
+
+
+def letterhead_of(session: Session, unit_id: int) -> Letterhead | None:
+    return session.scalar(select(Letterhead).where(Letterhead.unit_id == unit_id))
+
+
+# --- clashes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemProbe:
+    """An itinerary item as it is or as it would be saved: what clash detection looks at."""
+
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    city: str
+    activity: str
+    escort_id: int | None = None
+    interpreter_id: int | None = None
+    item_id: int | None = None
+
+
+def probe_of(item: ItineraryItem) -> ItemProbe:
+    return ItemProbe(
+        starts_at=item.starts_at,
+        ends_at=item.ends_at,
+        timezone=item.timezone,
+        city=item.city or item.trip.city,
+        activity=item.activity,
+        escort_id=item.escort_id,
+        interpreter_id=item.interpreter_id,
+        item_id=item.id,
+    )
+
+
+def item_clashes(session: Session, trip: Trip, probe: ItemProbe) -> list[Clash]:
+    """Clashes of one (possibly unsaved) itinerary item: outside the trip's dates, escort or
+    interpreter booked elsewhere at the same time, a national-priority event in the same city."""
+    clashes: list[Clash] = []
+    if rules.outside_trip(
+        probe.starts_at, probe.ends_at, probe.timezone, trip.start_date, trip.end_date
+    ):
+        day = probe.starts_at.astimezone(_zone(probe.timezone)).date()
+        clashes.append(
+            Clash(
+                ClashKind.OUTSIDE_TRIP_DATES,
+                N_("“%(activity)s” on %(day)s is outside the trip dates (%(start)s to %(end)s)."),
+                {
+                    "activity": probe.activity,
+                    "day": day.isoformat(),
+                    "start": trip.start_date.isoformat(),
+                    "end": trip.end_date.isoformat(),
+                },
+                probe.item_id,
+            )
+        )
+    clashes.extend(_staff_clashes(session, trip, probe))
+    clashes.extend(_event_clashes(session, probe))
+    return clashes
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def _staff_clashes(session: Session, trip: Trip, probe: ItemProbe) -> list[Clash]:
+    people = {i for i in (probe.escort_id, probe.interpreter_id) if i is not None}
+    if not people:
+        return []
+    query = (
+        select(ItineraryItem)
+        .join(Trip, ItineraryItem.trip_id == Trip.id)
+        .where(
+            ItineraryItem.status != ItemStatus.CANCELLED,
+            Trip.status.not_in(_DORMANT_TRIPS),
+            ItineraryItem.starts_at < probe.ends_at,
+            ItineraryItem.ends_at > probe.starts_at,
+            or_(ItineraryItem.escort_id.in_(people), ItineraryItem.interpreter_id.in_(people)),
+        )
+        .order_by(ItineraryItem.starts_at)
+    )
+    if probe.item_id is not None:
+        query = query.where(ItineraryItem.id != probe.item_id)
+    clashes = []
+    for other in session.scalars(query):
+        for person_id in people & {other.escort_id, other.interpreter_id}:
+            person = session.get(Person, person_id)
+            clashes.append(
+                Clash(
+                    ClashKind.STAFF_DOUBLE_BOOKED,
+                    N_("%(person)s is booked twice: “%(activity)s” and “%(other)s” (%(trip)s)."),
+                    {
+                        "person": person.name if person else "?",
+                        "activity": probe.activity,
+                        "other": other.activity,
+                        "trip": other.trip.title,
+                    },
+                    probe.item_id,
+                )
+            )
+    return clashes
+
+
+def _event_clashes(session: Session, probe: ItemProbe) -> list[Clash]:
+    if not probe.city:
+        return []
+    first_day = (probe.starts_at - timedelta(days=1)).date()
+    last_day = (probe.ends_at + timedelta(days=1)).date()
+    candidates = session.scalars(
+        select(Event).where(
+            Event.priority == Priority.NATIONAL,
+            Event.status != EventStatus.CANCELLED,
+            # Restricted events are not revealed through someone else's itinerary.
+            Event.visibility != Visibility.RESTRICTED,
+            or_(
+                (Event.starts_at < probe.ends_at)
+                & (Event.starts_at >= probe.starts_at - timedelta(days=2)),
+                (Event.start_date <= last_day) & (Event.end_date >= first_day),
+            ),
+        )
+    )
+    clashes = []
+    for event in candidates:
+        if not rules.same_city(probe.city, event.location) or not _event_overlaps(event, probe):
+            continue
+        clashes.append(
+            Clash(
+                ClashKind.NATIONAL_EVENT,
+                N_("“%(activity)s” overlaps the national-priority event “%(event)s” in %(city)s."),
+                {"activity": probe.activity, "event": event.title, "city": probe.city},
+                probe.item_id,
+            )
+        )
+    return clashes
+
+
+def _event_overlaps(event: Event, probe: ItemProbe) -> bool:
+    if event.all_day or event.starts_at is None:
+        if event.start_date is None:
+            return False
+        first, last = rules.local_dates(probe.starts_at, probe.ends_at, event.timezone)
+        return rules.overlaps(first, last, event.start_date, event.end_date or event.start_date)
+    ends_at = event.ends_at or event.starts_at + timedelta(hours=1)
+    return rules.overlaps(probe.starts_at, probe.ends_at, event.starts_at, ends_at)
+
+
+def journalist_clashes(
+    session: Session, trip: Trip, journalist: Journalist, *, start: date, end: date
+) -> list[Clash]:
+    """Other live trips, overlapping [start, end], on which the journalist holds a seat."""
+    others = session.scalars(
+        select(Trip)
+        .join(Invitation, Invitation.trip_id == Trip.id)
+        .where(
+            Invitation.journalist_id == journalist.id,
+            Invitation.status.in_(rules.ACTIVE_INVITATIONS),
+            Trip.id != (trip.id or 0),
+            Trip.status.not_in(_DORMANT_TRIPS),
+            Trip.start_date <= end,
+            Trip.end_date >= start,
+        )
+        .order_by(Trip.start_date)
+    )
+    return [
+        Clash(
+            ClashKind.JOURNALIST_ON_TWO_TRIPS,
+            N_("%(journalist)s is also on the trip “%(trip)s” (%(start)s to %(end)s)."),
+            {
+                "journalist": journalist.name_latin,
+                "trip": other.title,
+                "start": other.start_date.isoformat(),
+                "end": other.end_date.isoformat(),
+            },
+        )
+        for other in others
+    ]
+
+
+def trip_clashes(session: Session, trip: Trip) -> list[Clash]:
+    """Every clash in a trip's plan, for its page."""
+    if trip.status in _DORMANT_TRIPS:
+        return []
+    clashes: list[Clash] = []
+    for invitation in trip.invitations:
+        if invitation.status in rules.ACTIVE_INVITATIONS:
+            clashes.extend(
+                journalist_clashes(
+                    session, trip, invitation.journalist, start=trip.start_date, end=trip.end_date
+                )
+            )
+    for item in trip.items:
+        if item.status != ItemStatus.CANCELLED:
+            clashes.extend(item_clashes(session, trip, probe_of(item)))
+    return rules.unique_clashes(clashes)
+
+
+# --- coverage ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageFilter:
+    trip_id: int | None = None
+    journalist_id: int | None = None
+    outlet_id: int | None = None
+    status: str | None = None
+    tone: str | None = None
+    language: str | None = None
+
+
+def coverage_items(
+    session: Session, actor: Person, coverage_filter: CoverageFilter | None = None
+) -> list[CoverageItem]:
+    """Coverage the actor may see (field staff: of their trips, and what they reported)."""
+    wanted = coverage_filter or CoverageFilter()
+    query = (
+        select(CoverageItem)
+        .options(
+            selectinload(CoverageItem.outlet),
+            selectinload(CoverageItem.journalist),
+            selectinload(CoverageItem.trip),
+        )
+        .order_by(CoverageItem.published_on.desc(), CoverageItem.id.desc())
+    )
+    if actor.role == Role.FIELD:
+        query = query.where(
+            or_(
+                CoverageItem.trip_id.in_(_assigned_trip_ids(actor)),
+                CoverageItem.reported_by_id == actor.id,
+            )
+        )
+    for column, value in (
+        (CoverageItem.trip_id, wanted.trip_id),
+        (CoverageItem.journalist_id, wanted.journalist_id),
+        (CoverageItem.outlet_id, wanted.outlet_id),
+        (CoverageItem.status, wanted.status),
+        (CoverageItem.tone, wanted.tone),
+        (CoverageItem.language, wanted.language),
+    ):
+        if value:
+            query = query.where(column == value)
+    return list(session.scalars(query))
+
+
+def get_coverage_item(session: Session, item_id: int, *, actor: Person | None = None):
+    item = session.get(CoverageItem, item_id)
+    if item is None:
+        raise NotFound(N_("There is no such coverage item."))
+    hidden_from_field = item.trip is None or not can(actor, "trip.view", item.trip)
+    if (
+        actor is not None
+        and actor.role == Role.FIELD
+        and item.reported_by_id != actor.id
+        and hidden_from_field
+    ):
+        raise NotFound(N_("There is no such coverage item."))
+    return item
+
+
+def coverage_by_url(session: Session, normalised_url: str) -> CoverageItem | None:
+    return session.scalar(select(CoverageItem).where(CoverageItem.normalised_url == normalised_url))
+
+
+def coverage_of_trip(session: Session, trip: Trip) -> list[CoverageItem]:
+    return list(
+        session.scalars(
+            select(CoverageItem)
+            .where(CoverageItem.trip_id == trip.id)
+            .options(selectinload(CoverageItem.outlet), selectinload(CoverageItem.journalist))
+            .order_by(CoverageItem.published_on, CoverageItem.id)
+        )
+    )
