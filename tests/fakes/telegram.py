@@ -1,0 +1,432 @@
+"""A fake Telegram Bot API: getMe, getUpdates, getChat, getChatMember, sendMessage, sendPhoto,
+sendMediaGroup, with Telegram's error bodies, flood control (``parameters.retry_after``) and faults.
+
+Requests go to ``/bot<token>/<method>`` with parameters in the query string, a form, a JSON body
+or a multipart body (python-telegram-bot sends forms, and multipart when there are files).
+Messages are recorded per chat, so a test can assert "published exactly once" with
+``len(fake.messages("@channel")) == 1``.
+
+Chats are created on first use (``@name`` becomes a public channel) unless ``strict_chats``;
+``kick(chat)`` takes the bot out of a chat, ``revoke(token)`` makes a token answer 401.
+
+Run it alone for demos and benchmarks::
+
+    python -m tests.fakes.telegram --port 8082
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.server import FakeServer, Fault, RateLimit, RateState, RecordedRequest, Reply
+
+METHODS = (
+    "getMe",
+    "getUpdates",
+    "getChat",
+    "getChatMember",
+    "sendMessage",
+    "sendPhoto",
+    "sendMediaGroup",
+)
+SEND_METHODS = ("sendMessage", "sendPhoto", "sendMediaGroup")
+#: the rate bucket all sends count against, per bot and chat (``set_rate_limit(SEND, ...)``)
+SEND = "send"
+_CANONICAL = {method.lower(): method for method in METHODS}
+_PATH = re.compile(r"^/bot([^/]+)/([A-Za-z]+)$")
+_TOKEN = re.compile(r"^(\d+):[A-Za-z0-9_-]+$")
+# getUpdates long polling waits at most this long in the fake, whatever `timeout` asks.
+LONG_POLL_CAP = 1.0
+
+
+def _error(code: int, description: str, **parameters: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return body
+
+
+# -- faults a test injects ---------------------------------------------------------------------
+
+
+def server_error(status: int = 500) -> Fault:
+    return Fault(status=status, body=_error(status, "Internal Server Error"))
+
+
+def timeout(seconds: float = 0.6, *, accept: bool = False) -> Fault:
+    """Answer only after ``seconds``. With ``accept`` the message is sent first."""
+    return Fault(delay=seconds, drop=not accept, accept=accept)
+
+
+def flood(retry_after: int = 7) -> Fault:
+    """Telegram's flood control: 429 with ``parameters.retry_after``."""
+    return Fault(
+        status=429,
+        body=_error(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after),
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def unauthorized() -> Fault:
+    return Fault(status=401, body=_error(401, "Unauthorized"))
+
+
+def forbidden(description: str = "Forbidden: bot is not a member of the channel chat") -> Fault:
+    return Fault(status=403, body=_error(403, description))
+
+
+def bad_request(description: str = "Bad Request: message text is empty") -> Fault:
+    return Fault(status=400, body=_error(400, description))
+
+
+def accept_then_drop() -> Fault:
+    """Send the message, then close the connection before answering."""
+    return Fault(drop=True, accept=True)
+
+
+# -- the platform's state ----------------------------------------------------------------------
+
+
+@dataclass
+class FakeChat:
+    id: int
+    type: str
+    title: str
+    username: str | None = None
+    kicked: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": self.type, "title": self.title}
+        if self.username:
+            data["username"] = self.username
+        return data
+
+
+@dataclass
+class FakeMessage:
+    chat_id: int
+    message_id: int
+    date: int
+    text: str | None = None
+    caption: str | None = None
+    photos: list[bytes] = field(default_factory=list)
+    media_group_id: str | None = None
+    bot_id: int = 0
+
+
+class FakeTelegram(FakeServer):
+    """The fake Telegram Bot API. See the module docstring."""
+
+    default_fault_routes = SEND_METHODS
+    default_rate_limits = {SEND: RateLimit(10_000, 60)}
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        strict_chats: bool = False,
+        bot_username: str = "herald_test_bot",
+        verbose: bool = False,
+    ) -> None:
+        super().__init__(host=host, port=port, verbose=verbose)
+        self.strict_chats = strict_chats
+        self.bot_username = bot_username
+        self._updates_changed = threading.Condition(self._lock)
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self._chats: dict[str, FakeChat] = {}
+        self._messages: dict[int, list[FakeMessage]] = {}
+        self._revoked: set[str] = set()
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._channel_ids = itertools.count(1_001_000_000_001)
+
+    # -- what tests use ------------------------------------------------------------------------
+
+    def add_chat(
+        self, chat: str | int, *, type: str = "channel", title: str | None = None
+    ) -> FakeChat:
+        with self._lock:
+            return self._chat(str(chat), create=True, type=type, title=title)  # type: ignore[return-value]
+
+    def kick(self, chat: str | int) -> None:
+        """Take the bot out of the chat: sends answer 403 from now on."""
+        with self._lock:
+            found = self._chat(str(chat), create=True)
+            assert found is not None
+            found.kicked = True
+
+    def revoke(self, token: str) -> None:
+        with self._lock:
+            self._revoked.add(token)
+
+    def messages(self, chat: str | int) -> list[FakeMessage]:
+        """Messages sent to a chat (``@username`` or numeric id), oldest first."""
+        with self._lock:
+            found = self._chat(str(chat), create=False)
+            return list(self._messages.get(found.id, [])) if found else []
+
+    def all_messages(self) -> list[FakeMessage]:
+        with self._lock:
+            return [message for messages in self._messages.values() for message in messages]
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queue an update for getUpdates; its ``update_id`` is assigned and returned."""
+        with self._updates_changed:
+            update_id = next(self._update_ids)
+            self._updates.append({**update, "update_id": update_id})
+            self._updates_changed.notify_all()
+            return update_id
+
+    # -- the server ----------------------------------------------------------------------------
+
+    def route_for(self, method: str, path: str) -> str | None:
+        match = _PATH.match(path)
+        return _CANONICAL.get(match.group(2).lower()) if match else None
+
+    def not_found(self, request: RecordedRequest) -> Reply:
+        return Reply(404, _error(404, "Not Found"))
+
+    def authenticate(self, request: RecordedRequest) -> tuple[str | None, Reply | None]:
+        match = _PATH.match(request.path)
+        token = match.group(1) if match else ""
+        if not _TOKEN.match(token):
+            return None, Reply(404, _error(404, "Not Found"))
+        with self._lock:
+            if token in self._revoked:
+                return None, Reply(401, _error(401, "Unauthorized"))
+        return token, None
+
+    def rate_bucket(self, route: str) -> str:
+        return SEND if route in SEND_METHODS else route
+
+    def rate_key(self, request: RecordedRequest, account: str) -> str:
+        return f"{account}:{request.param('chat_id')}"
+
+    def rate_limited_reply(self, state: RateState) -> Reply:
+        retry_after = max(1, math.ceil(state.reset_at - self.clock()))
+        return Reply(
+            429,
+            _error(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after),
+            {"Retry-After": str(retry_after)},
+        )
+
+    def handle(self, request: RecordedRequest, account: str) -> Reply:
+        method = request.route
+        bot_id = int(account.split(":", 1)[0])
+        if method == "getMe":
+            return self._ok(
+                {
+                    "id": bot_id,
+                    "is_bot": True,
+                    "first_name": "Herald",
+                    "username": self.bot_username,
+                    "can_join_groups": True,
+                    "can_read_all_group_messages": False,
+                    "supports_inline_queries": False,
+                }
+            )
+        if method == "getUpdates":
+            return self._get_updates(request)
+        with self._lock:
+            chat_param = request.param("chat_id")
+            if not chat_param:
+                return Reply(400, _error(400, "Bad Request: chat_id is empty"))
+            chat = self._chat(chat_param, create=not self.strict_chats)
+            if chat is None:
+                return Reply(400, _error(400, "Bad Request: chat not found"))
+            if method == "getChat":
+                return self._ok({**chat.as_json(), "accent_color_id": 0, "max_reaction_count": 11})
+            if method == "getChatMember":
+                return self._chat_member(request, chat, bot_id)
+            if chat.kicked:
+                return Reply(403, _error(403, "Forbidden: bot is not a member of the channel chat"))
+            if method == "sendMessage":
+                return self._send_message(request, chat, bot_id)
+            if method == "sendPhoto":
+                return self._send_photo(request, chat, bot_id)
+            return self._send_media_group(request, chat, bot_id)
+
+    # -- endpoints -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _ok(result: Any) -> Reply:
+        return Reply(200, {"ok": True, "result": result})
+
+    def _chat(
+        self, key: str, *, create: bool, type: str = "channel", title: str | None = None
+    ) -> FakeChat | None:
+        chat = self._chats.get(key)
+        if chat is not None or not create:
+            return chat
+        if key.startswith("@"):
+            chat = FakeChat(-next(self._channel_ids), type, title or key[1:], username=key[1:])
+        else:
+            number = int(key)
+            kind = "private" if number > 0 else ("channel" if key.startswith("-100") else "group")
+            chat = FakeChat(number, kind if type == "channel" else type, title or f"chat {key}")
+        self._chats[key] = chat
+        self._chats[str(chat.id)] = chat
+        if chat.username:
+            self._chats["@" + chat.username] = chat
+        return chat
+
+    def _chat_member(self, request: RecordedRequest, chat: FakeChat, bot_id: int) -> Reply:
+        user_id = int(request.param("user_id") or 0)
+        user = {"id": user_id, "is_bot": user_id == bot_id, "first_name": "Herald"}
+        if chat.kicked:
+            return self._ok({"status": "kicked", "user": user, "until_date": 0})
+        return self._ok(
+            {
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": False,
+                "can_restrict_members": False,
+                "can_promote_members": False,
+                "can_change_info": False,
+                "can_invite_users": True,
+                "can_post_messages": True,
+                "can_edit_messages": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
+        )
+
+    def _record_message(self, chat: FakeChat, bot_id: int, **content: Any) -> FakeMessage:
+        messages = self._messages.setdefault(chat.id, [])
+        message = FakeMessage(
+            chat_id=chat.id,
+            message_id=len(messages) + 1,
+            date=int(self.clock()),
+            bot_id=bot_id,
+            **content,
+        )
+        messages.append(message)
+        return message
+
+    @staticmethod
+    def _message_json(message: FakeMessage, chat: FakeChat) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": message.date,
+            "chat": chat.as_json(),
+        }
+        if chat.type == "channel":
+            data["sender_chat"] = chat.as_json()
+        if message.text is not None:
+            data["text"] = message.text
+        if message.caption is not None:
+            data["caption"] = message.caption
+        if message.media_group_id is not None:
+            data["media_group_id"] = message.media_group_id
+        for photo in message.photos:
+            digest = hashlib.sha256(photo).hexdigest()
+            data["photo"] = [
+                {
+                    "file_id": "AgAC" + digest[:40],
+                    "file_unique_id": "AQAD" + digest[:12],
+                    "width": 1280,
+                    "height": 720,
+                    "file_size": len(photo),
+                }
+            ]
+        return data
+
+    def _send_message(self, request: RecordedRequest, chat: FakeChat, bot_id: int) -> Reply:
+        text = request.param("text") or ""
+        if not text.strip():
+            return Reply(400, _error(400, "Bad Request: message text is empty"))
+        if len(text) > 4096:
+            return Reply(400, _error(400, "Bad Request: message is too long"))
+        message = self._record_message(chat, bot_id, text=text)
+        return self._ok(self._message_json(message, chat))
+
+    def _photo_bytes(self, request: RecordedRequest, reference: str | None) -> bytes | None:
+        if reference is None:
+            return None
+        if reference.startswith("attach://"):
+            upload = request.files.get(reference.removeprefix("attach://"))
+            return upload.data if upload else None
+        return reference.encode()  # a file_id or URL: recorded as given
+
+    def _send_photo(self, request: RecordedRequest, chat: FakeChat, bot_id: int) -> Reply:
+        upload = request.files.get("photo")
+        photo = upload.data if upload else self._photo_bytes(request, request.param("photo"))
+        if not photo:
+            return Reply(400, _error(400, "Bad Request: there is no photo in the request"))
+        caption = request.param("caption")
+        if caption is not None and len(caption) > 1024:
+            return Reply(400, _error(400, "Bad Request: message caption is too long"))
+        message = self._record_message(chat, bot_id, caption=caption, photos=[photo])
+        return self._ok(self._message_json(message, chat))
+
+    def _send_media_group(self, request: RecordedRequest, chat: FakeChat, bot_id: int) -> Reply:
+        try:
+            items = json.loads(request.param("media") or "[]")
+        except ValueError:
+            items = []
+        if not 2 <= len(items) <= 10:
+            return Reply(400, _error(400, "Bad Request: wrong number of media in the album"))
+        group_id = str(10_000_000 + sum(len(m) for m in self._messages.values()))
+        sent = []
+        for item in items:
+            photo = self._photo_bytes(request, item.get("media"))
+            if not photo:
+                return Reply(400, _error(400, "Bad Request: wrong file identifier"))
+            message = self._record_message(
+                chat, bot_id, caption=item.get("caption"), photos=[photo], media_group_id=group_id
+            )
+            sent.append(self._message_json(message, chat))
+        return self._ok(sent)
+
+    def _get_updates(self, request: RecordedRequest) -> Reply:
+        offset = int(request.param("offset") or 0)
+        wait = min(float(request.param("timeout") or 0), LONG_POLL_CAP)
+        with self._updates_changed:
+            if offset:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and wait > 0:
+                self._updates_changed.wait(wait)
+            limit = int(request.param("limit") or 100)
+            return self._ok(list(self._updates[:limit]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fakes.telegram", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8082)
+    parser.add_argument("--strict-chats", action="store_true", help="400 for unknown chats")
+    parser.add_argument("--send-limit", type=int, help="messages per chat per window")
+    parser.add_argument("--window", type=float, default=60, help="rate-limit window, seconds")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    options = parser.parse_args(argv)
+    fake = FakeTelegram(
+        host=options.host,
+        port=options.port,
+        strict_chats=options.strict_chats,
+        verbose=options.verbose,
+    )
+    if options.send_limit is not None:
+        fake.set_rate_limit(SEND, options.send_limit, options.window)
+    fake.serve_until_interrupted()
+
+
+if __name__ == "__main__":
+    main()
