@@ -54,6 +54,8 @@ def can(actor: Person | None, action: str, target: Any = None) -> bool:
         return isinstance(target, Person) and target.id == actor.id
     if action in _PRESS_RULES:
         return _PRESS_RULES[action](actor, target)
+    if action in _SOCIAL_RULES:
+        return _SOCIAL_RULES[action](actor, target)
     allowed = _GLOBAL.get(action)
     if allowed is None:
         raise KeyError(f"unknown action {action!r}")
@@ -140,4 +142,53 @@ _PRESS_RULES = {
     "coverage.add": _press_add_coverage,
     "coverage.verify": _press_roles(_PRESS_DESK),
     "letterhead.manage": _press_letterhead,
+}
+
+
+# --- social campaigns (campaigns, posts, clearance, channels, publications) ----------------------
+
+_CLEARING = frozenset({Role.ADMIN, Role.COORDINATOR})
+
+
+def _campaign_of(target: Any) -> Any:
+    return getattr(target, "campaign", target)
+
+
+def _works_on_campaign(actor: Person, campaign: Any) -> bool:
+    return campaign is not None and actor.unit_id in campaign.unit_ids()
+
+
+def _social_post_create(actor: Person, campaign: Any) -> bool:
+    if actor.role in _CLEARING:
+        return True
+    return actor.role == Role.EDITOR and _works_on_campaign(actor, campaign)
+
+
+def _social_post_edit(actor: Person, post: Any) -> bool:
+    if actor.role in _CLEARING:
+        return True
+    if actor.role != Role.EDITOR or post is None:
+        return False
+    return post.author_id == actor.id or _works_on_campaign(actor, _campaign_of(post))
+
+
+def _social_post_approve(actor: Person, post: Any) -> bool:
+    # Four eyes: whoever wrote the post never clears it.
+    return actor.role in _CLEARING and (post is None or post.author_id != actor.id)
+
+
+def _social_roles(roles: frozenset[str]):
+    return lambda actor, target: actor.role in roles
+
+
+_SOCIAL_RULES = {
+    "campaign.view": _social_roles(frozenset(Role)),
+    "campaign.manage": _social_roles(_CLEARING),
+    "post.create": _social_post_create,
+    "post.edit": _social_post_edit,
+    "post.approve": _social_post_approve,
+    "post.schedule": _social_roles(_CLEARING),
+    "publication.manage": _social_roles(_CLEARING),
+    "channel.view": _social_roles(_CLEARING | {Role.EDITOR}),
+    "channel.manage": _social_roles(_CLEARING),
 }
