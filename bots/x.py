@@ -7,6 +7,10 @@ rewrites the URL to ``api_base`` (``HERALD_X_API_BASE``) and supplies the timeou
 ``Client`` never passes. Network failures reach us as ``requests`` exceptions (``Client``) or as
 a ``TweepyException`` raised while handling one (``API``): both are transient.
 
+A request that may have reached X without an answer coming back (read timeout, connection
+dropped after sending) is reconciled on the spot: ``publish`` looks for the tweet in the timeline
+and returns it when it is there, so the outbox does not retry a post that is already live.
+
 Reconcile: ``find_published`` reads the account's recent timeline and compares texts in the form
 X gives back — URLs shortened to t.co, a t.co link appended for media, ``&<>`` HTML-escaped — by
 removing every link on both sides and normalising the rest, and by comparing the media count.
@@ -26,6 +30,7 @@ from typing import Any
 import requests
 import tweepy
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 from campaigns.social.platform import (
     ErrorKind,
@@ -49,6 +54,8 @@ AUTH_403_MARKERS = (
     "client-not-enrolled",
 )
 _LINK = re.compile(r"https?://\S+")
+# X's clock and ours disagree a little: a tweet created "before" we sent it is still ours.
+CLOCK_MARGIN = timedelta(minutes=2)
 # The timeline is read 100 tweets a page; this many pages back is "recent" enough to reconcile.
 RECONCILE_PAGES = 3
 
@@ -129,6 +136,17 @@ def classify_x_error(error: Exception, *, now: datetime) -> PlatformError:
     return PlatformError(kind, message, status=status)
 
 
+def may_have_arrived(error: Exception) -> bool:
+    """Whether a failed request may have been received and acted on by X: the connection was
+    made and the request sent, but no answer was read."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    if isinstance(error, requests.ConnectionError):
+        reason = getattr(error.args[0] if error.args else None, "reason", None)
+        return not isinstance(reason, NewConnectionError)
+    return isinstance(error, requests.Timeout | requests.exceptions.ChunkedEncodingError)
+
+
 def comparable_text(text: str) -> str:
     """A text with its links removed and normalised: what survives X's rewriting."""
     return normalise_text(_LINK.sub(" ", html.unescape(text)))
@@ -148,7 +166,8 @@ def _parse_instant(value: str | None) -> datetime | None:
 
 
 class XClient:
-    """One X account: publish, find a post again, check the credentials."""
+    """One X account: publish, find a post again, check the credentials. Like the
+    ``requests.Session`` inside it, a client serves one thread at a time."""
 
     reconcilable = True
 
@@ -213,16 +232,35 @@ class XClient:
         return f"https://x.com/i/web/status/{tweet_id}"
 
     def publish(self, post: OutgoingPost) -> PublishedPost:
-        """Upload the media, post the tweet; raises ``PlatformError``."""
+        """Upload the media, post the tweet; raises ``PlatformError``.
+
+        When the request may have reached X but no answer came back (a read timeout, a
+        connection dropped after sending), the tweet may exist: the account's timeline is read
+        at once and a tweet found there is the result. Only when it is not there does the
+        transient error go back to the outbox, whose retry would otherwise post it twice (or
+        meet X's duplicate-content refusal and give up on a post that is in fact live).
+        """
         media_ids = [self._upload(media.path, media.mime_type) for media in post.media]
-        response = self._call(
-            self._client.create_tweet,
-            text=post.text or None,
-            media_ids=media_ids or None,
-            user_auth=True,
-        )
+        sent_at = self._clock()
+        try:
+            response = self._client.create_tweet(
+                text=post.text or None, media_ids=media_ids or None, user_auth=True
+            )
+        except (tweepy.TweepyException, requests.RequestException) as error:
+            platform_error = classify_x_error(error, now=self._clock())
+            if may_have_arrived(error):
+                found = self._look_for(post, since=sent_at - CLOCK_MARGIN)
+                if found is not None:
+                    return found
+            raise platform_error from error
         tweet_id = str(response["data"]["id"])
         return PublishedPost(platform_id=tweet_id, url=self.status_url(tweet_id))
+
+    def _look_for(self, post: OutgoingPost, *, since: datetime) -> PublishedPost | None:
+        try:
+            return self.find_published(post, since=since)
+        except PlatformError:
+            return None  # X is not answering: the outbox retries, and reconciles if need be
 
     def _upload(self, path: str, mime_type: str) -> str:
         # simple_upload rather than media_upload: the latter sniffs the type with imghdr, which

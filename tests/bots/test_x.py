@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bots.x import comparable_text
+from bots.x import comparable_text, may_have_arrived
 from campaigns.social.platform import ErrorKind, PlatformError
 from tests.bots.conftest import X_TOKEN
 from tests.fakes import x as fake_x_faults
@@ -224,29 +224,74 @@ def test_a_timeout_of_the_media_upload_is_transient(fake_x, make_x_client, outgo
     assert fake_x.requests_to(POST_TWEET) == []
 
 
-def test_an_unreachable_server_is_transient(fake_x, x_client, outgoing):
+def test_an_unreachable_server_is_transient_and_certainly_not_posted(fake_x, x_client, outgoing):
     fake_x.stop()
 
-    assert publish_error(x_client, outgoing("Hello")).kind is ErrorKind.TRANSIENT
+    with pytest.raises(PlatformError) as caught:
+        x_client.publish(outgoing("Hello"))
+
+    assert caught.value.kind is ErrorKind.TRANSIENT
+    assert may_have_arrived(caught.value.__cause__) is False
 
 
 def test_a_post_accepted_before_the_connection_dropped_is_found_again(fake_x, x_client, outgoing):
     since = datetime.now(UTC) - timedelta(seconds=1)
     post = outgoing("Kỷ niệm 30 năm: https://mofa.gov.vn/tin-tuc?id=1 & more")
+    fake_x.add_tweet(X_TOKEN, "Kỷ niệm 30 năm & more")  # not it: the link is missing
     fake_x.inject(fake_x_faults.accept_then_drop())
 
-    error = publish_error(x_client, post)
+    published = x_client.publish(post)  # no answer, but the timeline shows the tweet
     found = x_client.find_published(post, since=since)
 
-    assert error.kind is ErrorKind.TRANSIENT
-    [tweet] = fake_x.tweets()
+    tweet = fake_x.tweets()[-1]
     assert "t.co" in tweet.text and "&amp;" in tweet.text  # what X really sends back
-    assert found is not None
-    assert found.platform_id == tweet.id
+    assert published.platform_id == found.platform_id == tweet.id
     assert found.url.endswith(f"/status/{tweet.id}")
     assert found.published_at == tweet.created_at.replace(
         microsecond=tweet.created_at.microsecond // 1000 * 1000
     )
+    assert len(fake_x.requests_to(POST_TWEET)) == 1
+
+
+def test_a_slow_answer_after_the_tweet_was_created_is_not_a_failure(
+    fake_x, make_x_client, outgoing
+):
+    client = make_x_client(timeout=0.3)
+    fake_x.inject(fake_x_faults.timeout(0.6, accept=True))
+
+    published = client.publish(outgoing("Slow but done"))
+
+    assert [tweet.id for tweet in fake_x.tweets()] == [published.platform_id]
+
+
+def test_a_connection_dropped_before_the_tweet_was_created_is_transient(fake_x, x_client, outgoing):
+    fake_x.inject(Fault(drop=True))
+
+    error = publish_error(x_client, outgoing("Never arrived"))
+
+    assert error.kind is ErrorKind.TRANSIENT
+    assert fake_x.tweets() == []
+    assert len(fake_x.requests_to("GET /2/users/:id/tweets")) == 1  # it looked, found nothing
+
+
+def test_when_the_timeline_cannot_be_read_the_drop_stays_transient(fake_x, x_client, outgoing):
+    x_client.check_connection()
+    fake_x.inject(fake_x_faults.accept_then_drop())
+    fake_x.inject(fake_x_faults.server_error(503), route="GET /2/users/:id/tweets")
+
+    error = publish_error(x_client, outgoing("Maybe published"))
+
+    assert error.kind is ErrorKind.TRANSIENT
+    assert fake_x.pending_faults() == 0
+    assert len(fake_x.tweets()) == 1  # the outbox must reconcile before any retry
+
+
+def test_an_answer_from_x_is_never_second_guessed(fake_x, x_client, outgoing):
+    fake_x.inject(fake_x_faults.server_error(503))
+
+    publish_error(x_client, outgoing("Hello"))
+
+    assert fake_x.requests_to("GET /2/users/:id/tweets") == []
 
 
 def test_a_post_with_media_is_found_again(fake_x, x_client, outgoing, image):
@@ -254,9 +299,10 @@ def test_a_post_with_media_is_found_again(fake_x, x_client, outgoing, image):
     post = outgoing("Poster", image())
     fake_x.inject(fake_x_faults.accept_then_drop())
 
-    publish_error(x_client, post)
+    published = x_client.publish(post)
 
-    assert x_client.find_published(post, since=since).platform_id == fake_x.tweets()[0].id
+    assert published.platform_id == fake_x.tweets()[0].id
+    assert x_client.find_published(post, since=since).platform_id == published.platform_id
     assert x_client.find_published(outgoing("Poster"), since=since) is None
 
 
