@@ -164,6 +164,43 @@ def test_strict_tokens_refuse_unknown_accounts(http):
     assert response.json()["title"] == "Unauthorized"
 
 
+def test_the_state_lists_what_was_published_and_flags_duplicates(fake_x, http):
+    for text in ("a", "b", "a"):
+        http.post(f"{fake_x.base_url}/2/tweets", json={"text": text}, headers=OAUTH)
+
+    state = http.get(f"{fake_x.base_url}/_fake/state").json()
+
+    assert [tweet["text"] for tweet in state["tweets"]] == ["a", "b", "a"]
+    assert state["duplicate_texts"] == ["a"]
+    assert state["requests"] == 3  # control requests are not recorded
+
+
+def test_an_unknown_fault_name_is_refused(fake_telegram, http):
+    response = http.post(f"{fake_telegram.base_url}/_fake/faults", json={"fault": "meteor"})
+
+    assert response.status_code == 400
+    assert fake_telegram.pending_faults() == 0
+
+
+def test_x_looks_up_tweets_by_id(fake_x, http):
+    tweet = fake_x.add_tweet("tok-1", "Hello & welcome")
+
+    response = http.get(
+        f"{fake_x.base_url}/2/tweets",
+        params={"ids": f"{tweet.id},42", "tweet.fields": "created_at,author_id"},
+        headers=OAUTH,
+    ).json()
+
+    [found] = response["data"]
+    assert (found["id"], found["text"], found["author_id"]) == (
+        tweet.id,
+        "Hello &amp; welcome",
+        tweet.author_id,
+    )
+    assert found["created_at"].endswith("Z")
+    assert response["errors"][0]["resource_id"] == "42"
+
+
 def test_reset_forgets_everything(fake_x, http):
     http.post(f"{fake_x.base_url}/2/tweets", json={"text": "x"}, headers=OAUTH)
     fake_x.inject(x_faults.server_error())
@@ -224,8 +261,10 @@ def test_telegram_long_polling_is_capped(fake_telegram, http):
     assert 0.15 < time.monotonic() - started < 1.0
 
 
-@pytest.mark.parametrize("module", ["tests.fakes.x", "tests.fakes.telegram"])
-def test_each_fake_runs_from_the_command_line(module):
+@pytest.mark.parametrize(
+    ("module", "route"), [("tests.fakes.x", GET_ME), ("tests.fakes.telegram", "getMe")]
+)
+def test_each_fake_runs_from_the_command_line(module, route):
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", module, "--port", "0"],
@@ -241,7 +280,17 @@ def test_each_fake_runs_from_the_command_line(module):
         with requests.Session() as session:
             session.trust_env = False
             response = session.get(base_url + path, headers=OAUTH, timeout=2)
-        assert response.status_code == 200
+            assert response.status_code == 200
+            # A fake in another process is steered and read over HTTP.
+            order = {"fault": "server_error", "args": {"status": 503}, "times": 2, "route": route}
+            steered = session.post(f"{base_url}/_fake/faults", json=order, timeout=2)
+            statuses = [
+                session.get(base_url + path, headers=OAUTH, timeout=2).status_code for _ in range(3)
+            ]
+            state = session.get(f"{base_url}/_fake/state", timeout=2).json()
+        assert steered.json() == {"ok": True, "pending": 2}
+        assert statuses == [503, 503, 200]
+        assert state["requests"] == 4
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=2) == 0

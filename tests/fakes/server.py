@@ -26,6 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 # A fault may delay a response to provoke a client timeout; tests keep that short, and the
 # server never holds a thread longer than this, whatever a test asks.
 MAX_FAULT_DELAY = 5.0
+#: paths under this prefix control the fake itself (see ``FakeServer._control``)
+CONTROL_PREFIX = "/_fake/"
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,8 @@ class FakeServer:
     default_fault_routes: tuple[str, ...] = ()
     #: route -> RateLimit applied from the start; ``set_rate_limit`` changes it
     default_rate_limits: Mapping[str, RateLimit] = {}
+    #: fault factories by name, for ``POST /_fake/faults`` (each module fills its own)
+    fault_factories: Mapping[str, Callable[..., Fault]] = {}
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
         self.host = host
@@ -373,6 +377,35 @@ class FakeServer:
         """Sleep, but wake up at once when the server stops."""
         self._stopping.wait(min(seconds, MAX_FAULT_DELAY))
 
+    def state(self) -> dict[str, Any]:
+        """What the platform holds, as JSON (``GET /_fake/state``)."""
+        return {}
+
+    # -- control over HTTP, for a fake run from the command line ---------------------------
+
+    def _control(self, handler: _Handler) -> Reply:
+        """``GET /_fake/state``; ``POST /_fake/reset``; ``POST /_fake/faults`` with JSON
+        ``{"fault": "server_error", "args": {"status": 503}, "times": 2, "route": null}``.
+        Control requests are not recorded and meet no faults or rate limits."""
+        path = urlsplit(handler.path).path.removeprefix(CONTROL_PREFIX)
+        body = handler.read_body()
+        if handler.command == "GET" and path == "state":
+            with self._lock:
+                return Reply(200, {**self.state(), "requests": len(self._requests)})
+        if handler.command == "POST" and path == "reset":
+            self.reset()
+            return Reply(200, {"ok": True})
+        if handler.command == "POST" and path == "faults":
+            try:
+                order = json.loads(body or b"{}")
+                factory = self.fault_factories[order["fault"]]
+                fault = factory(**order.get("args", {}))
+                self.inject(fault, times=int(order.get("times", 1)), route=order.get("route"))
+            except (ValueError, KeyError, TypeError) as error:
+                return Reply(400, {"ok": False, "error": repr(error)})
+            return Reply(200, {"ok": True, "pending": self.pending_faults()})
+        return Reply(404, {"ok": False, "error": "unknown control request"})
+
     # -- internals ---------------------------------------------------------------------------
 
     def _track(self, connection: socket.socket) -> None:
@@ -440,6 +473,9 @@ class FakeServer:
             )
 
     def _dispatch(self, handler: _Handler) -> None:
+        if handler.path.startswith(CONTROL_PREFIX):
+            handler.send_reply(self._control(handler), {})
+            return
         request = self._record(handler)
         if request.route is None:
             handler.send_reply(self.not_found(request), {})

@@ -92,6 +92,17 @@ def accept_then_drop() -> Fault:
     return Fault(drop=True, accept=True)
 
 
+FAULTS = {
+    "server_error": server_error,
+    "timeout": timeout,
+    "flood": flood,
+    "unauthorized": unauthorized,
+    "forbidden": forbidden,
+    "bad_request": bad_request,
+    "accept_then_drop": accept_then_drop,
+}
+
+
 # -- the platform's state ----------------------------------------------------------------------
 
 
@@ -126,6 +137,7 @@ class FakeTelegram(FakeServer):
     """The fake Telegram Bot API. See the module docstring."""
 
     default_fault_routes = SEND_METHODS
+    fault_factories = FAULTS
     default_rate_limits = {SEND: RateLimit(10_000, 60)}
 
     def __init__(
@@ -187,6 +199,21 @@ class FakeTelegram(FakeServer):
             self._updates.append({**update, "update_id": update_id})
             self._updates_changed.notify_all()
             return update_id
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "messages": [
+                {
+                    "chat_id": m.chat_id,
+                    "message_id": m.message_id,
+                    "text": m.text,
+                    "caption": m.caption,
+                    "photos": len(m.photos),
+                    "date": m.date,
+                }
+                for m in self.all_messages()
+            ]
+        }
 
     # -- the server ----------------------------------------------------------------------------
 

@@ -112,6 +112,18 @@ def accept_then_drop() -> Fault:
     return Fault(drop=True, accept=True)
 
 
+FAULTS = {
+    "server_error": server_error,
+    "timeout": timeout,
+    "rate_limited": rate_limited,
+    "unauthorized": unauthorized,
+    "duplicate_content": duplicate_content,
+    "forbidden": forbidden,
+    "bad_request": bad_request,
+    "accept_then_drop": accept_then_drop,
+}
+
+
 # -- the platform's state ----------------------------------------------------------------------
 
 
@@ -159,6 +171,7 @@ class FakeX(FakeServer):
     """The fake X API. See the module docstring."""
 
     default_fault_routes = (POST_TWEET,)
+    fault_factories = FAULTS
     # Generous by default so benchmarks measure Herald; tests lower them with set_rate_limit.
     default_rate_limits = {
         POST_TWEET: RateLimit(10_000, 900),
@@ -231,6 +244,23 @@ class FakeX(FakeServer):
         with self._lock:
             account = self._accounts.get(access_token) or self._new_account(access_token)
             return self._create_tweet(account, text, [], created_at)
+
+    def state(self) -> dict[str, Any]:
+        tweets = self.tweets()
+        texts = [tweet.posted_text for tweet in tweets]
+        return {
+            "tweets": [
+                {
+                    "id": t.id,
+                    "author_id": t.author_id,
+                    "text": t.posted_text,
+                    "media_ids": t.media_ids,
+                    "created_at": t.created_at.isoformat(),
+                }
+                for t in tweets
+            ],
+            "duplicate_texts": sorted({text for text in texts if texts.count(text) > 1}),
+        }
 
     # -- the server ----------------------------------------------------------------------------
 
