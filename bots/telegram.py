@@ -174,6 +174,8 @@ class TelegramClient:
         with self._lock:
             if self._runner is None:
                 self._runner = asyncio.Runner()
+                # A client closed earlier gets a fresh connection pool on the new loop.
+                self._runner.run(self._request.initialize())
             try:
                 return self._runner.run(self._awaited(call))
             except TelegramError as error:

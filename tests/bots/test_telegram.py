@@ -208,6 +208,15 @@ def test_the_client_keeps_working_after_a_failure(fake_telegram, telegram_client
     assert [m.text for m in fake_telegram.messages(CHANNEL)] == ["first", "second"]
 
 
+def test_a_closed_client_can_be_used_again(fake_telegram, telegram_client, outgoing):
+    telegram_client.publish(outgoing("before"))
+    telegram_client.close()
+
+    telegram_client.publish(outgoing("after"))
+
+    assert [m.text for m in fake_telegram.messages(CHANNEL)] == ["before", "after"]
+
+
 def test_check_connection_names_the_bot_and_the_channel(telegram_client):
     assert telegram_client.check_connection() == "@herald_test_bot → Herald Channel"
 
