@@ -1,0 +1,355 @@
+"""Pure rules of the social area: clearance, platform formats, send-time maths, retries, budgets."""
+
+from __future__ import annotations
+
+import importlib.resources
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from twitter_text import parse_tweet
+
+from campaigns.i18n import N_
+from campaigns.social.models import ChannelKind, PostStatus
+
+# --- clearance -----------------------------------------------------------------------------------
+
+# Where each transition may start from. Editing is not here: any edit of an approved or scheduled
+# post sends it back to review (see ``status_after_edit``).
+_TRANSITIONS: dict[str, frozenset[str]] = {
+    PostStatus.IN_REVIEW: frozenset({PostStatus.DRAFT, PostStatus.REJECTED}),
+    PostStatus.APPROVED: frozenset({PostStatus.IN_REVIEW}),
+    PostStatus.REJECTED: frozenset({PostStatus.IN_REVIEW}),
+    PostStatus.SCHEDULED: frozenset({PostStatus.APPROVED, PostStatus.SCHEDULED}),
+}
+
+CLEARING_ROLES = frozenset({"admin", "coordinator"})
+
+
+def can_move(current: str, target: str) -> bool:
+    return current in _TRANSITIONS.get(target, frozenset())
+
+
+def status_after_edit(current: str) -> str:
+    """A cleared post that changes must be cleared again; a rejected one becomes a draft."""
+    if current in (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.IN_REVIEW):
+        return PostStatus.IN_REVIEW
+    return PostStatus.DRAFT
+
+
+def approval_refusal(*, approver_id: int, approver_role: str, author_id: int) -> str | None:
+    """Why this person may not clear this post, or None. Four eyes: never the author."""
+    if approver_role not in CLEARING_ROLES:
+        return N_("Only a coordinator or an administrator can clear a post.")
+    if approver_id == author_id:
+        return N_("You wrote this post: another coordinator must clear it.")
+    return None
+
+
+# --- language tags -------------------------------------------------------------------------------
+
+_BCP47 = re.compile(
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$"
+)
+
+
+def normalise_language(tag: str) -> str | None:
+    """A BCP 47 tag in its conventional case (``zh-Hant-TW``), or None when it is not one."""
+    tag = (tag or "").strip().replace("_", "-")
+    if not _BCP47.match(tag):
+        return None
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif len(part) == 2 or (len(part) == 3 and part.isdigit()):
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+# --- platform formats ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlatformFormat:
+    max_length: int
+    max_caption_length: int  # when the text goes with images
+    max_images: int
+    weighted: bool  # X counts URLs as 23 and CJK characters as 2
+
+
+PLATFORM_FORMATS: dict[str, PlatformFormat] = {
+    ChannelKind.X: PlatformFormat(280, 280, 4, weighted=True),
+    ChannelKind.TELEGRAM: PlatformFormat(4096, 1024, 10, weighted=False),
+    ChannelKind.SANDBOX: PlatformFormat(4096, 4096, 4, weighted=False),
+}
+
+# No platform takes more; longer texts are refused when saved.
+MAX_TEXT_LENGTH = max(rule.max_length for rule in PLATFORM_FORMATS.values())
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+
+def x_weighted_length(text: str) -> int:
+    """X's own count (twitter-text): URLs 23, CJK and emoji 2, most Latin characters 1."""
+    return parse_tweet(text).weightedLength
+
+
+def text_length(kind: str, text: str) -> int:
+    if PLATFORM_FORMATS[kind].weighted:
+        return x_weighted_length(text)
+    # Telegram counts UTF-16 code units, as its entities do.
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class LengthCheck:
+    kind: str
+    length: int
+    limit: int
+    images: int
+    max_images: int
+
+    @property
+    def ok(self) -> bool:
+        return self.length <= self.limit and self.images <= self.max_images
+
+
+def check_format(kind: str, text: str, images: int = 0) -> LengthCheck:
+    """Length and image count of ``text`` against ``kind``'s rules (what the counter shows)."""
+    rule = PLATFORM_FORMATS[kind]
+    limit = rule.max_caption_length if images else rule.max_length
+    return LengthCheck(kind, text_length(kind, text), limit, images, rule.max_images)
+
+
+def format_problem(check: LengthCheck) -> tuple[str, dict[str, object]] | None:
+    """A message (template, params) for a text that does not fit, or None."""
+    if check.length > check.limit:
+        return N_("Too long for %(platform)s: %(length)s of %(limit)s characters."), {
+            "platform": check.kind,
+            "length": check.length,
+            "limit": check.limit,
+        }
+    if check.images > check.max_images:
+        return N_("%(platform)s takes at most %(limit)s images."), {
+            "platform": check.kind,
+            "limit": check.max_images,
+        }
+    return None
+
+
+_IMAGE_FORMATS = {
+    "PNG": "image/png",
+    "JPEG": "image/jpeg",
+    "GIF": "image/gif",
+    "WEBP": "image/webp",
+}
+
+
+def sniff_image(content: bytes) -> str | None:
+    """The MIME type of an image judged by its content (not its name), or None."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            return _IMAGE_FORMATS.get(image.format or "")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+
+
+# --- credentials ---------------------------------------------------------------------------------
+
+# What each kind of channel needs to talk to its platform (the adapters read these keys).
+CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
+    ChannelKind.X: ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
+    ChannelKind.TELEGRAM: ("bot_token",),
+    ChannelKind.SANDBOX: (),
+}
+
+# Telegram offers a bot no way to read a channel's history, so after a crash mid-publish nobody
+# can tell whether the message went out: such publications wait for a person instead of a retry.
+RECONCILABLE_KINDS = frozenset({ChannelKind.X, ChannelKind.SANDBOX})
+
+
+# --- send-time maths -----------------------------------------------------------------------------
+
+# Countries that span several zones: "09:00 for the audience in X" means 09:00 in the capital.
+# Every country that tzdata lists with more than one zone must appear here (a test checks it);
+# single-zone countries take their one zone from tzdata's zone.tab.
+CAPITAL_ZONES: dict[str, str] = {
+    "AQ": "Antarctica/McMurdo",  # no capital; the main research station's zone
+    "AR": "America/Argentina/Buenos_Aires",
+    "AU": "Australia/Sydney",  # Canberra
+    "BR": "America/Sao_Paulo",  # Brasília
+    "CA": "America/Toronto",  # Ottawa
+    "CD": "Africa/Kinshasa",
+    "CL": "America/Santiago",
+    "CN": "Asia/Shanghai",  # Beijing
+    "CY": "Asia/Nicosia",
+    "DE": "Europe/Berlin",
+    "EC": "America/Guayaquil",  # Quito
+    "ES": "Europe/Madrid",
+    "FM": "Pacific/Pohnpei",  # Palikir
+    "GL": "America/Nuuk",
+    "ID": "Asia/Jakarta",
+    "KI": "Pacific/Tarawa",
+    "KZ": "Asia/Almaty",  # Astana shares Almaty's zone
+    "MH": "Pacific/Majuro",
+    "MN": "Asia/Ulaanbaatar",
+    "MX": "America/Mexico_City",
+    "MY": "Asia/Kuala_Lumpur",
+    "NZ": "Pacific/Auckland",  # Wellington
+    "PF": "Pacific/Tahiti",  # Papeete
+    "PG": "Pacific/Port_Moresby",
+    "PS": "Asia/Hebron",  # Ramallah
+    "PT": "Europe/Lisbon",
+    "RU": "Europe/Moscow",
+    "UA": "Europe/Kyiv",
+    "UM": "Pacific/Wake",
+    "US": "America/New_York",  # Washington
+    "UZ": "Asia/Tashkent",
+}
+
+
+@cache
+def tzdata_country_zones() -> dict[str, tuple[str, ...]]:
+    """Country code -> its zones, from the zone.tab shipped with tzdata."""
+    table = importlib.resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text("utf-8")
+    zones: dict[str, list[str]] = {}
+    for line in table.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        country, _coordinates, zone, *_ = line.split("\t")
+        zones.setdefault(country, []).append(zone)
+    return {country: tuple(names) for country, names in zones.items()}
+
+
+def zone_for_country(country: str) -> str | None:
+    """The IANA zone an audience in ``country`` lives by, or None for an unknown code."""
+    country = (country or "").upper()
+    if country in CAPITAL_ZONES:
+        return CAPITAL_ZONES[country]
+    zones = tzdata_country_zones().get(country)
+    return zones[0] if zones else None
+
+
+def wall_to_utc(day: date, at: time, zone: str) -> datetime:
+    """The instant at which the wall clock of ``zone`` shows ``day`` ``at``.
+
+    DST is resolved the same way every time: a wall time that does not exist (the spring-forward
+    gap) moves forward by the gap (02:30 -> 03:30), and one that happens twice (the autumn
+    overlap) is its first occurrence. Both follow PEP 495 with ``fold=0``.
+    """
+    local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=ZoneInfo(zone))
+    return local.replace(fold=0).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class AudienceSlot:
+    country: str | None
+    zone: str
+    instant: datetime
+
+
+def audience_slots(day: date, at: time, countries: Iterable[str]) -> list[AudienceSlot]:
+    """One slot per distinct instant at which ``day at`` happens in the countries' zones.
+
+    Countries whose clocks agree (Viet Nam and Cambodia) share one slot, so a channel does not say
+    the same thing twice at the same moment. Sorted by instant.
+    """
+    slots: dict[datetime, AudienceSlot] = {}
+    for country in countries:
+        zone = zone_for_country(country)
+        if zone is None:
+            raise ValueError(f"unknown country {country!r}")
+        instant = wall_to_utc(day, at, zone)
+        slots.setdefault(instant, AudienceSlot(country.upper(), zone, instant))
+    return [slots[instant] for instant in sorted(slots)]
+
+
+def event_day(
+    *, all_day: bool, start_date: date | None, starts_at: datetime | None, zone: str
+) -> date:
+    """The day an event happens on, as its own zone's calendar says."""
+    if all_day:
+        assert start_date is not None
+        return start_date
+    assert starts_at is not None
+    return starts_at.astimezone(ZoneInfo(zone)).date()
+
+
+def misfire_deadline(scheduled_at: datetime, window_minutes: int) -> datetime:
+    return scheduled_at + timedelta(minutes=window_minutes)
+
+
+# --- retries -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the outbox retries: exponential backoff with jitter, then ``dead``."""
+
+    max_attempts: int = 5
+    base_delay: timedelta = timedelta(seconds=15)
+    max_delay: timedelta = timedelta(minutes=15)
+    # Ask for a retry no sooner than this after a rate limit without a reset time.
+    rate_limit_delay: timedelta = timedelta(minutes=1)
+
+
+def backoff_delay(attempts: int, policy: RetryPolicy, random: Callable[[], float]) -> timedelta:
+    """The wait after the ``attempts``-th failed try: base * 2^(n-1), capped, with equal jitter.
+
+    Half the delay is fixed and half random, so retries spread out without ever coming back at
+    once; ``random`` returns a float in [0, 1) and is injected so tests can pin it.
+    """
+    exponent = max(attempts - 1, 0)
+    ceiling = min(policy.base_delay * (2**exponent), policy.max_delay)
+    return ceiling / 2 + ceiling / 2 * random()
+
+
+def next_attempt_after_failure(
+    *,
+    attempts: int,
+    now: datetime,
+    retry_at: datetime | None,
+    rate_limited: bool,
+    policy: RetryPolicy,
+    random: Callable[[], float],
+) -> datetime:
+    """When to try again. A platform's own ``retry_at`` is honoured exactly; it is never earlier."""
+    if rate_limited:
+        return (
+            retry_at if retry_at is not None and retry_at > now else now + policy.rate_limit_delay
+        )
+    candidate = now + backoff_delay(attempts, policy, random)
+    if retry_at is not None and retry_at > candidate:
+        return retry_at
+    return candidate
+
+
+# --- rate budgets --------------------------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def budget_window(now: datetime, window_seconds: int) -> tuple[datetime, datetime]:
+    """The fixed window (aligned on the epoch) that ``now`` falls in: [start, end)."""
+    elapsed = int((now - _EPOCH).total_seconds())
+    start = _EPOCH + timedelta(seconds=elapsed - elapsed % window_seconds)
+    return start, start + timedelta(seconds=window_seconds)
+
+
+# Below the platforms' published limits (X: 100 posts / 15 min per user on paid tiers,
+# Telegram: ~20 messages / minute per group or channel).
+DEFAULT_RATE_BUDGETS: dict[str, tuple[int, int]] = {
+    ChannelKind.X: (50, 15 * 60),
+    ChannelKind.TELEGRAM: (15, 60),
+    ChannelKind.SANDBOX: (600, 60),
+}
