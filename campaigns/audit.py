@@ -6,7 +6,7 @@ audit entry takes it from there, so services need not pass it around.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -20,7 +20,7 @@ DOORS = ("web", "api", "cli", "bot", "scheduler", "worker", "demo", "system")
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value

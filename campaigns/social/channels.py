@@ -1,0 +1,318 @@
+"""Use cases for channels (the organisation's own accounts) and the sandbox platform.
+
+Credentials go in encrypted and never come back out of these services: only the adapter factory
+in ``bots/`` decrypts them, through ``credentials.channel_credentials``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.audit import record_change, snapshot
+from campaigns.errors import Invalid
+from campaigns.i18n import N_
+from campaigns.org.models import Person, Unit
+from campaigns.permissions import require
+from campaigns.social import rules
+from campaigns.social.credentials import encrypt_credentials
+from campaigns.social.models import Channel, ChannelHealth, ChannelKind, SandboxPost
+from campaigns.social.platform import (
+    ErrorKind,
+    OutgoingPost,
+    PlatformError,
+    PublishedPost,
+    normalise_text,
+)
+
+
+def channel_link(channel: Channel) -> str:
+    return f"/social/channels/{channel.id}"
+
+
+@dataclass
+class ChannelInput:
+    kind: str
+    name: str
+    language: str
+    owner_unit_code: str
+    handle: str = ""
+    owner_person_id: int | None = None
+    rate_limit_posts: int | None = None  # default: below the platform's own limit
+    rate_window_seconds: int | None = None
+
+
+def _authorise(actor: Person | None, action: str, target: object = None) -> None:
+    if actor is not None:
+        require(actor, action, target)
+
+
+def _validated_channel(session: Session, data: ChannelInput, channel: Channel | None) -> dict:
+    errors: dict[str, str] = {}
+    kind = channel.kind if channel is not None else data.kind
+    if kind not in tuple(ChannelKind):
+        errors["kind"] = N_("Choose X, Telegram or sandbox.")
+    name = (data.name or "").strip()
+    if not name:
+        errors["name"] = N_("Give the channel a name.")
+    language = rules.normalise_language(data.language)
+    if language is None:
+        errors["language"] = N_("This is not a language tag (vi, en, zh-Hant...).")
+    handle = (data.handle or "").strip()
+    if kind == ChannelKind.TELEGRAM and not handle:
+        errors["handle"] = N_("Give the channel's @username or chat id.")
+    owner_unit = session.scalar(
+        select(Unit).where(Unit.code == (data.owner_unit_code or "").strip())
+    )
+    if owner_unit is None:
+        errors["owner_unit_code"] = N_("There is no unit with this code.")
+    owner_person = None
+    if data.owner_person_id is not None:
+        owner_person = session.get(Person, data.owner_person_id)
+        if owner_person is None or not owner_person.active:
+            errors["owner_person_id"] = N_("There is no such person.")
+    default_posts, default_window = rules.DEFAULT_RATE_BUDGETS.get(kind, (10, 60))
+    posts = data.rate_limit_posts if data.rate_limit_posts is not None else default_posts
+    window = data.rate_window_seconds if data.rate_window_seconds is not None else default_window
+    if not isinstance(posts, int) or not 1 <= posts <= 10_000:
+        errors["rate_limit_posts"] = N_("Between 1 and 10,000 posts per window.")
+    if not isinstance(window, int) or not 1 <= window <= 86_400:
+        errors["rate_window_seconds"] = N_("A window between 1 second and 1 day.")
+    if errors:
+        raise Invalid.from_fields(errors)
+    return {
+        "kind": kind,
+        "name": name[:200],
+        "language": language,
+        "handle": handle[:200],
+        "owner_unit": owner_unit,
+        "owner_person": owner_person,
+        "rate_limit_posts": posts,
+        "rate_window_seconds": window,
+    }
+
+
+def _validated_credentials(kind: str, credentials: dict[str, str] | None) -> dict[str, str]:
+    credentials = {key: (value or "").strip() for key, value in (credentials or {}).items()}
+    missing = [key for key in rules.CREDENTIAL_FIELDS[kind] if not credentials.get(key)]
+    if missing:
+        raise Invalid(
+            N_("These credentials are missing: %(fields)s"),
+            field="credentials",
+            fields=", ".join(missing),
+        )
+    return {key: credentials[key] for key in rules.CREDENTIAL_FIELDS[kind]}
+
+
+def create_channel(
+    session: Session,
+    *,
+    actor: Person | None,
+    now: datetime,
+    data: ChannelInput,
+    credentials: dict[str, str] | None,
+    secret: str,
+) -> Channel:
+    """Register an account the organisation owns, its credentials encrypted with ``secret``.
+
+    Raises NotAllowed or Invalid (field errors, missing credentials).
+    """
+    _authorise(actor, "channel.manage")
+    cleaned = _validated_channel(session, data, None)
+    secrets = _validated_credentials(cleaned["kind"], credentials)
+    channel = Channel(
+        **cleaned,
+        credentials_encrypted=encrypt_credentials(secrets, secret=secret) if secrets else None,
+        health=ChannelHealth.OK,
+        last_error="",
+        paused=False,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(channel)
+    session.flush()
+    record_change(session, actor=actor, now=now, action="create", target=channel)
+    return channel
+
+
+def update_channel(
+    session: Session, *, actor: Person | None, now: datetime, channel: Channel, data: ChannelInput
+) -> Channel:
+    """Change a channel's name, language, owner or rate budget (its kind stays).
+
+    Raises NotAllowed or Invalid.
+    """
+    _authorise(actor, "channel.manage", channel)
+    cleaned = _validated_channel(session, data, channel)
+    before = snapshot(channel)
+    for name, value in cleaned.items():
+        setattr(channel, name, value)
+    channel.updated_at = now
+    session.flush()
+    record_change(session, actor=actor, now=now, action="update", target=channel, before=before)
+    return channel
+
+
+def set_channel_credentials(
+    session: Session,
+    *,
+    actor: Person | None,
+    now: datetime,
+    channel: Channel,
+    credentials: dict[str, str],
+    secret: str,
+) -> Channel:
+    """Replace the channel's credentials (they are never shown again). A broken channel is
+    trusted again; its held publications stay held for a person to release.
+
+    Raises NotAllowed or Invalid (missing fields).
+    """
+    _authorise(actor, "channel.manage", channel)
+    secrets = _validated_credentials(channel.kind, credentials)
+    before = snapshot(channel)
+    channel.credentials_encrypted = encrypt_credentials(secrets, secret=secret)
+    channel.health = ChannelHealth.OK
+    channel.last_error = ""
+    channel.updated_at = now
+    session.flush()
+    record_change(
+        session,
+        actor=actor,
+        now=now,
+        action="set_credentials",
+        target=channel,
+        before=before,
+        comment="credentials replaced",
+    )
+    return channel
+
+
+def set_channel_paused(
+    session: Session, *, actor: Person | None, now: datetime, channel: Channel, paused: bool
+) -> Channel:
+    """Pause (nothing is claimed for it) or resume a channel. Raises NotAllowed."""
+    _authorise(actor, "channel.manage", channel)
+    if channel.paused == paused:
+        return channel
+    before = snapshot(channel)
+    channel.paused = paused
+    channel.updated_at = now
+    session.flush()
+    record_change(
+        session,
+        actor=actor,
+        now=now,
+        action="pause" if paused else "resume",
+        target=channel,
+        before=before,
+    )
+    return channel
+
+
+def record_connection_check(
+    session: Session,
+    *,
+    actor: Person | None,
+    now: datetime,
+    channel: Channel,
+    account_name: str | None = None,
+    error: PlatformError | None = None,
+) -> Channel:
+    """Keep the result of "test connection" (the adapter's ``check_connection``): the account's
+    name when it worked; broken (auth) or degraded (anything else) with the platform's message.
+
+    Raises NotAllowed.
+    """
+    _authorise(actor, "channel.manage", channel)
+    before = snapshot(channel)
+    if error is None:
+        channel.account_name = (account_name or "")[:200]
+        channel.health = ChannelHealth.OK
+        channel.last_error = ""
+    else:
+        channel.health = (
+            ChannelHealth.BROKEN if error.kind == ErrorKind.AUTH else ChannelHealth.DEGRADED
+        )
+        channel.last_error = error.message
+        channel.last_error_at = now
+    channel.updated_at = now
+    session.flush()
+    record_change(
+        session, actor=actor, now=now, action="check_connection", target=channel, before=before
+    )
+    return channel
+
+
+# --- the sandbox platform ------------------------------------------------------------------------
+
+# Like X, the sandbox refuses the same text twice in a row, so rehearsals show that error too.
+SANDBOX_DUPLICATE_WINDOW = timedelta(hours=24)
+
+
+def _sandbox_published(row: SandboxPost) -> PublishedPost:
+    return PublishedPost(
+        platform_id=str(row.id),
+        url=f"/sandbox/{row.channel_id}#post-{row.id}",
+        published_at=row.published_at,
+    )
+
+
+def record_sandbox_post(
+    session: Session, *, channel: Channel, post: OutgoingPost, now: datetime
+) -> PublishedPost:
+    """Publish on the sandbox platform: a row in Herald's own database, shown on a local page.
+
+    Raises PlatformError(REJECTED) for the same content on the same channel within 24 hours.
+    """
+    if channel.kind != ChannelKind.SANDBOX:
+        raise PlatformError(ErrorKind.REJECTED, "not a sandbox channel")
+    duplicate = session.scalar(
+        select(SandboxPost.id).where(
+            SandboxPost.channel_id == channel.id,
+            SandboxPost.fingerprint == post.fingerprint,
+            SandboxPost.published_at > now - SANDBOX_DUPLICATE_WINDOW,
+        )
+    )
+    if duplicate is not None:
+        raise PlatformError(ErrorKind.REJECTED, "duplicate content", status=403)
+    row = SandboxPost(
+        channel_id=channel.id,
+        text=post.text,
+        media=[{"path": m.path, "mime_type": m.mime_type, "sha256": m.sha256} for m in post.media],
+        fingerprint=post.fingerprint,
+        published_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return _sandbox_published(row)
+
+
+def find_sandbox_post(
+    session: Session, *, channel: Channel, post: OutgoingPost, since: datetime
+) -> PublishedPost | None:
+    """The sandbox's "recent posts" lookup for reconciling: same content since ``since``."""
+    rows = session.scalars(
+        select(SandboxPost)
+        .where(SandboxPost.channel_id == channel.id, SandboxPost.published_at >= since)
+        .order_by(SandboxPost.published_at)
+    )
+    wanted = normalise_text(post.text)
+    for row in rows:
+        if row.fingerprint == post.fingerprint or normalise_text(row.text) == wanted:
+            return _sandbox_published(row)
+    return None
+
+
+def sandbox_posts(session: Session, *, channel: Channel, limit: int = 100) -> list[SandboxPost]:
+    """What the sandbox channel's local page shows, newest first."""
+    return list(
+        session.scalars(
+            select(SandboxPost)
+            .where(SandboxPost.channel_id == channel.id)
+            .order_by(SandboxPost.published_at.desc(), SandboxPost.id.desc())
+            .limit(limit)
+        )
+    )

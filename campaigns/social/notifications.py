@@ -1,0 +1,89 @@
+"""Alerts and requests for people: what the web's bell and the Telegram bot will show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.errors import NotFound
+from campaigns.i18n import N_
+from campaigns.org.models import Person, Role
+from campaigns.social.models import Notification
+
+
+def notify(
+    session: Session,
+    *,
+    people: Iterable[Person | None],
+    kind: str,
+    message: str,
+    params: dict[str, Any] | None = None,
+    link: str = "",
+    now: datetime,
+    skip: Person | None = None,
+) -> list[Notification]:
+    """One notification per distinct active person (``skip`` excepted, e.g. whoever acted)."""
+    seen: set[int] = set()
+    created = []
+    for person in people:
+        if person is None or not person.active or person.id in seen:
+            continue
+        if skip is not None and person.id == skip.id:
+            continue
+        seen.add(person.id)
+        notification = Notification(
+            person_id=person.id,
+            kind=kind,
+            message=message,
+            params=dict(params or {}),
+            link=link,
+            created_at=now,
+        )
+        session.add(notification)
+        created.append(notification)
+    session.flush()
+    return created
+
+
+def people_with_roles(session: Session, roles: Iterable[str]) -> list[Person]:
+    return list(
+        session.scalars(
+            select(Person)
+            .where(Person.role.in_(list(roles)), Person.active.is_(True))
+            .order_by(Person.id)
+        )
+    )
+
+
+def administrators(session: Session) -> list[Person]:
+    return people_with_roles(session, [Role.ADMIN])
+
+
+def unread_notifications(
+    session: Session, *, person: Person, limit: int = 50
+) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.person_id == person.id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_notification_read(
+    session: Session, *, actor: Person, now: datetime, notification_id: int
+) -> Notification:
+    """Mark one of the actor's notifications read. Raises NotFound for anyone else's."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.person_id != actor.id:
+        raise NotFound(N_("There is no such notification."))
+    if notification.read_at is None:
+        notification.read_at = now
+        session.flush()
+    return notification

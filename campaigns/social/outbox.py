@@ -1,0 +1,765 @@
+"""The outbox: workers claim due publications, publish them, and record what the platform said.
+
+A worker's loop, one short transaction per step (see DESIGN.md, "The publishing pipeline")::
+
+    with transaction:  claimed = claim_due_publications(session, worker_id=..., now=utcnow())
+    for publication in claimed:
+        outgoing = outgoing_post(publication, media_root=...)
+        client = client_for(publication.channel, ...)
+        if publication.status == "reconciling":       # its last lease expired mid-publish
+            found = client.find_published(outgoing, since=reconcile_since(publication))
+            with transaction:  decision = resolve_reconcile(session, publication=..., found=found, ...)
+            if decision is not ReconcileDecision.RETRY:
+                continue
+        try:
+            result = client.publish(outgoing)
+        except PlatformError as error:
+            with transaction:  record_failure(session, publication=..., error=error, ...)
+        else:
+            with transaction:  record_success(session, publication=..., result=result, ...)
+
+Claims are exclusive: ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, and on both databases
+every state change is a conditional ``UPDATE`` that only one transaction can win. The rate budget
+of a channel is a row per window, consumed by an atomic upsert in the claiming transaction, so
+however many workers run, a channel never gets more than its budget.
+"""
+
+from __future__ import annotations
+
+import random as random_module
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from campaigns.audit import record_change, snapshot
+from campaigns.i18n import N_
+from campaigns.social import rules
+from campaigns.social.models import (
+    Campaign,
+    Channel,
+    ChannelBudget,
+    ChannelHealth,
+    HeldReason,
+    Post,
+    PostStatus,
+    Publication,
+    PublicationAttempt,
+    PublicationStatus,
+)
+from campaigns.social.notifications import administrators, notify
+from campaigns.social.platform import (
+    ErrorKind,
+    MediaFile,
+    OutgoingPost,
+    PlatformError,
+    PublishedPost,
+)
+from campaigns.social.services import post_link
+
+WAITING = (PublicationStatus.SCHEDULED, PublicationStatus.FAILED)
+IN_FLIGHT = (PublicationStatus.PUBLISHING, PublicationStatus.RECONCILING)
+# Platforms' clocks and ours disagree a little; reconcile looks this far before the first send.
+RECONCILE_SLACK = timedelta(minutes=5)
+
+
+class ReconcileDecision(StrEnum):
+    PUBLISHED = "published"  # the platform has it: recorded, nothing to send
+    RETRY = "retry"  # the platform does not have it: the worker publishes now, same claim
+    HELD = "held"  # nobody can tell, or it is too late: a person decides
+
+
+# --- reading the outbox --------------------------------------------------------------------------
+
+
+def outgoing_post(publication: Publication, *, media_root: Path | str) -> OutgoingPost:
+    """What the adapter sends: the text frozen at scheduling and the variant's images."""
+    media = tuple(
+        MediaFile(
+            path=str(Path(media_root) / attachment.path),
+            mime_type=attachment.mime_type,
+            sha256=attachment.sha256,
+        )
+        for attachment in publication.variant.attachments
+    )
+    return OutgoingPost(text=publication.text, media=media, fingerprint=publication.fingerprint)
+
+
+def reconcile_since(publication: Publication) -> datetime:
+    """From when to look for the publication on its platform (its first send, less some slack)."""
+    started = publication.first_sent_at or publication.claimed_at or publication.scheduled_at
+    return started - RECONCILE_SLACK
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _skip_locked(session: Session, statement: Select) -> Select:
+    if _is_postgres(session):
+        return statement.with_for_update(skip_locked=True, of=Publication)
+    return statement
+
+
+def _conditional_update(
+    session: Session, publication_id: int, *, where: Sequence[Any], values: dict[str, Any]
+) -> bool:
+    """One UPDATE that only succeeds when ``where`` still holds: the claim's atomic step."""
+    result = session.execute(
+        update(Publication)
+        .where(Publication.id == publication_id, *where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _reload(session: Session, ids: Sequence[int]) -> list[Publication]:
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(Publication).where(Publication.id.in_(ids)).execution_options(populate_existing=True)
+    ).all()
+    by_id = {row.id: row for row in rows}
+    return [by_id[publication_id] for publication_id in ids if publication_id in by_id]
+
+
+def _owners(session: Session, channel: Channel) -> list:
+    return [channel.owner_person] if channel.owner_person is not None else administrators(session)
+
+
+def _open_attempt(publication: Publication, worker_id: str) -> PublicationAttempt | None:
+    for attempt in reversed(publication.attempt_log):
+        if attempt.worker_id == worker_id and attempt.finished_at is None:
+            return attempt
+    return None
+
+
+def _finish_attempt(
+    publication: Publication,
+    worker_id: str,
+    *,
+    now: datetime,
+    outcome: str,
+    error: PlatformError | None = None,
+) -> None:
+    attempt = _open_attempt(publication, worker_id)
+    if attempt is None:
+        attempt = PublicationAttempt(
+            number=publication.attempts, worker_id=worker_id, started_at=now, outcome=outcome
+        )
+        publication.attempt_log.append(attempt)
+    attempt.finished_at = now
+    attempt.outcome = outcome
+    if error is not None:
+        attempt.error_kind = error.kind.value
+        attempt.http_status = error.status
+        attempt.message = error.message[:2000]
+
+
+def _audit(
+    session: Session,
+    publication: Publication,
+    action: str,
+    before: dict | None,
+    now: datetime,
+    comment: str | None = None,
+) -> None:
+    record_change(
+        session,
+        actor=None,
+        now=now,
+        action=action,
+        target=publication,
+        before=before,
+        comment=comment,
+    )
+
+
+# --- holding ------------------------------------------------------------------------------------
+
+
+def _alert_held(session: Session, publication: Publication, now: datetime) -> None:
+    post = publication.post
+    notify(
+        session,
+        people=[*_owners(session, publication.channel), post.author, post.approved_by],
+        kind="publication_held",
+        message=N_("Held, not sent: %(title)s on %(channel)s (%(reason)s). Release or cancel it."),
+        params={
+            "title": post.title,
+            "channel": publication.channel.name,
+            "reason": publication.held_reason or "",
+        },
+        link=post_link(post),
+        now=now,
+    )
+
+
+def _hold(
+    session: Session,
+    publication: Publication,
+    *,
+    reason: str,
+    now: datetime,
+    from_statuses: Sequence[str],
+    worker_id: str | None = None,
+    message: str = "",
+) -> bool:
+    before = snapshot(publication)
+    where: list[Any] = [Publication.status.in_(list(from_statuses))]
+    if worker_id is not None:
+        where.append(Publication.claimed_by == worker_id)
+    values: dict[str, Any] = {
+        "status": PublicationStatus.HELD,
+        "held_reason": reason,
+        "claimed_by": None,
+        "lease_until": None,
+        "updated_at": now,
+    }
+    if message:
+        values["last_error"] = message
+    if not _conditional_update(session, publication.id, where=where, values=values):
+        return False
+    session.refresh(publication)
+    _audit(session, publication, "hold", before, now, comment=reason)
+    _alert_held(session, publication, now)
+    return True
+
+
+def _hold_past_window(session: Session, now: datetime, limit: int) -> int:
+    """Publications that can no longer go out within their window are held, not sent late."""
+    candidates = session.scalars(
+        _skip_locked(
+            session,
+            select(Publication)
+            .where(Publication.status.in_(WAITING), Publication.misfire_deadline < now)
+            .order_by(Publication.misfire_deadline, Publication.id)
+            .limit(limit),
+        )
+    ).all()
+    held = 0
+    for publication in candidates:
+        held += _hold(
+            session,
+            publication,
+            reason=HeldReason.MISSED_WINDOW,
+            now=now,
+            from_statuses=WAITING,
+            message=publication.last_error,
+        )
+    return held
+
+
+# --- rate budgets --------------------------------------------------------------------------------
+
+
+def _take_budget(
+    session: Session, *, channel_id: int, limit: int, window_seconds: int, now: datetime
+) -> bool:
+    """Use one post of the channel's budget in the current window; False when it is spent.
+
+    A single upsert, atomic on both databases: concurrent claimers queue on the budget row and
+    each sees the count the previous one left.
+    """
+    start, end = rules.budget_window(now, window_seconds)
+    table = ChannelBudget.__table__
+    insert = postgresql.insert if _is_postgres(session) else sqlite.insert
+    statement = (
+        insert(table)
+        .values(channel_id=channel_id, window_start=start, window_end=end, capacity=limit, used=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.channel_id, table.c.window_start],
+            set_={"used": table.c.used + 1, "capacity": limit},
+            where=table.c.used < limit,
+        )
+        .returning(table.c.used)
+    )
+    return session.execute(statement).first() is not None
+
+
+def _give_back_budget(
+    session: Session, *, channel_id: int, window_seconds: int, now: datetime
+) -> None:
+    start, _ = rules.budget_window(now, window_seconds)
+    session.execute(
+        update(ChannelBudget)
+        .where(
+            ChannelBudget.channel_id == channel_id,
+            ChannelBudget.window_start == start,
+            ChannelBudget.used > 0,
+        )
+        .values(used=ChannelBudget.used - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def budget_used(session: Session, *, channel: Channel, now: datetime) -> int:
+    """Posts the channel has used in the current window (for the health panel and tests)."""
+    start, _ = rules.budget_window(now, channel.rate_window_seconds)
+    used = session.scalar(
+        select(ChannelBudget.used).where(
+            ChannelBudget.channel_id == channel.id, ChannelBudget.window_start == start
+        )
+    )
+    return used or 0
+
+
+def prune_budgets(session: Session, *, now: datetime, keep: timedelta = timedelta(days=2)) -> int:
+    """Forget budget windows that ended long ago (a scheduler job calls this daily)."""
+    result = session.execute(
+        ChannelBudget.__table__.delete().where(ChannelBudget.window_end < now - keep)
+    )
+    return result.rowcount or 0
+
+
+# --- claiming ------------------------------------------------------------------------------------
+
+
+def _claim_expired_leases(
+    session: Session, *, worker_id: str, now: datetime, lease: timedelta, limit: int
+) -> list[int]:
+    """A lease that ran out means a worker died mid-publish: never resend blindly.
+
+    Reconcilable channels are claimed for reconciling; the others (Telegram) are held.
+    """
+    candidates = session.scalars(
+        _skip_locked(
+            session,
+            select(Publication)
+            .where(Publication.status.in_(IN_FLIGHT), Publication.lease_until < now)
+            .order_by(Publication.lease_until, Publication.id)
+            .limit(limit),
+        )
+    ).all()
+    claimed = []
+    for publication in candidates:
+        expired_by = publication.claimed_by
+        expired_until = publication.lease_until
+        if publication.channel.kind not in rules.RECONCILABLE_KINDS:
+            _hold(
+                session,
+                publication,
+                reason=HeldReason.UNRECONCILABLE,
+                now=now,
+                from_statuses=IN_FLIGHT,
+                message=N_(
+                    "A worker stopped while publishing; the platform cannot tell whether "
+                    "it went out. Check the channel, then release or cancel."
+                ),
+            )
+            continue
+        before = snapshot(publication)
+        won = _conditional_update(
+            session,
+            publication.id,
+            where=[
+                Publication.status.in_(IN_FLIGHT),
+                Publication.claimed_by == expired_by,
+                Publication.lease_until == expired_until,
+            ],
+            values={
+                "status": PublicationStatus.RECONCILING,
+                "claimed_by": worker_id,
+                "claimed_at": now,
+                "lease_until": now + lease,
+                "updated_at": now,
+            },
+        )
+        if won:
+            session.refresh(publication)
+            publication.attempt_log.append(
+                PublicationAttempt(
+                    number=publication.attempts,
+                    worker_id=worker_id,
+                    started_at=now,
+                    outcome="reconciling",
+                )
+            )
+            _audit(
+                session,
+                publication,
+                "claim_reconcile",
+                before,
+                now,
+                comment=f"lease of {expired_by} expired",
+            )
+            claimed.append(publication.id)
+    return claimed
+
+
+def _due_candidates(session: Session, *, now: datetime, limit: int) -> list[Any]:
+    full = (
+        select(ChannelBudget.id)
+        .where(
+            ChannelBudget.channel_id == Publication.channel_id,
+            ChannelBudget.window_start <= now,
+            ChannelBudget.window_end > now,
+            ChannelBudget.used >= Channel.rate_limit_posts,
+        )
+        .exists()
+    )
+    statement = (
+        select(
+            Publication.id,
+            Publication.channel_id,
+            Channel.rate_limit_posts,
+            Channel.rate_window_seconds,
+        )
+        .join(Channel, Channel.id == Publication.channel_id)
+        .join(Post, Post.id == Publication.post_id)
+        .join(Campaign, Campaign.id == Post.campaign_id)
+        .where(
+            Publication.status.in_(WAITING),
+            Publication.next_attempt_at <= now,
+            Publication.misfire_deadline >= now,
+            Channel.paused.is_(False),
+            Channel.health != ChannelHealth.BROKEN,
+            or_(Channel.rate_limited_until.is_(None), Channel.rate_limited_until <= now),
+            Campaign.paused.is_(False),
+            ~full,
+        )
+        .order_by(Publication.next_attempt_at, Publication.id)
+        .limit(limit)
+    )
+    return list(session.execute(_skip_locked(session, statement)).all())
+
+
+def claim_due_publications(
+    session: Session,
+    *,
+    worker_id: str,
+    now: datetime,
+    limit: int = 10,
+    lease_seconds: int = 120,
+) -> list[Publication]:
+    """Claim up to ``limit`` publications for ``worker_id`` with a lease; commit right after.
+
+    First holds what missed its window; then takes publications whose lease expired (status
+    ``reconciling``: ask the platform first, see ``resolve_reconcile``); then due ones (status
+    ``publishing``: send them), each consuming one post of its channel's rate budget. Paused
+    channels and campaigns, broken channels, channels told to wait (429) and channels whose
+    budget is spent are skipped. No two workers ever hold the same publication.
+    """
+    lease = timedelta(seconds=lease_seconds)
+    _hold_past_window(session, now, limit=max(limit, 50))
+    claimed = _claim_expired_leases(session, worker_id=worker_id, now=now, lease=lease, limit=limit)
+    spent: set[int] = set()
+    for row in _due_candidates(session, now=now, limit=limit - len(claimed)):
+        if row.channel_id in spent:
+            continue
+        if not _take_budget(
+            session,
+            channel_id=row.channel_id,
+            limit=row.rate_limit_posts,
+            window_seconds=row.rate_window_seconds,
+            now=now,
+        ):
+            spent.add(row.channel_id)
+            continue
+        won = _conditional_update(
+            session,
+            row.id,
+            where=[Publication.status.in_(WAITING), Publication.next_attempt_at <= now],
+            values={
+                "status": PublicationStatus.PUBLISHING,
+                "claimed_by": worker_id,
+                "claimed_at": now,
+                "lease_until": now + lease,
+                "attempts": Publication.attempts + 1,
+                "first_sent_at": func.coalesce(Publication.first_sent_at, now),
+                "updated_at": now,
+            },
+        )
+        if not won:
+            _give_back_budget(
+                session, channel_id=row.channel_id, window_seconds=row.rate_window_seconds, now=now
+            )
+            continue
+        claimed.append(row.id)
+    publications = _reload(session, claimed)
+    for publication in publications:
+        if publication.status == PublicationStatus.PUBLISHING:
+            publication.attempt_log.append(
+                PublicationAttempt(
+                    number=publication.attempts,
+                    worker_id=worker_id,
+                    started_at=now,
+                    outcome="publishing",
+                )
+            )
+            _audit(session, publication, "claim", None, now, comment=worker_id)
+    session.flush()
+    return publications
+
+
+# --- recording what happened ---------------------------------------------------------------------
+
+
+def _mark_published(
+    session: Session, publication: Publication, result: PublishedPost, now: datetime
+) -> None:
+    publication.status = PublicationStatus.PUBLISHED
+    publication.platform_id = result.platform_id
+    publication.url = result.url
+    publication.published_at = result.published_at or now
+    publication.claimed_by = None
+    publication.lease_until = None
+    publication.held_reason = None
+    publication.updated_at = now
+    channel = publication.channel
+    if channel.health == ChannelHealth.DEGRADED:
+        channel.health = ChannelHealth.OK
+        channel.updated_at = now
+    post = publication.post
+    statuses = {other.status for other in post.publications}
+    if statuses <= {PublicationStatus.PUBLISHED, PublicationStatus.CANCELLED}:
+        post.status = PostStatus.PUBLISHED
+        post.updated_at = now
+
+
+def record_success(
+    session: Session,
+    *,
+    publication: Publication,
+    worker_id: str,
+    result: PublishedPost,
+    now: datetime,
+) -> Publication:
+    """The platform accepted the post: keep its id and URL, mark it published.
+
+    Recorded even when this worker's lease has run out meanwhile (it did go out). Idempotent.
+    """
+    session.refresh(publication)
+    if publication.status == PublicationStatus.PUBLISHED:
+        return publication
+    before = snapshot(publication)
+    _finish_attempt(publication, worker_id, now=now, outcome="published")
+    won = _conditional_update(
+        session,
+        publication.id,
+        where=[Publication.status.in_(IN_FLIGHT)],
+        values={"status": PublicationStatus.PUBLISHED},
+    )
+    if not won:
+        # A person cancelled or held it meanwhile; the platform has it all the same.
+        session.refresh(publication)
+    _mark_published(session, publication, result, now)
+    session.flush()
+    _audit(session, publication, "publish", before, now, comment=worker_id)
+    return publication
+
+
+def _break_channel(session: Session, channel: Channel, *, message: str, now: datetime) -> None:
+    """Auth failure: the channel is broken, its queue held, its owner alerted."""
+    before = snapshot(channel)
+    channel.health = ChannelHealth.BROKEN
+    channel.last_error = message
+    channel.last_error_at = now
+    channel.updated_at = now
+    session.flush()
+    record_change(
+        session,
+        actor=None,
+        now=now,
+        action="broken",
+        target=channel,
+        before=before,
+        comment=message,
+    )
+    waiting = session.scalars(
+        select(Publication).where(
+            Publication.channel_id == channel.id, Publication.status.in_(WAITING)
+        )
+    ).all()
+    for other in waiting:
+        before = snapshot(other)
+        if _conditional_update(
+            session,
+            other.id,
+            where=[Publication.status.in_(WAITING)],
+            values={
+                "status": PublicationStatus.HELD,
+                "held_reason": HeldReason.CHANNEL_BROKEN,
+                "updated_at": now,
+            },
+        ):
+            session.refresh(other)
+            _audit(session, other, "hold", before, now, comment=HeldReason.CHANNEL_BROKEN)
+    notify(
+        session,
+        people=_owners(session, channel),
+        kind="channel_broken",
+        message=N_(
+            "%(channel)s is broken: %(error)s. Its queue is held until its credentials are fixed."
+        ),
+        params={"channel": channel.name, "error": message},
+        link=f"/social/channels/{channel.id}",
+        now=now,
+    )
+
+
+def _transient_failures(publication: Publication) -> int:
+    return sum(
+        1 for attempt in publication.attempt_log if attempt.error_kind == ErrorKind.TRANSIENT
+    )
+
+
+def record_failure(
+    session: Session,
+    *,
+    publication: Publication,
+    worker_id: str,
+    error: PlatformError,
+    now: datetime,
+    policy: rules.RetryPolicy | None = None,
+    random: Callable[[], float] = random_module.random,
+) -> Publication:
+    """The platform refused or could not be reached; act on the error's kind.
+
+    transient -> retry with exponential backoff and jitter (never before the platform's own
+    ``retry_at``), ``dead`` after ``policy.max_attempts`` transient failures; rate-limited ->
+    retry exactly at ``retry_at`` and nobody claims for the channel before it (it does not count
+    towards ``dead``); auth -> channel broken, its queue held, owner alerted; rejected -> ``dead``
+    with the platform's message. A worker whose lease was taken over only logs its attempt.
+    """
+    policy = policy or rules.RetryPolicy()
+    session.refresh(publication)
+    _finish_attempt(publication, worker_id, now=now, outcome="failed", error=error)
+    session.flush()
+    if publication.status != PublicationStatus.PUBLISHING or publication.claimed_by != worker_id:
+        return publication
+    before = snapshot(publication)
+    channel = publication.channel
+    post = publication.post
+    publication.last_error = error.message[:2000]
+    publication.last_error_kind = error.kind.value
+    publication.claimed_by = None
+    publication.lease_until = None
+    publication.updated_at = now
+    action = "fail"
+    if error.kind == ErrorKind.AUTH:
+        publication.status = PublicationStatus.HELD
+        publication.held_reason = HeldReason.CHANNEL_BROKEN
+        action = "hold"
+    elif error.kind == ErrorKind.REJECTED or (
+        error.kind == ErrorKind.TRANSIENT
+        and _transient_failures(publication) >= policy.max_attempts
+    ):
+        publication.status = PublicationStatus.DEAD
+        action = "dead"
+    else:
+        rate_limited = error.kind == ErrorKind.RATE_LIMITED
+        publication.status = PublicationStatus.FAILED
+        publication.next_attempt_at = rules.next_attempt_after_failure(
+            attempts=_transient_failures(publication),
+            now=now,
+            retry_at=error.retry_at,
+            rate_limited=rate_limited,
+            policy=policy,
+            random=random,
+        )
+        if rate_limited:
+            if (
+                channel.rate_limited_until is None
+                or channel.rate_limited_until < publication.next_attempt_at
+            ):
+                channel.rate_limited_until = publication.next_attempt_at
+        elif channel.health == ChannelHealth.OK:
+            channel.health = ChannelHealth.DEGRADED
+        channel.last_error = error.message[:2000]
+        channel.last_error_at = now
+    session.flush()
+    _audit(
+        session,
+        publication,
+        action,
+        before,
+        now,
+        comment=f"{error.kind.value}: {error.message}"[:500],
+    )
+    if error.kind == ErrorKind.AUTH:
+        _break_channel(session, channel, message=error.message, now=now)
+    elif publication.status == PublicationStatus.DEAD:
+        notify(
+            session,
+            people=[*_owners(session, channel), post.author],
+            kind="publication_dead",
+            message=N_("Not published: %(title)s on %(channel)s — %(error)s"),
+            params={"title": post.title, "channel": channel.name, "error": error.message},
+            link=post_link(post),
+            now=now,
+        )
+    return publication
+
+
+def resolve_reconcile(
+    session: Session,
+    *,
+    publication: Publication,
+    worker_id: str,
+    found: PublishedPost | None,
+    now: datetime,
+    reconcilable: bool = True,
+) -> ReconcileDecision:
+    """Decide about a publication whose lease expired, from what the platform's recent posts show.
+
+    ``found`` (the adapter's ``find_published``) -> published, nothing sent; not found -> RETRY:
+    the publication is ``publishing`` again under this worker's claim and the worker publishes it
+    now, unless its window has passed (held). ``reconcilable=False`` (the adapter cannot look)
+    -> held for a person. A worker that no longer holds the claim gets the current state.
+    """
+    session.refresh(publication)
+    if publication.status == PublicationStatus.PUBLISHED:
+        return ReconcileDecision.PUBLISHED
+    if publication.status != PublicationStatus.RECONCILING or publication.claimed_by != worker_id:
+        return ReconcileDecision.HELD
+    if found is not None:
+        before = snapshot(publication)
+        _finish_attempt(publication, worker_id, now=now, outcome="reconciled_found")
+        _mark_published(session, publication, found, now)
+        session.flush()
+        _audit(session, publication, "reconcile", before, now, comment="found on the platform")
+        return ReconcileDecision.PUBLISHED
+    if not reconcilable:
+        _finish_attempt(publication, worker_id, now=now, outcome="unreconcilable")
+        _hold(
+            session,
+            publication,
+            reason=HeldReason.UNRECONCILABLE,
+            now=now,
+            from_statuses=(PublicationStatus.RECONCILING,),
+            worker_id=worker_id,
+        )
+        return ReconcileDecision.HELD
+    _finish_attempt(publication, worker_id, now=now, outcome="reconciled_missing")
+    if now > publication.misfire_deadline:
+        _hold(
+            session,
+            publication,
+            reason=HeldReason.MISSED_WINDOW,
+            now=now,
+            from_statuses=(PublicationStatus.RECONCILING,),
+            worker_id=worker_id,
+        )
+        return ReconcileDecision.HELD
+    before = snapshot(publication)
+    publication.status = PublicationStatus.PUBLISHING
+    publication.attempts += 1
+    publication.updated_at = now
+    publication.attempt_log.append(
+        PublicationAttempt(
+            number=publication.attempts, worker_id=worker_id, started_at=now, outcome="publishing"
+        )
+    )
+    session.flush()
+    _audit(session, publication, "reconcile", before, now, comment="not on the platform: retry")
+    return ReconcileDecision.RETRY

@@ -1,0 +1,491 @@
+"""The outbox: claims and leases, each error class and its effect, backoff, the misfire window,
+rate budgets, pauses, and reconciling after a worker died mid-publish."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from campaigns.errors import Conflict
+from campaigns.social import channels as channel_services
+from campaigns.social import outbox, rules, services
+from campaigns.social.models import Notification, Publication
+from campaigns.social.platform import ErrorKind, PlatformError, PublishedPost
+from tests.factories import create_person
+from tests.social_factories import create_channel, scheduled_post
+
+WORKER = "worker-1"
+
+
+@pytest.fixture
+def due(now):
+    return now + timedelta(minutes=1)
+
+
+def _one_due(session, now, due, channel=None, **fields):
+    channel = channel or create_channel(session)
+    post = scheduled_post(session, [channel], at=due, now=now, **fields)
+    return post.publications[0]
+
+
+def _claim(session, now, worker=WORKER, **fields):
+    return outbox.claim_due_publications(session, worker_id=worker, now=now, **fields)
+
+
+def _kinds(session, person):
+    rows = session.scalars(select(Notification).where(Notification.person_id == person.id))
+    return [row.kind for row in rows]
+
+
+def test_nothing_is_claimed_before_it_is_due(session, now, due):
+    _one_due(session, now, due)
+    assert _claim(session, now) == []
+
+
+def test_a_claim_takes_a_due_publication_under_a_lease_and_only_once(session, now, due):
+    publication = _one_due(session, now, due)
+    (claimed,) = _claim(session, due, lease_seconds=90)
+    assert claimed is publication
+    assert (claimed.status, claimed.claimed_by, claimed.attempts) == ("publishing", WORKER, 1)
+    assert claimed.lease_until == due + timedelta(seconds=90)
+    assert [a.outcome for a in claimed.attempt_log] == ["publishing"]
+    assert _claim(session, due, worker="worker-2") == []
+
+
+def test_success_keeps_the_platform_id_and_url_and_publishes_the_post(session, now, due):
+    publication = _one_due(session, now, due)
+    _claim(session, due)
+    result = PublishedPost(platform_id="1789", url="https://x.example/status/1789")
+    outbox.record_success(
+        session, publication=publication, worker_id=WORKER, result=result, now=due
+    )
+    assert (publication.status, publication.platform_id, publication.url) == (
+        "published",
+        "1789",
+        "https://x.example/status/1789",
+    )
+    assert publication.published_at == due and publication.claimed_by is None
+    assert publication.post.status == "published"
+    assert [a.outcome for a in publication.attempt_log] == ["published"]
+    # Recording twice changes nothing.
+    outbox.record_success(
+        session, publication=publication, worker_id=WORKER, result=result, now=due
+    )
+    assert publication.status == "published"
+
+
+def test_a_published_post_cannot_be_edited(session, now, due):
+    publication = _one_due(session, now, due)
+    _claim(session, due)
+    outbox.record_success(
+        session,
+        publication=publication,
+        worker_id=WORKER,
+        result=PublishedPost("1", "u"),
+        now=due,
+    )
+    with pytest.raises(Conflict, match="published"):
+        services.save_variant(
+            session,
+            actor=publication.post.author,
+            now=due,
+            post=publication.post,
+            language="en",
+            text="too late",
+        )
+
+
+def test_transient_errors_back_off_with_jitter_then_succeed(session, now, due):
+    """Journey 3: X answers 503 twice, the third try goes out; all three tries are kept."""
+    publication = _one_due(session, now, due)
+    policy = rules.RetryPolicy(base_delay=timedelta(seconds=10))
+    clock = due
+    for expected_delay in (timedelta(seconds=7.5), timedelta(seconds=15)):
+        (claimed,) = _claim(session, clock)
+        outbox.record_failure(
+            session,
+            publication=claimed,
+            worker_id=WORKER,
+            now=clock,
+            policy=policy,
+            error=PlatformError(ErrorKind.TRANSIENT, "503 Service Unavailable", status=503),
+            random=lambda: 0.5,
+        )
+        assert publication.status == "failed"
+        assert publication.next_attempt_at == clock + expected_delay
+        assert publication.channel.health == "degraded"
+        assert _claim(session, clock + expected_delay - timedelta(seconds=1)) == []
+        clock += expected_delay
+    (claimed,) = _claim(session, clock)
+    outbox.record_success(
+        session, publication=claimed, worker_id=WORKER, result=PublishedPost("9", "u"), now=clock
+    )
+    assert publication.status == "published" and publication.attempts == 3
+    assert [(a.number, a.outcome, a.http_status) for a in publication.attempt_log] == [
+        (1, "failed", 503),
+        (2, "failed", 503),
+        (3, "published", None),
+    ]
+    assert publication.channel.health == "ok"
+
+
+def test_a_transient_error_honours_the_platforms_retry_time(session, now, due):
+    publication = _one_due(session, now, due)
+    _claim(session, due)
+    later = due + timedelta(minutes=5)
+    outbox.record_failure(
+        session,
+        publication=publication,
+        worker_id=WORKER,
+        now=due,
+        random=lambda: 0.0,
+        error=PlatformError(ErrorKind.TRANSIENT, "busy", retry_at=later, status=503),
+    )
+    assert publication.next_attempt_at == later
+
+
+def test_dead_after_the_configured_number_of_attempts_with_the_platforms_message(session, now, due):
+    owner = create_person(session, "coordinator")
+    channel = create_channel(session, owner=owner)
+    publication = _one_due(session, now, due, channel=channel, misfire_window_minutes=600)
+    policy = rules.RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=1))
+    clock = due
+    for _ in range(3):
+        (claimed,) = _claim(session, clock)
+        outbox.record_failure(
+            session,
+            publication=claimed,
+            worker_id=WORKER,
+            now=clock,
+            policy=policy,
+            error=PlatformError(ErrorKind.TRANSIENT, "502 Bad Gateway", status=502),
+            random=lambda: 0.5,
+        )
+        clock += timedelta(minutes=1)
+    assert (publication.status, publication.attempts) == ("dead", 3)
+    assert publication.last_error == "502 Bad Gateway"
+    assert _claim(session, clock + timedelta(hours=1)) == []
+    assert "publication_dead" in _kinds(session, owner)
+    assert "publication_dead" in _kinds(session, publication.post.author)
+    # A coordinator decides to try again.
+    services.retry_publication(session, actor=owner, now=clock, publication=publication)
+    (claimed,) = _claim(session, clock)
+    assert claimed is publication and publication.attempts == 1
+
+
+def test_rejected_content_is_dead_at_once(session, now, due):
+    publication = _one_due(session, now, due)
+    _claim(session, due)
+    outbox.record_failure(
+        session,
+        publication=publication,
+        worker_id=WORKER,
+        now=due,
+        error=PlatformError(
+            ErrorKind.REJECTED,
+            "You are not allowed to create a Tweet with duplicate content.",
+            status=403,
+        ),
+    )
+    assert publication.status == "dead"
+    assert publication.last_error.startswith("You are not allowed")
+    assert publication.last_error_kind == "rejected"
+
+
+def test_rate_limited_waits_exactly_until_the_reset_and_holds_the_channel(session, now, due):
+    channel = create_channel(session)
+    first = _one_due(session, now, due, channel=channel)
+    second = _one_due(session, now, due, channel=channel)
+    (claimed,) = _claim(session, due, limit=1)
+    reset = due + timedelta(minutes=3)
+    outbox.record_failure(
+        session,
+        publication=claimed,
+        worker_id=WORKER,
+        now=due,
+        error=PlatformError(
+            ErrorKind.RATE_LIMITED, "Too Many Requests", retry_at=reset, status=429
+        ),
+    )
+    assert (claimed.status, claimed.next_attempt_at) == ("failed", reset)
+    assert channel.rate_limited_until == reset
+    # Nobody claims for the channel before the reset, not even the other publication.
+    assert _claim(session, reset - timedelta(seconds=1)) == []
+    assert {p.id for p in _claim(session, reset)} == {first.id, second.id}
+    # Rate limits do not count towards "dead".
+    assert all(a.error_kind != "transient" for a in claimed.attempt_log)
+
+
+def test_an_auth_error_breaks_the_channel_holds_its_queue_and_alerts_its_owner(session, now, due):
+    owner = create_person(session, "editor")
+    channel = create_channel(session, kind="x", owner=owner)
+    first = _one_due(session, now, due, channel=channel)
+    second = _one_due(session, now, due + timedelta(hours=1), channel=channel)
+    other_channel = _one_due(session, now, due)
+    claimed = _claim(session, due, limit=1)
+    assert claimed == [first]
+    outbox.record_failure(
+        session,
+        publication=first,
+        worker_id=WORKER,
+        now=due,
+        error=PlatformError(ErrorKind.AUTH, "401 Unauthorized: token revoked", status=401),
+    )
+    assert channel.health == "broken" and channel.last_error.startswith("401")
+    assert channel.last_error_at == due
+    assert [(p.status, p.held_reason) for p in (first, second)] == [
+        ("held", "channel_broken"),
+        ("held", "channel_broken"),
+    ]
+    assert other_channel.status == "scheduled"
+    alerts = session.scalars(
+        select(Notification).where(
+            Notification.person_id == owner.id, Notification.kind == "channel_broken"
+        )
+    ).all()
+    assert len(alerts) == 1 and alerts[0].link == f"/social/channels/{channel.id}"
+    assert "token revoked" in alerts[0].text
+    # Fixing the credentials trusts the channel again; the held queue waits for a person.
+    channel_services.set_channel_credentials(
+        session,
+        actor=None,
+        now=due,
+        channel=channel,
+        secret="s" * 40,
+        credentials={
+            "consumer_key": "a",
+            "consumer_secret": "b",
+            "access_token": "c",
+            "access_token_secret": "d",
+        },
+    )
+    assert channel.health == "ok" and second.status == "held"
+
+
+def test_past_its_window_a_publication_is_held_not_sent_late(session, now, due):
+    """Journey 6: the platform was down for an hour; the post waits for a person."""
+    publication = _one_due(session, now, due, misfire_window_minutes=30)
+    assert _claim(session, due + timedelta(minutes=30)) == [publication]
+    outbox.record_failure(
+        session,
+        publication=publication,
+        worker_id=WORKER,
+        now=due + timedelta(minutes=30),
+        error=PlatformError(ErrorKind.TRANSIENT, "timeout"),
+        random=lambda: 0.5,
+    )
+    late = due + timedelta(minutes=31)
+    assert _claim(session, late) == []
+    assert (publication.status, publication.held_reason) == ("held", "missed_window")
+    assert "publication_held" in _kinds(session, publication.post.author)
+    coordinator = create_person(session, "coordinator")
+    services.release_publication(session, actor=coordinator, now=late, publication=publication)
+    assert publication.misfire_deadline == late + timedelta(minutes=30)
+    assert _claim(session, late) == [publication]
+
+
+def test_a_held_publication_can_be_cancelled(session, now, due):
+    publication = _one_due(session, now, due)
+    _claim(session, due + timedelta(hours=1))
+    assert publication.status == "held"
+    services.cancel_publication(
+        session, actor=create_person(session, "coordinator"), now=due, publication=publication
+    )
+    assert publication.status == "cancelled"
+    with pytest.raises(Conflict):
+        services.release_publication(
+            session,
+            actor=create_person(session, "coordinator"),
+            now=due,
+            publication=publication,
+        )
+
+
+def test_paused_channels_and_campaigns_are_not_claimed(session, now, due):
+    channel = create_channel(session)
+    publication = _one_due(session, now, due, channel=channel)
+    channel_services.set_channel_paused(session, actor=None, now=now, channel=channel, paused=True)
+    assert _claim(session, due) == []
+    channel_services.set_channel_paused(session, actor=None, now=now, channel=channel, paused=False)
+    services.set_campaign_paused(
+        session, actor=None, now=now, campaign=publication.post.campaign, paused=True
+    )
+    assert _claim(session, due) == []
+    services.set_campaign_paused(
+        session, actor=None, now=now, campaign=publication.post.campaign, paused=False
+    )
+    assert _claim(session, due) == [publication]
+
+
+def test_the_rate_budget_is_never_exceeded(session, now, due):
+    channel = create_channel(session, rate_limit_posts=3, rate_window_seconds=3600)
+    other = create_channel(session)
+    mine = [
+        _one_due(session, now, due, channel=channel, misfire_window_minutes=600) for _ in range(5)
+    ]
+    theirs = _one_due(session, now, due, channel=other)
+    long = {"limit": 10, "lease_seconds": 7200}
+    claimed = _claim(session, due, **long) + _claim(session, due, worker="worker-2", **long)
+    assert sum(1 for p in claimed if p.channel_id == channel.id) == 3
+    assert theirs in claimed
+    assert outbox.budget_used(session, channel=channel, now=due) == 3
+    # The next window has room for the two that waited.
+    window_end = rules.budget_window(due, 3600)[1]
+    later = _claim(session, window_end, **long)
+    assert sorted(p.id for p in later) == sorted(p.id for p in mine if p not in claimed)
+    assert outbox.budget_used(session, channel=channel, now=window_end) == 2
+
+
+def test_an_expired_lease_is_reconciled_and_found(session, now, due):
+    channel = create_channel(session, kind="x")
+    publication = _one_due(session, now, due, channel=channel)
+    _claim(session, due, lease_seconds=60)
+    # worker-1 died after the platform accepted the post. Its lease runs out.
+    after = due + timedelta(seconds=61)
+    (claimed,) = _claim(session, after, worker="worker-2")
+    assert (claimed.status, claimed.claimed_by) == ("reconciling", "worker-2")
+    assert outbox.reconcile_since(claimed) == due - outbox.RECONCILE_SLACK
+    decision = outbox.resolve_reconcile(
+        session,
+        publication=claimed,
+        worker_id="worker-2",
+        now=after,
+        found=PublishedPost("555", "https://x.example/status/555"),
+    )
+    assert decision == outbox.ReconcileDecision.PUBLISHED
+    assert (publication.status, publication.platform_id, publication.attempts) == (
+        "published",
+        "555",
+        1,
+    )
+
+
+def test_an_expired_lease_not_found_on_the_platform_is_sent_again(session, now, due):
+    publication = _one_due(session, now, due, channel=create_channel(session, kind="x"))
+    _claim(session, due, lease_seconds=60)
+    after = due + timedelta(seconds=61)
+    _claim(session, after, worker="worker-2")
+    decision = outbox.resolve_reconcile(
+        session, publication=publication, worker_id="worker-2", now=after, found=None
+    )
+    assert decision == outbox.ReconcileDecision.RETRY
+    assert (publication.status, publication.claimed_by, publication.attempts) == (
+        "publishing",
+        "worker-2",
+        2,
+    )
+    # The dead worker's late report of a failure changes nothing.
+    outbox.record_failure(
+        session,
+        publication=publication,
+        worker_id=WORKER,
+        now=after,
+        error=PlatformError(ErrorKind.TRANSIENT, "late"),
+    )
+    assert publication.status == "publishing"
+    outbox.record_success(
+        session,
+        publication=publication,
+        worker_id="worker-2",
+        now=after,
+        result=PublishedPost("556", "u"),
+    )
+    assert publication.status == "published"
+
+
+def test_reconciling_too_late_holds_it(session, now, due):
+    publication = _one_due(session, now, due, channel=create_channel(session, kind="x"))
+    _claim(session, due, lease_seconds=60)
+    after = due + timedelta(minutes=45)
+    _claim(session, after, worker="worker-2")
+    assert publication.status == "reconciling"  # still looked for, even past the window
+    decision = outbox.resolve_reconcile(
+        session, publication=publication, worker_id="worker-2", now=after, found=None
+    )
+    assert decision == outbox.ReconcileDecision.HELD
+    assert (publication.status, publication.held_reason) == ("held", "missed_window")
+
+
+def test_a_telegram_publication_whose_lease_expired_waits_for_a_person(session, now, due):
+    owner = create_person(session, "editor")
+    channel = create_channel(session, kind="telegram", owner=owner)
+    publication = _one_due(session, now, due, channel=channel)
+    _claim(session, due, lease_seconds=60)
+    assert _claim(session, due + timedelta(seconds=61), worker="worker-2") == []
+    assert (publication.status, publication.held_reason) == ("held", "unreconcilable")
+    assert "publication_held" in _kinds(session, owner)
+
+
+def test_an_adapter_that_cannot_look_makes_reconcile_hold(session, now, due):
+    publication = _one_due(session, now, due, channel=create_channel(session, kind="x"))
+    _claim(session, due, lease_seconds=60)
+    _claim(session, due + timedelta(seconds=61), worker="worker-2")
+    decision = outbox.resolve_reconcile(
+        session,
+        publication=publication,
+        worker_id="worker-2",
+        now=due + timedelta(seconds=62),
+        found=None,
+        reconcilable=False,
+    )
+    assert decision == outbox.ReconcileDecision.HELD
+    assert publication.held_reason == "unreconcilable"
+
+
+def test_the_sandbox_platform_publishes_refuses_duplicates_and_finds_its_posts(
+    session, now, due, tmp_path
+):
+    channel = create_channel(session)
+    publication = _one_due(session, now, due, channel=channel)
+    (claimed,) = _claim(session, due)
+    outgoing = outbox.outgoing_post(claimed, media_root=tmp_path)
+    result = channel_services.record_sandbox_post(session, channel=channel, post=outgoing, now=due)
+    outbox.record_success(session, publication=claimed, worker_id=WORKER, result=result, now=due)
+    assert publication.url == f"/sandbox/{channel.id}#post-{result.platform_id}"
+    with pytest.raises(PlatformError) as caught:
+        channel_services.record_sandbox_post(session, channel=channel, post=outgoing, now=due)
+    assert caught.value.kind == ErrorKind.REJECTED
+    assert (
+        channel_services.find_sandbox_post(
+            session, channel=channel, post=outgoing, since=due - timedelta(minutes=5)
+        )
+        == result
+    )
+    assert (
+        channel_services.find_sandbox_post(
+            session, channel=channel, post=outgoing, since=due + timedelta(minutes=5)
+        )
+        is None
+    )
+    assert [row.text for row in channel_services.sandbox_posts(session, channel=channel)] == [
+        publication.text
+    ]
+
+
+def test_every_outbox_change_is_audited_as_the_worker(session, now, due):
+    from campaigns.org.models import AuditEntry
+
+    publication = _one_due(session, now, due)
+    session.info["door"] = "worker"
+    _claim(session, due)
+    outbox.record_success(
+        session,
+        publication=publication,
+        worker_id=WORKER,
+        result=PublishedPost("1", "u"),
+        now=due,
+    )
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.target_type == "publication", AuditEntry.target_id == publication.id)
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [(e.action, e.door, e.actor_id) for e in entries] == [
+        ("schedule", "system", None),
+        ("claim", "worker", None),
+        ("publish", "worker", None),
+    ]
+    assert entries[-1].after["status"] == "published"
+    assert session.scalars(select(Publication)).all() == [publication]
