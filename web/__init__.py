@@ -46,6 +46,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(account_blueprint)
     app.register_blueprint(admin_blueprint)
 
+    from web.press.routes import blueprint as press_blueprint
+
+    app.register_blueprint(press_blueprint)
+
     from web.api import register_api
 
     register_api(app)

@@ -3,6 +3,17 @@
 from flask_babel import lazy_gettext as _l
 
 from campaigns.org.models import Role, UnitKind
+from campaigns.press.models import (
+    AccreditationStatus,
+    CoverageStatus,
+    InterviewStatus,
+    InvitationStatus,
+    ItemStatus,
+    OutletKind,
+    Tone,
+    TripStatus,
+    VisaStatus,
+)
 
 UNIT_KIND_LABELS = {
     UnitKind.STEERING: _l("Steering committee"),
@@ -19,4 +30,85 @@ ROLE_LABELS = {
     Role.EDITOR: _l("Editor"),
     Role.FIELD: _l("Field staff"),
     Role.VIEWER: _l("Viewer"),
+}
+
+# --- press programme ---------------------------------------------------------------------------
+
+OUTLET_KIND_LABELS = {
+    OutletKind.NEWSPAPER: _l("Newspaper or magazine"),
+    OutletKind.AGENCY: _l("News agency"),
+    OutletKind.TV: _l("Television"),
+    OutletKind.RADIO: _l("Radio"),
+    OutletKind.ONLINE: _l("Online media"),
+    OutletKind.PODCAST: _l("Podcast"),
+}
+
+TRIP_STATUS_LABELS = {
+    TripStatus.DRAFT: _l("Draft"),
+    TripStatus.PLANNED: _l("Planned"),
+    TripStatus.INVITING: _l("Inviting"),
+    TripStatus.CONFIRMED: _l("Confirmed"),
+    TripStatus.IN_PROGRESS: _l("In progress"),
+    TripStatus.COMPLETED: _l("Completed"),
+    TripStatus.COVERAGE_TRACKING: _l("Tracking coverage"),
+    TripStatus.CLOSED: _l("Closed"),
+    TripStatus.POSTPONED: _l("Postponed"),
+    TripStatus.CANCELLED: _l("Cancelled"),
+}
+
+INVITATION_STATUS_LABELS = {
+    InvitationStatus.NOMINATED: _l("Nominated"),
+    InvitationStatus.SHORTLISTED: _l("Shortlisted"),
+    InvitationStatus.INVITED: _l("Invited"),
+    InvitationStatus.ACCEPTED: _l("Accepted"),
+    InvitationStatus.DECLINED: _l("Declined"),
+    InvitationStatus.NO_RESPONSE: _l("No response"),
+    InvitationStatus.CONFIRMED: _l("Confirmed"),
+    InvitationStatus.WITHDRAWN: _l("Withdrawn"),
+    InvitationStatus.REPLACED: _l("Replaced"),
+}
+
+VISA_STATUS_LABELS = {
+    VisaStatus.UNDECIDED: _l("Not decided"),
+    VisaStatus.NOT_NEEDED: _l("No visa needed"),
+    VisaStatus.LETTER_REQUESTED: _l("Letter requested"),
+    VisaStatus.LETTER_ISSUED: _l("Letter issued"),
+    VisaStatus.APPLIED: _l("Visa applied for"),
+    VisaStatus.GRANTED: _l("Visa granted"),
+    VisaStatus.REFUSED: _l("Visa refused"),
+}
+
+ACCREDITATION_LABELS = {
+    AccreditationStatus.NOT_REQUESTED: _l("Not requested"),
+    AccreditationStatus.REQUESTED: _l("Requested"),
+    AccreditationStatus.GRANTED: _l("Granted"),
+    AccreditationStatus.REFUSED: _l("Refused"),
+}
+
+ITEM_STATUS_LABELS = {
+    ItemStatus.TENTATIVE: _l("Tentative"),
+    ItemStatus.CONFIRMED: _l("Confirmed"),
+    ItemStatus.DONE: _l("Done"),
+    ItemStatus.CANCELLED: _l("Cancelled"),
+}
+
+INTERVIEW_STATUS_LABELS = {
+    InterviewStatus.REQUESTED: _l("Requested"),
+    InterviewStatus.APPROVED: _l("Approved"),
+    InterviewStatus.DECLINED: _l("Declined"),
+    InterviewStatus.SCHEDULED: _l("Scheduled"),
+    InterviewStatus.DONE: _l("Done"),
+}
+
+TONE_LABELS = {
+    Tone.POSITIVE: _l("Positive"),
+    Tone.NEUTRAL: _l("Neutral"),
+    Tone.NEGATIVE: _l("Negative"),
+    "unknown": _l("Not rated"),
+}
+
+COVERAGE_STATUS_LABELS = {
+    CoverageStatus.EXPECTED: _l("Expected"),
+    CoverageStatus.FOUND: _l("Found"),
+    CoverageStatus.VERIFIED: _l("Verified"),
 }

@@ -30,6 +30,7 @@ from campaigns.press.models import (
     InterviewRequest,
     Invitation,
     Journalist,
+    Letterhead,
     Outlet,
     OutletKind,
     Trip,
@@ -801,3 +802,48 @@ def import_journalists_csv(
                 )
         preview.created = len(prepared)
     return preview
+
+
+# --- letterheads -------------------------------------------------------------------------------
+
+LETTERHEAD_FIELDS = {
+    "address": 300,
+    "city": 100,
+    "phone": 50,
+    "email": 254,
+    "website": 200,
+    "signatory_name": 200,
+    "signatory_title_vi": 200,
+    "signatory_title_en": 200,
+}
+
+
+def save_letterhead(
+    session: Session, *, actor: Person | None, now: datetime, unit: Any, **fields: str
+) -> Letterhead:
+    """Set what a unit prints on its letters (address, contacts, signatory). Raises NotAllowed
+    or Invalid."""
+    _authorise(actor, "letterhead.manage", unit)
+    errors: dict[str, str] = {}
+    cleaned: dict[str, str] = {}
+    for name, limit in LETTERHEAD_FIELDS.items():
+        cleaned[name], error = _text(fields.get(name), max_length=limit)
+        if error:
+            errors[name] = error
+    if errors:
+        raise Invalid.from_fields(errors)
+    letterhead = queries.letterhead_of(session, unit.id)
+    before = snapshot(letterhead) if letterhead is not None else None
+    if letterhead is None:
+        letterhead = Letterhead(unit=unit, updated_at=now)
+        session.add(letterhead)
+    for name, value in cleaned.items():
+        setattr(letterhead, name, value)
+    letterhead.updated_at = now
+    session.flush()
+    if before is None or snapshot(letterhead) != before:
+        action = "create" if before is None else "update"
+        record_change(
+            session, actor=actor, now=now, action=action, target=letterhead, before=before
+        )
+    return letterhead

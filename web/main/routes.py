@@ -19,7 +19,7 @@ blueprint = Blueprint("main", __name__)
 
 # Sections of the navigation that are not built yet, with what they will hold. Each page says
 # so plainly instead of showing an empty or fake screen.
-UPCOMING_SECTIONS = ("calendar", "campaigns", "press", "channels", "reports")
+UPCOMING_SECTIONS = ("calendar", "campaigns", "channels", "reports")
 
 
 @blueprint.get("/")
