@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from campaigns.calendar.models import Event
 from campaigns.org.models import Person, Unit
 from campaigns.social import channels as channel_services
-from campaigns.social import services
+from campaigns.social import scheduling, services
 from campaigns.social.models import Campaign, Channel, Post
 from tests.factories import create_person, create_unit
 
@@ -128,12 +128,12 @@ def scheduled_post(
 ) -> Post:
     """A cleared post with one publication per channel at the instant ``at`` (UTC)."""
     post = cleared_post(session, campaign=campaign, now=now, **fields)
-    services.schedule_post(
+    scheduling.schedule_post(
         session,
         actor=None,
         now=now,
         post=post,
-        data=services.ScheduleInput(
+        data=scheduling.ScheduleInput(
             channel_ids=[channel.id for channel in channels],
             local_time=at.time().replace(tzinfo=None),
             local_date=at.date(),

@@ -15,6 +15,11 @@ from campaigns.org.models import Person, Role
 from campaigns.social.models import Notification
 
 
+def post_link(post: object) -> str:
+    """Where a notification about a post points (the web's post page)."""
+    return f"/social/posts/{post if isinstance(post, int) else post.id}"  # type: ignore[attr-defined]
+
+
 def notify(
     session: Session,
     *,

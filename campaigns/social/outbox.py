@@ -52,7 +52,7 @@ from campaigns.social.models import (
     PublicationAttempt,
     PublicationStatus,
 )
-from campaigns.social.notifications import administrators, notify
+from campaigns.social.notifications import administrators, notify, post_link
 from campaigns.social.platform import (
     ErrorKind,
     MediaFile,
@@ -60,7 +60,6 @@ from campaigns.social.platform import (
     PlatformError,
     PublishedPost,
 )
-from campaigns.social.services import post_link
 
 WAITING = (PublicationStatus.SCHEDULED, PublicationStatus.FAILED)
 IN_FLIGHT = (PublicationStatus.PUBLISHING, PublicationStatus.RECONCILING)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from campaigns.errors import Conflict, Invalid, NotAllowed
 from campaigns.org.models import AuditEntry
-from campaigns.social import services
+from campaigns.social import scheduling, services
 from campaigns.social.models import Notification, Post, PostVariant, Publication
 from tests.factories import create_person
 from tests.social_factories import (
@@ -120,7 +120,7 @@ def test_editing_a_scheduled_post_sends_it_back_and_unschedules_it(session, now)
     assert _audit(session, post)[-1].comment == "back to review: it changed after clearance"
     # Scheduling again needs a new clearance.
     with pytest.raises(Conflict):
-        services.publish_post_now(
+        scheduling.publish_post_now(
             session,
             actor=create_person(session, "coordinator"),
             now=now,
@@ -199,11 +199,11 @@ def test_the_rapid_response_path_keeps_the_four_eyes(session, now):
             session, actor=first, now=now, post=post, expected_version=post.version
         )
     with pytest.raises(Conflict):
-        services.publish_post_now(
+        scheduling.publish_post_now(
             session, actor=first, now=now, post=post, channel_ids=[channel.id]
         )
     services.approve_post(session, actor=second, now=now, post=post, expected_version=post.version)
-    (publication,) = services.publish_post_now(
+    (publication,) = scheduling.publish_post_now(
         session, actor=first, now=now, post=post, channel_ids=[channel.id]
     )
     assert (publication.scheduled_at, publication.status) == (now, "scheduled")
@@ -262,30 +262,30 @@ def test_scheduling_refuses_a_time_in_the_past_an_unknown_zone_and_an_overlong_x
     channel = create_channel(session)
     post = cleared_post(session)
     past = now - timedelta(minutes=5)
-    data = services.ScheduleInput(
+    data = scheduling.ScheduleInput(
         channel_ids=[channel.id], local_time=past.time(), local_date=past.date(), zone="UTC"
     )
     with pytest.raises(Invalid, match="already passed"):
-        services.schedule_post(session, actor=None, now=now, post=post, data=data)
-    data = services.ScheduleInput(
+        scheduling.schedule_post(session, actor=None, now=now, post=post, data=data)
+    data = scheduling.ScheduleInput(
         channel_ids=[channel.id],
         local_time=past.time(),
         local_date=at_utc(2027, 1, 1).date(),
         zone="Mars/Olympus_Mons",
     )
     with pytest.raises(Invalid) as caught:
-        services.schedule_post(session, actor=None, now=now, post=post, data=data)
+        scheduling.schedule_post(session, actor=None, now=now, post=post, data=data)
     assert "zone" in caught.value.errors
     long_post = cleared_post(session, variants={"en": "中" * 141})
     x_channel = create_channel(session, kind="x")
-    data = services.ScheduleInput(
+    data = scheduling.ScheduleInput(
         channel_ids=[x_channel.id],
         local_time=now.time(),
         local_date=at_utc(2027, 1, 1).date(),
         zone="UTC",
     )
     with pytest.raises(Invalid) as caught:
-        services.schedule_post(session, actor=None, now=now, post=long_post, data=data)
+        scheduling.schedule_post(session, actor=None, now=now, post=long_post, data=data)
     assert caught.value.errors == {
         f"channel_{x_channel.id}": "Too long for x: 282 of 280 characters."
     }
@@ -296,12 +296,12 @@ def test_scheduling_refuses_a_time_in_the_past_an_unknown_zone_and_an_overlong_x
 def test_a_channel_needs_a_variant_in_its_language(session, now):
     channel = create_channel(session, language="fr")
     post = cleared_post(session)
-    data = services.ScheduleInput(
+    data = scheduling.ScheduleInput(
         channel_ids=[channel.id],
         local_time=now.time(),
         local_date=at_utc(2027, 1, 1).date(),
         zone="UTC",
     )
     with pytest.raises(Invalid) as caught:
-        services.schedule_post(session, actor=None, now=now, post=post, data=data)
+        scheduling.schedule_post(session, actor=None, now=now, post=post, data=data)
     assert "publishes in fr" in caught.value.errors[f"channel_{channel.id}"]

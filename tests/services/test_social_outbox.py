@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from campaigns.errors import Conflict
 from campaigns.social import channels as channel_services
-from campaigns.social import outbox, rules, services
+from campaigns.social import outbox, rules, scheduling, services
 from campaigns.social.models import Notification, Publication
 from campaigns.social.platform import ErrorKind, PlatformError, PublishedPost
 from tests.factories import create_person
@@ -170,7 +170,7 @@ def test_dead_after_the_configured_number_of_attempts_with_the_platforms_message
     assert "publication_dead" in _kinds(session, owner)
     assert "publication_dead" in _kinds(session, publication.post.author)
     # A coordinator decides to try again.
-    services.retry_publication(session, actor=owner, now=clock, publication=publication)
+    scheduling.retry_publication(session, actor=owner, now=clock, publication=publication)
     (claimed,) = _claim(session, clock)
     assert claimed is publication and publication.attempts == 1
 
@@ -281,7 +281,7 @@ def test_past_its_window_a_publication_is_held_not_sent_late(session, now, due):
     assert (publication.status, publication.held_reason) == ("held", "missed_window")
     assert "publication_held" in _kinds(session, publication.post.author)
     coordinator = create_person(session, "coordinator")
-    services.release_publication(session, actor=coordinator, now=late, publication=publication)
+    scheduling.release_publication(session, actor=coordinator, now=late, publication=publication)
     assert publication.misfire_deadline == late + timedelta(minutes=30)
     assert _claim(session, late) == [publication]
 
@@ -290,12 +290,12 @@ def test_a_held_publication_can_be_cancelled(session, now, due):
     publication = _one_due(session, now, due)
     _claim(session, due + timedelta(hours=1))
     assert publication.status == "held"
-    services.cancel_publication(
+    scheduling.cancel_publication(
         session, actor=create_person(session, "coordinator"), now=due, publication=publication
     )
     assert publication.status == "cancelled"
     with pytest.raises(Conflict):
-        services.release_publication(
+        scheduling.release_publication(
             session,
             actor=create_person(session, "coordinator"),
             now=due,

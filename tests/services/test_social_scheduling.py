@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.errors import Invalid
-from campaigns.social import services
+from campaigns.social import scheduling
 from campaigns.social.models import Notification
 from tests.social_factories import (
     NINE,
@@ -22,8 +22,8 @@ from tests.social_factories import (
 
 
 def _schedule(session, post, now, **fields):
-    return services.schedule_post(
-        session, actor=None, now=now, post=post, data=services.ScheduleInput(**fields)
+    return scheduling.schedule_post(
+        session, actor=None, now=now, post=post, data=scheduling.ScheduleInput(**fields)
     )
 
 
@@ -144,7 +144,7 @@ def test_relative_to_an_event_and_moving_with_it(session, now):
     ]
     # The calendar moves the event a week later; its services then call ours.
     event.starts_at = at_utc(2027, 7, 1, 8)
-    moved = services.reschedule_for_event(session, event=event, now=now)
+    moved = scheduling.reschedule_for_event(session, event=event, now=now)
     assert sorted(p.scheduled_at for p in moved) == [at_utc(2027, 6, 28, 2), at_utc(2027, 6, 28, 7)]
     assert all(p.status == "scheduled" for p in moved)
     assert post.status == "scheduled" and post.approved_by_id is not None
@@ -168,7 +168,7 @@ def test_an_event_moved_into_the_past_holds_its_publications(session, now):
         zone="Europe/Paris",
     )
     event.starts_at = now - timedelta(days=1)
-    (publication,) = services.reschedule_for_event(session, event=event, now=now)
+    (publication,) = scheduling.reschedule_for_event(session, event=event, now=now)
     assert (publication.status, publication.held_reason) == ("held", "event_moved_to_past")
 
 
@@ -197,7 +197,7 @@ def test_a_cancelled_event_holds_its_pending_publications(session, now):
         zone="Europe/Paris",
     )
     event.status = "cancelled"
-    held = services.hold_for_cancelled_event(session, event=event, now=now)
+    held = scheduling.hold_for_cancelled_event(session, event=event, now=now)
     assert [(p.post_id, p.status, p.held_reason) for p in held] == [
         (post.id, "held", "event_cancelled")
     ]

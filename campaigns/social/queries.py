@@ -1,0 +1,245 @@
+"""Reads for the social area: what the web, the API, the bot and the scheduler show or wait for.
+
+None of these return channel credentials: ``Channel.credentials_encrypted`` is never decrypted
+here (only ``credentials.channel_credentials`` does, for the adapter factory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from campaigns.errors import NotFound
+from campaigns.i18n import N_
+from campaigns.org.models import Person
+from campaigns.permissions import can, require
+from campaigns.social import rules
+from campaigns.social.models import (
+    Campaign,
+    Channel,
+    ChannelBudget,
+    ChannelHealth,
+    ChannelKind,
+    Post,
+    PostStatus,
+    PostVariant,
+    Publication,
+    PublicationStatus,
+)
+
+WAITING = (PublicationStatus.SCHEDULED, PublicationStatus.FAILED)
+IN_FLIGHT = (PublicationStatus.PUBLISHING, PublicationStatus.RECONCILING)
+NEEDS_A_PERSON = (PublicationStatus.HELD, PublicationStatus.DEAD)
+
+
+def list_campaigns(session: Session, *, actor: Person) -> list[Campaign]:
+    """Every campaign, newest first. Raises NotAllowed."""
+    require(actor, "campaign.view")
+    return list(
+        session.scalars(
+            select(Campaign)
+            .options(selectinload(Campaign.owner_unit), selectinload(Campaign.participating_units))
+            .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
+        )
+    )
+
+
+def get_campaign(session: Session, campaign_id: int, *, actor: Person) -> Campaign:
+    """One campaign with its events and posts. Raises NotFound, NotAllowed."""
+    require(actor, "campaign.view")
+    campaign = session.get(
+        Campaign,
+        campaign_id,
+        options=[selectinload(Campaign.events), selectinload(Campaign.anniversary_links)],
+    )
+    if campaign is None:
+        raise NotFound(N_("There is no such campaign."))
+    return campaign
+
+
+def campaign_posts(session: Session, campaign: Campaign) -> list[Post]:
+    """The campaign's posts with their variants and publications, for the timeline."""
+    return list(
+        session.scalars(
+            select(Post)
+            .where(Post.campaign_id == campaign.id)
+            .options(
+                selectinload(Post.variants).selectinload(PostVariant.attachments),
+                selectinload(Post.publications),
+                selectinload(Post.author),
+                selectinload(Post.approved_by),
+            )
+            .order_by(Post.created_at, Post.id)
+        )
+    )
+
+
+def get_post(session: Session, post_id: int, *, actor: Person) -> Post:
+    """One post with variants, publications and their attempts. Raises NotFound, NotAllowed."""
+    require(actor, "campaign.view")
+    post = session.get(
+        Post,
+        post_id,
+        options=[
+            selectinload(Post.variants).selectinload(PostVariant.attachments),
+            selectinload(Post.publications).selectinload(Publication.attempt_log),
+        ],
+    )
+    if post is None:
+        raise NotFound(N_("There is no such post."))
+    return post
+
+
+def posts_awaiting_clearance(session: Session, *, actor: Person) -> list[Post]:
+    """Posts in review that ``actor`` may clear (never their own), rapid responses first."""
+    if not can(actor, "post.approve"):
+        return []
+    return list(
+        session.scalars(
+            select(Post)
+            .where(Post.status == PostStatus.IN_REVIEW, Post.author_id != actor.id)
+            .options(selectinload(Post.variants))
+            .order_by(Post.rapid_response.desc(), Post.submitted_at, Post.id)
+        )
+    )
+
+
+def publications_between(
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    campaign_id: int | None = None,
+    include_cancelled: bool = False,
+) -> list[Publication]:
+    """Publications scheduled in [since, until), for the combined calendar and the timeline."""
+    statement = (
+        select(Publication)
+        .where(Publication.scheduled_at >= since, Publication.scheduled_at < until)
+        .options(selectinload(Publication.channel), selectinload(Publication.post))
+        .order_by(Publication.scheduled_at, Publication.id)
+    )
+    if campaign_id is not None:
+        statement = statement.join(Post).where(Post.campaign_id == campaign_id)
+    if not include_cancelled:
+        statement = statement.where(Publication.status != PublicationStatus.CANCELLED)
+    return list(session.scalars(statement))
+
+
+def publications_needing_a_person(session: Session) -> list[Publication]:
+    """Held and dead publications: a coordinator releases, retries or cancels them."""
+    return list(
+        session.scalars(
+            select(Publication)
+            .where(Publication.status.in_(NEEDS_A_PERSON))
+            .options(selectinload(Publication.channel), selectinload(Publication.post))
+            .order_by(Publication.scheduled_at, Publication.id)
+        )
+    )
+
+
+def list_channels(session: Session, *, actor: Person) -> list[Channel]:
+    """Every channel, by kind and name. Raises NotAllowed."""
+    require(actor, "channel.view")
+    return list(session.scalars(select(Channel).order_by(Channel.kind, Channel.name)))
+
+
+def get_channel(session: Session, channel_id: int, *, actor: Person) -> Channel:
+    """One channel. Raises NotFound, NotAllowed."""
+    require(actor, "channel.view")
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        raise NotFound(N_("There is no such channel."))
+    return channel
+
+
+def broken_channels(session: Session) -> list[Channel]:
+    """For /healthz and the dashboard."""
+    return list(
+        session.scalars(
+            select(Channel).where(Channel.health == ChannelHealth.BROKEN).order_by(Channel.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ChannelPanel:
+    """A channel's health panel: its state, the budget used in this window, its queue."""
+
+    channel: Channel
+    budget_used: int
+    budget_limit: int
+    waiting: int
+    failed: int
+    held: int
+    dead: int
+
+
+def channel_panels(session: Session, *, now: datetime) -> list[ChannelPanel]:
+    channels = session.scalars(select(Channel).order_by(Channel.kind, Channel.name)).all()
+    counts: dict[tuple[int, str], int] = {
+        (channel_id, status): count
+        for channel_id, status, count in session.execute(
+            select(Publication.channel_id, Publication.status, func.count())
+            .where(
+                Publication.status.in_([*WAITING, PublicationStatus.HELD, PublicationStatus.DEAD])
+            )
+            .group_by(Publication.channel_id, Publication.status)
+        )
+    }
+    panels = []
+    for channel in channels:
+        start, _ = rules.budget_window(now, channel.rate_window_seconds)
+        used = session.scalar(
+            select(ChannelBudget.used).where(
+                ChannelBudget.channel_id == channel.id, ChannelBudget.window_start == start
+            )
+        )
+        panels.append(
+            ChannelPanel(
+                channel=channel,
+                budget_used=used or 0,
+                budget_limit=channel.rate_limit_posts,
+                waiting=counts.get((channel.id, PublicationStatus.SCHEDULED), 0),
+                failed=counts.get((channel.id, PublicationStatus.FAILED), 0),
+                held=counts.get((channel.id, PublicationStatus.HELD), 0),
+                dead=counts.get((channel.id, PublicationStatus.DEAD), 0),
+            )
+        )
+    return panels
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """The next instant the outbox has something to do (a due publication or a lease running
+    out), so the scheduler can sleep until then."""
+    due = session.scalar(
+        select(func.min(Publication.next_attempt_at)).where(Publication.status.in_(WAITING))
+    )
+    lease = session.scalar(
+        select(func.min(Publication.lease_until)).where(Publication.status.in_(IN_FLIGHT))
+    )
+    candidates = [instant for instant in (due, lease) if instant is not None]
+    return min(candidates) if candidates else None
+
+
+def count_due(session: Session, *, now: datetime) -> int:
+    """How many publications are due now (for /metrics and the dispatch tick)."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                or_(
+                    Publication.status.in_(WAITING) & (Publication.next_attempt_at <= now),
+                    Publication.status.in_(IN_FLIGHT) & (Publication.lease_until < now),
+                )
+            )
+        )
+        or 0
+    )
+
+
+def length_report(text: str, images: int = 0) -> dict[str, rules.LengthCheck]:
+    """What the counter beside the editor shows: each platform's count, limit and verdict."""
+    return {kind.value: rules.check_format(kind, text, images) for kind in ChannelKind}
