@@ -99,11 +99,7 @@ def _validated_credentials(kind: str, credentials: dict[str, str] | None) -> dic
     credentials = {key: (value or "").strip() for key, value in (credentials or {}).items()}
     missing = [key for key in rules.CREDENTIAL_FIELDS[kind] if not credentials.get(key)]
     if missing:
-        raise Invalid(
-            N_("These credentials are missing: %(fields)s"),
-            field="credentials",
-            fields=", ".join(missing),
-        )
+        raise Invalid.from_fields({key: N_("This credential is required.") for key in missing})
     return {key: credentials[key] for key in rules.CREDENTIAL_FIELDS[kind]}
 
 

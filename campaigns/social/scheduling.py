@@ -157,9 +157,7 @@ def _validated_schedule(session: Session, post: Post, data: ScheduleInput) -> Ev
             errors["countries"] = N_("The campaign has no target countries: choose some.")
         bad = [code for code in countries if rules.zone_for_country(code) is None]
         if bad:
-            errors["countries"] = N_("No time zone is known for: %(codes)s") % {
-                "codes": ", ".join(bad)
-            }
+            errors["countries"] = N_("Use two-letter ISO 3166 country codes, e.g. VN or FR.")
         data.countries = countries
     if errors:
         raise Invalid.from_fields(errors)
@@ -172,30 +170,29 @@ def _frozen_text(variant: PostVariant, channel: Channel) -> tuple[str, str]:
 
 
 def _check_channel_fit(post: Post, channels: list[Channel]) -> dict[int, PostVariant]:
-    errors: dict[str, str] = {}
+    """The variant each channel publishes; Invalid naming the first channel that cannot."""
     chosen = {}
     for channel in channels:
         if channel.health == ChannelHealth.BROKEN:
-            errors[f"channel_{channel.id}"] = N_(
-                "%(channel)s is broken (%(error)s): fix its credentials first."
-            ) % {"channel": channel.name, "error": channel.last_error}
-            continue
+            raise Invalid(
+                N_("%(channel)s is broken (%(error)s): fix its credentials first."),
+                channel=channel.name,
+                error=channel.last_error,
+            )
         variant = post.variant(channel.language)
         if variant is None:
-            errors[f"channel_{channel.id}"] = N_(
-                "%(channel)s publishes in %(language)s: write that variant first."
-            ) % {"channel": channel.name, "language": channel.language}
-            continue
+            raise Invalid(
+                N_("%(channel)s publishes in %(language)s: write that variant first."),
+                channel=channel.name,
+                language=channel.language,
+            )
         problem = rules.format_problem(
             rules.check_format(channel.kind, variant.text_for(channel.id), len(variant.attachments))
         )
         if problem is not None:
             template, params = problem
-            errors[f"channel_{channel.id}"] = template % params
-            continue
+            raise Invalid(template, **params)
         chosen[channel.id] = variant
-    if errors:
-        raise Invalid.from_fields(errors)
     return chosen
 
 
@@ -266,9 +263,7 @@ def schedule_post(
     past = [slot for slot in slots if slot.instant <= now]
     if past:
         where = ", ".join(slot.country or slot.zone for slot in past)
-        raise Invalid(
-            N_("This time has already passed (%(where)s)."), field="local_time", where=where
-        )
+        raise Invalid(N_("This time has already passed (%(where)s)."), where=where)
     before = snapshot(post)
     post.schedule_mode = data.mode
     post.schedule_zone = data.zone if data.mode == ScheduleMode.AT else None

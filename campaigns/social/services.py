@@ -90,24 +90,18 @@ def _validated_campaign(session: Session, data: CampaignInput) -> dict:
     for code in data.participant_codes:
         unit = _unit(session, code)
         if unit is None:
-            errors["participant_codes"] = N_("There is no unit with the code %(code)s.") % {
-                "code": code
-            }
+            errors["participant_codes"] = N_("One of these unit codes does not exist.")
         elif unit not in participants and unit is not owner:
             participants.append(unit)
     countries = [code.strip().upper() for code in data.target_countries if code.strip()]
     bad = [code for code in countries if not is_country(code)]
     if bad:
-        errors["target_countries"] = N_("Unknown country codes: %(codes)s") % {
-            "codes": ", ".join(bad)
-        }
+        errors["target_countries"] = N_("Use two-letter ISO 3166 country codes, e.g. VN or FR.")
     languages = []
     for tag in data.languages:
         normalised = rules.normalise_language(tag)
         if normalised is None:
-            errors["languages"] = N_("%(tag)s is not a language tag (vi, en, zh-Hant...).") % {
-                "tag": tag
-            }
+            errors["languages"] = N_("Use language tags such as vi, en or zh-Hant.")
         elif normalised not in languages:
             languages.append(normalised)
     targets = {}
@@ -258,9 +252,7 @@ def _validated_text(language: str, text: str) -> tuple[str, str]:
     if not text:
         errors["text"] = N_("Write the text of the post.")
     elif len(text) > rules.MAX_TEXT_LENGTH:
-        errors["text"] = N_("Too long: no platform takes more than %(limit)s characters.") % {
-            "limit": rules.MAX_TEXT_LENGTH
-        }
+        errors["text"] = N_("Too long: no platform takes more than 4096 characters.")
     if errors:
         raise Invalid.from_fields(errors)
     return normalised, text
