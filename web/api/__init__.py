@@ -26,5 +26,11 @@ def register_api(app: Flask) -> Api:
     for blueprint in (me_blueprint, units_blueprint, people_blueprint):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+
+    from web.api.press import PRESS_BLUEPRINTS
+
+    for blueprint in PRESS_BLUEPRINTS:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
     app.extensions["herald_api"] = api
     return api
