@@ -607,8 +607,13 @@ def _break_channel(session: Session, channel: Channel, *, message: str, now: dat
 
 
 def _transient_failures(publication: Publication) -> int:
+    """Transient failures of the current series (since the first send, or a person's retry)."""
+    since = publication.first_sent_at
     return sum(
-        1 for attempt in publication.attempt_log if attempt.error_kind == ErrorKind.TRANSIENT
+        1
+        for attempt in publication.attempt_log
+        if attempt.error_kind == ErrorKind.TRANSIENT
+        and (since is None or attempt.started_at >= since)
     )
 
 
@@ -762,3 +767,74 @@ def resolve_reconcile(
     session.flush()
     _audit(session, publication, "reconcile", before, now, comment="not on the platform: retry")
     return ReconcileDecision.RETRY
+
+
+def record_reconcile_failure(
+    session: Session,
+    *,
+    publication: Publication,
+    worker_id: str,
+    error: PlatformError,
+    now: datetime,
+    policy: rules.RetryPolicy | None = None,
+    random: Callable[[], float] = random_module.random,
+) -> Publication:
+    """``find_published`` itself failed, so nobody knows yet whether the post went out.
+
+    auth -> channel broken, its queue held (this publication too); transient or rate-limited ->
+    it stays ``reconciling`` and is looked for again after a backoff (or the platform's
+    ``retry_at``); rejected -> held for a person. Never sent meanwhile.
+    """
+    policy = policy or rules.RetryPolicy()
+    session.refresh(publication)
+    _finish_attempt(publication, worker_id, now=now, outcome="reconcile_failed", error=error)
+    session.flush()
+    if publication.status != PublicationStatus.RECONCILING or publication.claimed_by != worker_id:
+        return publication
+    publication.last_error = error.message[:2000]
+    publication.last_error_kind = error.kind.value
+    if error.kind == ErrorKind.AUTH:
+        _hold(
+            session,
+            publication,
+            reason=HeldReason.CHANNEL_BROKEN,
+            now=now,
+            from_statuses=(PublicationStatus.RECONCILING,),
+            worker_id=worker_id,
+            message=error.message,
+        )
+        _break_channel(session, publication.channel, message=error.message, now=now)
+    elif error.kind == ErrorKind.REJECTED:
+        _hold(
+            session,
+            publication,
+            reason=HeldReason.UNRECONCILABLE,
+            now=now,
+            from_statuses=(PublicationStatus.RECONCILING,),
+            worker_id=worker_id,
+            message=error.message,
+        )
+    else:
+        before = snapshot(publication)
+        failures = sum(1 for a in publication.attempt_log if a.outcome == "reconcile_failed")
+        # An expired lease is what sends a publication to reconcile: expire it at the retry time.
+        publication.claimed_by = None
+        publication.lease_until = rules.next_attempt_after_failure(
+            attempts=failures,
+            now=now,
+            retry_at=error.retry_at,
+            rate_limited=error.kind == ErrorKind.RATE_LIMITED,
+            policy=policy,
+            random=random,
+        )
+        publication.updated_at = now
+        session.flush()
+        _audit(
+            session,
+            publication,
+            "reconcile_failed",
+            before,
+            now,
+            comment=f"{error.kind.value}: {error.message}"[:500],
+        )
+    return publication

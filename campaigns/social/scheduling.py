@@ -369,7 +369,7 @@ def _publication_change(
     allowed_from: tuple[str, ...],
     status: str,
     action: str,
-    next_attempt_at: datetime | None = None,
+    send_again: bool = False,
 ) -> Publication:
     _authorise(actor, "publication.manage", publication)
     if publication.status not in allowed_from:
@@ -378,13 +378,22 @@ def _publication_change(
             status=publication.status,
             action=action,
         )
+    if send_again:
+        _check_still_cleared(publication)
     before = snapshot(publication)
     publication.status = status
     publication.held_reason = None
-    publication.next_attempt_at = next_attempt_at
     publication.claimed_by = None
     publication.lease_until = None
     publication.updated_at = now
+    if send_again:
+        # A person's decision starts a fresh series: a new window from now, a new count of
+        # failures towards "dead", and reconcile looks only from the next send on.
+        publication.next_attempt_at = now
+        publication.misfire_deadline = rules.misfire_deadline(
+            now, publication.post.misfire_window_minutes
+        )
+        publication.first_sent_at = None
     session.flush()
     record_change(session, actor=actor, now=now, action=action, target=publication, before=before)
     return publication
@@ -401,15 +410,10 @@ def _check_still_cleared(publication: Publication) -> None:
 def retry_publication(
     session: Session, *, actor: Person, now: datetime, publication: Publication
 ) -> Publication:
-    """Send a dead publication again, now, with a fresh window and attempt count.
+    """Send a dead publication again, now, with a fresh window and a fresh count of failures.
 
     Raises NotAllowed, Conflict (not dead; post changed; channel broken).
     """
-    _check_still_cleared(publication)
-    publication.attempts = 0
-    publication.misfire_deadline = rules.misfire_deadline(
-        now, publication.post.misfire_window_minutes
-    )
     return _publication_change(
         session,
         actor=actor,
@@ -418,7 +422,7 @@ def retry_publication(
         allowed_from=(PublicationStatus.DEAD,),
         status=PublicationStatus.SCHEDULED,
         action="retry",
-        next_attempt_at=now,
+        send_again=True,
     )
 
 
@@ -429,10 +433,6 @@ def release_publication(
 
     Raises NotAllowed, Conflict (not held; post changed; channel broken).
     """
-    _check_still_cleared(publication)
-    publication.misfire_deadline = rules.misfire_deadline(
-        now, publication.post.misfire_window_minutes
-    )
     return _publication_change(
         session,
         actor=actor,
@@ -441,7 +441,7 @@ def release_publication(
         allowed_from=(PublicationStatus.HELD,),
         status=PublicationStatus.SCHEDULED,
         action="release",
-        next_attempt_at=now,
+        send_again=True,
     )
 
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from campaigns.errors import Conflict
+from campaigns.errors import Conflict, NotAllowed
+from campaigns.org.models import AuditEntry
 from campaigns.social import channels as channel_services
 from campaigns.social import outbox, rules, scheduling, services
 from campaigns.social.models import Notification, Publication
@@ -172,7 +173,17 @@ def test_dead_after_the_configured_number_of_attempts_with_the_platforms_message
     # A coordinator decides to try again.
     scheduling.retry_publication(session, actor=owner, now=clock, publication=publication)
     (claimed,) = _claim(session, clock)
-    assert claimed is publication and publication.attempts == 1
+    assert claimed is publication and publication.attempts == 4
+    outbox.record_failure(
+        session,
+        publication=claimed,
+        worker_id=WORKER,
+        now=clock,
+        policy=policy,
+        error=PlatformError(ErrorKind.TRANSIENT, "502 Bad Gateway", status=502),
+        random=lambda: 0.5,
+    )
+    assert publication.status == "failed"  # a fresh series: one failure of three
 
 
 def test_rejected_content_is_dead_at_once(session, now, due):
@@ -465,8 +476,6 @@ def test_the_sandbox_platform_publishes_refuses_duplicates_and_finds_its_posts(
 
 
 def test_every_outbox_change_is_audited_as_the_worker(session, now, due):
-    from campaigns.org.models import AuditEntry
-
     publication = _one_due(session, now, due)
     session.info["door"] = "worker"
     _claim(session, due)
@@ -489,3 +498,56 @@ def test_every_outbox_change_is_audited_as_the_worker(session, now, due):
     ]
     assert entries[-1].after["status"] == "published"
     assert session.scalars(select(Publication)).all() == [publication]
+
+
+def test_when_looking_for_the_post_fails_it_is_looked_for_again_never_sent(session, now, due):
+    publication = _one_due(session, now, due, channel=create_channel(session, kind="x"))
+    _claim(session, due, lease_seconds=60)
+    after = due + timedelta(seconds=61)
+    _claim(session, after, worker="worker-2")
+    outbox.record_reconcile_failure(
+        session,
+        publication=publication,
+        worker_id="worker-2",
+        now=after,
+        random=lambda: 0.0,
+        error=PlatformError(ErrorKind.TRANSIENT, "timeline timed out"),
+        policy=rules.RetryPolicy(base_delay=timedelta(seconds=20)),
+    )
+    assert (publication.status, publication.claimed_by) == ("reconciling", None)
+    assert publication.lease_until == after + timedelta(seconds=10)
+    assert _claim(session, after + timedelta(seconds=5), worker="worker-3") == []
+    (again,) = _claim(session, after + timedelta(seconds=11), worker="worker-3")
+    assert (again.status, again.claimed_by) == ("reconciling", "worker-3")
+    outbox.record_reconcile_failure(
+        session,
+        publication=again,
+        worker_id="worker-3",
+        now=after + timedelta(seconds=11),
+        error=PlatformError(ErrorKind.AUTH, "401 Unauthorized", status=401),
+    )
+    assert (publication.status, publication.held_reason) == ("held", "channel_broken")
+    assert publication.channel.health == "broken"
+
+
+def test_only_coordinators_decide_about_dead_and_held_publications(session, now, due):
+    publication = _one_due(session, now, due)
+    _claim(session, due)
+    outbox.record_failure(
+        session,
+        publication=publication,
+        worker_id=WORKER,
+        now=due,
+        error=PlatformError(ErrorKind.REJECTED, "duplicate content", status=403),
+    )
+    editor = create_person(session, "editor")
+    with pytest.raises(NotAllowed):
+        scheduling.retry_publication(session, actor=editor, now=due, publication=publication)
+    with pytest.raises(Conflict):
+        scheduling.release_publication(
+            session,
+            actor=create_person(session, "coordinator"),
+            now=due,
+            publication=publication,
+        )
+    assert (publication.status, publication.next_attempt_at) == ("dead", due)
