@@ -22,6 +22,10 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "person.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
     "settings.manage": frozenset({Role.ADMIN}),
+    "calendar.view": frozenset(Role),
+    "feeds.use": frozenset(Role),
+    "event.create": frozenset({Role.ADMIN, Role.COORDINATOR, Role.EDITOR}),
+    "anniversary.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 # Roles that see every unit; the others see their own unit only.
@@ -52,6 +56,13 @@ def can(actor: Person | None, action: str, target: Any = None) -> bool:
         return in_own_unit(actor, target)
     if action == "person.self":
         return isinstance(target, Person) and target.id == actor.id
+    if action == "event.view":
+        return may_see_event(actor, target)
+    if action in ("event.edit", "planning_task.complete"):
+        # Coordinators and admins anywhere; editors for their own unit's events and tasks.
+        if role in _SEES_ALL_UNITS:
+            return True
+        return role == Role.EDITOR and in_own_unit(actor, target)
     if action in _PRESS_RULES:
         return _PRESS_RULES[action](actor, target)
     if action in _SOCIAL_RULES:
@@ -66,6 +77,28 @@ def require(actor: Person | None, action: str, target: Any = None) -> None:
     """Raise ``NotAllowed`` unless ``can(actor, action, target)``."""
     if not can(actor, action, target):
         raise NotAllowed(N_("You are not allowed to do this."))
+
+
+def may_see_event(actor: Person | None, event: Any) -> bool:
+    """Public events: everyone. Internal: every signed-in person. Restricted: admins,
+    coordinators, and the people of the owner unit or of one of its audience units.
+
+    ``campaigns.calendar.queries.visible_events`` applies the same rule in SQL.
+    """
+    visibility = getattr(event, "visibility", None)
+    if visibility == "public":
+        return True
+    if actor is None or not actor.active:
+        return False
+    if visibility == "internal":
+        return True
+    if actor.role in _SEES_ALL_UNITS:
+        return True
+    if actor.unit_id is None:
+        return False
+    return event.owner_unit_id == actor.unit_id or any(
+        unit.id == actor.unit_id for unit in event.audience
+    )
 
 
 def sees_all_units(actor: Person) -> bool:

@@ -1,0 +1,305 @@
+"""Reads for the calendar: the events a person may see, anniversaries and their occurrences,
+planning tasks, Viet Nam's public holidays, and clashes between events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+import holidays as holidays_library
+from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from campaigns.calendar import rules
+from campaigns.calendar.models import (
+    Anniversary,
+    Event,
+    EventStatus,
+    PlanningTask,
+    Priority,
+    Tier,
+    Visibility,
+    event_audience,
+    event_participants,
+)
+from campaigns.calendar.rules import AnniversaryOccurrence
+from campaigns.errors import NotFound
+from campaigns.i18n import N_
+from campaigns.org.models import Person, Unit
+from campaigns.permissions import may_see_event, sees_all_units
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def _visibility_clause(actor: Person | None) -> Any:
+    """SQL twin of ``campaigns.permissions.may_see_event``."""
+    if actor is None or not actor.active:
+        return Event.visibility == Visibility.PUBLIC
+    if sees_all_units(actor):
+        return True
+    if actor.unit_id is None:
+        return Event.visibility != Visibility.RESTRICTED
+    in_audience = exists().where(
+        event_audience.c.event_id == Event.id, event_audience.c.unit_id == actor.unit_id
+    )
+    return or_(
+        Event.visibility != Visibility.RESTRICTED,
+        Event.owner_unit_id == actor.unit_id,
+        in_audience,
+    )
+
+
+def _overlapping_days(since: date | None, until: date | None, zone: str) -> Any:
+    """Events touching the local days [since, until] of ``zone``; all-day events by their dates."""
+    timed = [Event.all_day.is_(False)]
+    dated = [Event.all_day.is_(True)]
+    if since is not None:
+        start = rules.local_day_bounds(since, since, zone)[0]
+        # An event without duration still counts when it starts at the window's first instant.
+        timed.append(
+            or_(func.coalesce(Event.ends_at, Event.starts_at) > start, Event.starts_at >= start)
+        )
+        dated.append(func.coalesce(Event.end_date, Event.start_date) >= since)
+    if until is not None:
+        end = rules.local_day_bounds(until, until, zone)[1]
+        timed.append(Event.starts_at < end)
+        dated.append(Event.start_date <= until)
+    return or_(and_(*timed), and_(*dated))
+
+
+def visible_events(
+    session: Session,
+    actor: Person | None,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    zone: str = "UTC",
+    unit_code: str | None = None,
+    kind: str | None = None,
+    country: str | None = None,
+    priority: str | None = None,
+    tag: str | None = None,
+    include_cancelled: bool = True,
+) -> list[Event]:
+    """Events ``actor`` may see (None: the public) overlapping the local days [since, until]
+    of ``zone``, filtered by unit (owner or participant), kind, partner country, priority and
+    tag; sorted by start. Owner unit, participants and audience are loaded with them."""
+    query = (
+        select(Event)
+        .where(_visibility_clause(actor))
+        .options(
+            selectinload(Event.owner_unit),
+            selectinload(Event.participants),
+            selectinload(Event.audience),
+        )
+    )
+    if since is not None or until is not None:
+        query = query.where(_overlapping_days(since, until, zone))
+    if unit_code:
+        unit_id = select(Unit.id).where(Unit.code == unit_code.strip().lower()).scalar_subquery()
+        participates = exists().where(
+            event_participants.c.event_id == Event.id, event_participants.c.unit_id == unit_id
+        )
+        query = query.where(or_(Event.owner_unit_id == unit_id, participates))
+    if kind:
+        query = query.where(Event.kind == kind)
+    if priority:
+        query = query.where(Event.priority == priority)
+    if not include_cancelled:
+        query = query.where(Event.status != EventStatus.CANCELLED)
+    events = list(session.scalars(query))
+    # JSON lists are filtered here: one portable way for SQLite and PostgreSQL.
+    if country:
+        wanted = country.strip().upper()
+        events = [event for event in events if wanted in (event.partner_countries or [])]
+    if tag:
+        wanted = tag.strip().lower()
+        events = [event for event in events if wanted in {t.lower() for t in (event.tags or [])}]
+    events.sort(key=lambda event: (rules.event_span(event)[0], event.id))
+    return events
+
+
+def get_event(session: Session, event_id: int, *, actor: Person | None) -> Event:
+    """The event with this id, if ``actor`` may see it. Raises NotFound otherwise, so that a
+    restricted event's existence is not revealed either."""
+    event = session.get(Event, event_id)
+    if event is None or not may_see_event(actor, event):
+        raise NotFound(N_("There is no such event."))
+    return event
+
+
+def event_by_uid(session: Session, uid: str) -> Event | None:
+    return session.scalar(select(Event).where(Event.uid == uid))
+
+
+def find_clashes(session: Session, event_like: Any) -> list[Event]:
+    """Other non-cancelled events of priority national or high that overlap ``event_like`` in
+    time and share its owner unit or one of its partner countries; sorted by start.
+
+    ``event_like`` is an Event or any object with the same time, unit and country attributes
+    (``id`` may be None for an event not saved yet).
+    """
+    span = rules.event_span(event_like)
+    # Candidates by a generous window (all-day events are read in their own zone), then exact.
+    query = select(Event).where(
+        Event.status != EventStatus.CANCELLED,
+        Event.priority.in_([Priority.NATIONAL, Priority.HIGH]),
+        or_(
+            and_(
+                Event.all_day.is_(False),
+                Event.starts_at < span[1],
+                func.coalesce(Event.ends_at, Event.starts_at) >= span[0] - timedelta(minutes=1),
+            ),
+            and_(
+                Event.all_day.is_(True),
+                Event.start_date <= (span[1] + timedelta(days=1)).date(),
+                func.coalesce(Event.end_date, Event.start_date)
+                >= (span[0] - timedelta(days=1)).date(),
+            ),
+        ),
+    )
+    own_id = getattr(event_like, "id", None)
+    if own_id is not None:
+        query = query.where(Event.id != own_id)
+    countries = set(event_like.partner_countries or [])
+    clashes = [
+        event
+        for event in session.scalars(query)
+        if rules.spans_overlap(span, rules.event_span(event))
+        and (
+            event.owner_unit_id == event_like.owner_unit_id
+            or countries & set(event.partner_countries or [])
+        )
+    ]
+    clashes.sort(key=lambda event: (rules.event_span(event)[0], event.id))
+    return clashes
+
+
+# --- anniversaries -----------------------------------------------------------------------------
+
+
+def list_anniversaries(
+    session: Session,
+    *,
+    category: str | None = None,
+    country: str | None = None,
+    search: str | None = None,
+) -> list[Anniversary]:
+    """Active anniversaries, filtered by category, partner country and title text; by title."""
+    query = (
+        select(Anniversary)
+        .where(Anniversary.active.is_(True))
+        .options(selectinload(Anniversary.owner_unit))
+        .order_by(Anniversary.title_en)
+    )
+    if category:
+        query = query.where(Anniversary.category == category)
+    if country:
+        query = query.where(Anniversary.partner_country == country.strip().upper())
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Anniversary.title_en).like(pattern),
+                func.lower(Anniversary.title_vi).like(pattern),
+            )
+        )
+    return list(session.scalars(query))
+
+
+def get_anniversary(session: Session, anniversary_id: int) -> Anniversary:
+    """The anniversary with this id. Raises NotFound."""
+    anniversary = session.get(Anniversary, anniversary_id)
+    if anniversary is None:
+        raise NotFound(N_("There is no such anniversary."))
+    return anniversary
+
+
+def occurrences(
+    session: Session,
+    *,
+    since: date,
+    until: date,
+    category: str | None = None,
+    country: str | None = None,
+) -> list[AnniversaryOccurrence]:
+    """Occurrences of active anniversaries dated in [since, until], by (date, title_en)."""
+    anniversaries = list_anniversaries(session, category=category, country=country)
+    return rules.occurrences_between(anniversaries, since, until)
+
+
+def year_ahead(
+    session: Session, *, today: date, months: int = 24
+) -> dict[Tier, list[AnniversaryOccurrence]]:
+    """The occurrences of the coming ``months`` (from ``today``), grouped by tier (major, round,
+    regular; every tier present), each by date."""
+    until = rules.add_months(today, months) - timedelta(days=1)
+    grouped: dict[Tier, list[AnniversaryOccurrence]] = {tier: [] for tier in Tier}
+    for occurrence in occurrences(session, since=today, until=until):
+        grouped[occurrence.tier].append(occurrence)
+    return grouped
+
+
+def open_planning_tasks(session: Session, actor: Person) -> list[PlanningTask]:
+    """Open planning tasks of the units ``actor`` sees (every unit for admins and
+    coordinators), by occurrence date."""
+    query = (
+        select(PlanningTask)
+        .where(PlanningTask.status == "open")
+        .options(selectinload(PlanningTask.unit), selectinload(PlanningTask.anniversary))
+        .order_by(PlanningTask.occurrence_date, PlanningTask.id)
+    )
+    if not sees_all_units(actor):
+        if actor.unit_id is None:
+            query = query.where(false())
+        else:
+            query = query.where(PlanningTask.unit_id == actor.unit_id)
+    return list(session.scalars(query))
+
+
+def get_planning_task(session: Session, task_id: int) -> PlanningTask:
+    """The planning task with this id. Raises NotFound."""
+    task = session.get(PlanningTask, task_id)
+    if task is None:
+        raise NotFound(N_("There is no such planning task."))
+    return task
+
+
+# --- public holidays ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holiday:
+    date: date
+    name: str
+
+
+_HOLIDAY_LANGUAGES = {"vi": "vi", "en": "en_US"}
+
+
+@cache
+def _holidays_of_year(year: int, language: str) -> tuple[Holiday, ...]:
+    table = holidays_library.country_holidays("VN", years=year, language=language)
+    found = []
+    for day, names in table.items():
+        # The library joins several holidays of one day with "; ".
+        for name in names.split("; "):
+            found.append(Holiday(date=day, name=name))
+    return tuple(found)
+
+
+def holidays_between(since: date, until: date, locale: str) -> list[Holiday]:
+    """Viet Nam's public holidays in [since, until] from the ``holidays`` library: Tết and Giỗ
+    Tổ Hùng Vương (lunar), the solar ones, and the days off moved or substituted for them;
+    named in ``locale`` (vi, otherwise English); by date."""
+    language = _HOLIDAY_LANGUAGES.get(locale, "en_US")
+    found = [
+        holiday
+        for year in range(since.year, until.year + 1)
+        for holiday in _holidays_of_year(year, language)
+        if since <= holiday.date <= until
+    ]
+    found.sort(key=lambda holiday: (holiday.date, holiday.name))
+    return found
