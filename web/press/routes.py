@@ -1044,10 +1044,12 @@ def coverage_list():
         tone=request.args.get("tone") or None,
         language=request.args.get("language") or None,
     )
+    visible = queries.visible_trips(db.session, person)
     return render_template(
         "press/coverage.html",
         items=queries.coverage_items(db.session, person, wanted),
-        trips=queries.visible_trips(db.session, person),
+        trips=visible,
+        may_log=can(person, "coverage.add") or any(can(person, "coverage.add", t) for t in visible),
         args=request.args,
         may_verify=can(person, "coverage.verify"),
         confirm_form=forms.ConfirmForm(),
