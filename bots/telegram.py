@@ -61,18 +61,39 @@ class FloodControl(TelegramError):
         self.seconds = retry_after
 
 
+class ServerError(TelegramError):
+    """Telegram answered with a 5xx: it is there, and it did not take the message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _description(payload: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 class _Request(HTTPXRequest):
-    """HTTPXRequest that reports flood control as ``FloodControl`` (see the module docstring)."""
+    """HTTPXRequest that reports flood control as ``FloodControl`` (see the module docstring)
+    and a 5xx answer as ``ServerError``. PTB would make the latter a ``NetworkError``, like a
+    timeout, but the difference matters: after a timeout the message may have gone out."""
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         status, payload = await super().do_request(*args, **kwargs)
         if status == 429:
+            body = _description(payload)
             try:
-                body = json.loads(payload)
                 seconds = float(body["parameters"]["retry_after"])
-            except (ValueError, KeyError, TypeError):
+            except (KeyError, TypeError, ValueError):
                 return status, payload
             raise FloodControl(seconds, body.get("description") or "Too Many Requests")
+        if status >= 500:
+            description = _description(payload).get("description")
+            raise ServerError(status, description or f"Telegram answered {status}")
         return status, payload
 
 
@@ -89,16 +110,23 @@ def classify_telegram_error(error: TelegramError, *, now: datetime) -> PlatformE
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         retry_at = now + timedelta(seconds=seconds)
         return PlatformError(ErrorKind.RATE_LIMITED, message, retry_at=retry_at, status=429)
-    if isinstance(error, Forbidden | InvalidToken):
-        return PlatformError(ErrorKind.AUTH, message)
+    if isinstance(error, ServerError):
+        return PlatformError(ErrorKind.TRANSIENT, message, status=error.status)
+    if isinstance(error, Forbidden):
+        return PlatformError(ErrorKind.AUTH, message, status=403)
+    if isinstance(error, InvalidToken):
+        return PlatformError(ErrorKind.AUTH, message, status=401)
     if isinstance(error, ChatMigrated):
         return PlatformError(
             ErrorKind.AUTH,
             f"The group became a supergroup with id {error.new_chat_id}; update the channel.",
+            status=400,
         )
     # BadRequest and TimedOut are NetworkErrors in PTB: test them first.
     if isinstance(error, BadRequest):
         return PlatformError(ErrorKind.REJECTED, message, status=400)
+    # No answer (timeout, dropped or refused connection): status stays None, the message may
+    # have gone out.
     if isinstance(error, TimedOut | NetworkError):
         return PlatformError(ErrorKind.TRANSIENT, message)
     return PlatformError(ErrorKind.TRANSIENT, message)

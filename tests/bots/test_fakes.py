@@ -82,6 +82,17 @@ def test_faults_play_in_order_then_the_server_behaves(fake_x, http):
     assert [tweet.posted_text for tweet in fake_x.tweets()] == ["t3"]
 
 
+def test_a_fault_on_the_publish_routes_is_taken_by_whichever_is_called(fake_telegram, http):
+    base = f"{fake_telegram.base_url}/bot1:abc"
+    fake_telegram.inject(telegram_faults.server_error(500))
+
+    photo = http.post(f"{base}/sendPhoto", data={"chat_id": "@one", "photo": "file-id"})
+    text = http.post(f"{base}/sendMessage", data={"chat_id": "@one", "text": "a"})
+
+    assert (photo.status_code, text.status_code) == (500, 200)
+    assert fake_telegram.pending_faults() == 0
+
+
 def test_faults_only_touch_their_route(fake_x, http):
     fake_x.inject(x_faults.server_error(500))
 

@@ -113,13 +113,20 @@ def test_server_errors_are_transient_and_the_message_goes_out_once(
     telegram_client.publish(post)
 
     assert kinds == [ErrorKind.TRANSIENT, ErrorKind.TRANSIENT]
+    assert fake_telegram.pending_faults() == 0
     assert [m.text for m in fake_telegram.messages(CHANNEL)] == ["Retry me"]
 
 
-def test_a_bad_gateway_is_transient(fake_telegram, telegram_client, outgoing):
-    fake_telegram.inject(faults.server_error(502))
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_a_5xx_answer_is_transient_and_known_not_to_have_published(
+    fake_telegram, telegram_client, outgoing, status
+):
+    fake_telegram.inject(faults.server_error(status))
 
-    assert publish_error(telegram_client, outgoing("Hello")).kind is ErrorKind.TRANSIENT
+    error = publish_error(telegram_client, outgoing("Hello"))
+
+    # Telegram answered: unlike after a timeout, the message certainly did not go out.
+    assert (error.kind, error.status) == (ErrorKind.TRANSIENT, status)
 
 
 def test_a_revoked_token_is_an_auth_failure_that_never_shows_the_token(
@@ -129,7 +136,7 @@ def test_a_revoked_token_is_an_auth_failure_that_never_shows_the_token(
 
     error = publish_error(telegram_client, outgoing("Hello"))
 
-    assert error.kind is ErrorKind.AUTH
+    assert (error.kind, error.status) == (ErrorKind.AUTH, 401)
     assert TELEGRAM_TOKEN not in str(error) and TELEGRAM_TOKEN.split(":")[1] not in error.message
 
 
@@ -173,7 +180,7 @@ def test_a_timeout_is_transient(fake_telegram, make_telegram_client, outgoing):
     started = time.monotonic()
     error = publish_error(client, outgoing("Hello"))
 
-    assert error.kind is ErrorKind.TRANSIENT
+    assert (error.kind, error.status) == (ErrorKind.TRANSIENT, None)  # no answer
     assert time.monotonic() - started < 0.55
     assert fake_telegram.messages(CHANNEL) == []
 
@@ -192,7 +199,7 @@ def test_a_dropped_connection_is_transient_and_cannot_be_reconciled(
 
     error = publish_error(telegram_client, post)
 
-    assert error.kind is ErrorKind.TRANSIENT
+    assert (error.kind, error.status) == (ErrorKind.TRANSIENT, None)  # may have gone out
     assert [m.text for m in fake_telegram.messages(CHANNEL)] == ["Sent, but we never heard"]
     # Telegram offers no history to look in: the adapter says so rather than guess.
     assert telegram_client.reconcilable is False

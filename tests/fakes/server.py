@@ -231,7 +231,8 @@ class FakeServer:
         self.clock: Callable[[], float] = time.time
         self._lock = threading.RLock()
         self._requests: list[RecordedRequest] = []
-        self._faults: dict[str, deque[Fault]] = {}
+        # (routes, fault) in the order injected; a request takes the first that names its route
+        self._faults: deque[tuple[frozenset[str], Fault]] = deque()
         self._rate_limits: dict[str, RateLimit] = dict(self.default_rate_limits)
         self._windows: dict[tuple[str, str], _Window] = {}
         self._connections: set[socket.socket] = set()
@@ -305,22 +306,21 @@ class FakeServer:
     def inject(
         self, fault: Fault, *, times: int = 1, route: str | Iterable[str] | None = None
     ) -> None:
-        """Play ``fault`` on the next ``times`` requests to ``route`` (default: the publish
-        routes), then behave normally again. Faults queue up in the order injected."""
+        """Play ``fault`` on the next ``times`` requests to ``route`` — one route or several
+        (default: the publish routes, whichever of them is called) — then behave normally again.
+        Faults queue up in the order injected: "503 twice then succeed" is
+        ``inject(server_error(503), times=2)``."""
         routes = (route,) if isinstance(route, str) else tuple(route or self.default_fault_routes)
         if not routes:
             raise ValueError("name the route to inject the fault on")
         if fault.delay > MAX_FAULT_DELAY:
             raise ValueError(f"a fault delay is capped at {MAX_FAULT_DELAY} s")
         with self._lock:
-            for name in routes:
-                self._faults.setdefault(name, deque()).extend([fault] * times)
+            self._faults.extend([(frozenset(routes), fault)] * times)
 
     def pending_faults(self, route: str | None = None) -> int:
         with self._lock:
-            if route is not None:
-                return len(self._faults.get(route, ()))
-            return sum(len(queue) for queue in self._faults.values())
+            return sum(1 for routes, _ in self._faults if route is None or route in routes)
 
     def set_rate_limit(self, route: str, limit: int, window: float) -> None:
         """Allow ``limit`` requests per ``window`` seconds on ``route`` (a rate bucket) for each
@@ -450,8 +450,11 @@ class FakeServer:
 
     def _next_fault(self, route: str) -> Fault | None:
         with self._lock:
-            queue = self._faults.get(route)
-            return queue.popleft() if queue else None
+            for index, (routes, fault) in enumerate(self._faults):
+                if route in routes:
+                    del self._faults[index]
+                    return fault
+            return None
 
     def _count(self, route: str, account: str) -> RateState | None:
         with self._lock:
