@@ -606,6 +606,13 @@ def _break_channel(session: Session, channel: Channel, *, message: str, now: dat
     )
 
 
+def _degrade(channel: Channel, error: PlatformError, now: datetime) -> None:
+    if channel.health == ChannelHealth.OK:
+        channel.health = ChannelHealth.DEGRADED
+    channel.last_error = error.message[:2000]
+    channel.last_error_at = now
+
+
 def _transient_failures(publication: Publication) -> int:
     """Transient failures of the current series (since the first send, or a person's retry)."""
     since = publication.first_sent_at
@@ -630,7 +637,9 @@ def record_failure(
     """The platform refused or could not be reached; act on the error's kind.
 
     transient -> retry with exponential backoff and jitter (never before the platform's own
-    ``retry_at``), ``dead`` after ``policy.max_attempts`` transient failures; rate-limited ->
+    ``retry_at``), ``dead`` after ``policy.max_attempts`` transient failures; when the platform
+    gave no answer at all (timeout, dropped connection) the post may be out, so instead of a blind
+    retry it is reconciled first (held at once on a channel that cannot be reconciled); rate-limited ->
     retry exactly at ``retry_at`` and nobody claims for the channel before it (it does not count
     towards ``dead``); auth -> channel broken, its queue held, owner alerted; rejected -> ``dead``
     with the platform's message. A worker whose lease was taken over only logs its attempt.
@@ -660,6 +669,23 @@ def record_failure(
     ):
         publication.status = PublicationStatus.DEAD
         action = "dead"
+    elif error.may_have_published and channel.kind not in rules.RECONCILABLE_KINDS:
+        publication.status = PublicationStatus.HELD
+        publication.held_reason = HeldReason.UNRECONCILABLE
+        action = "hold"
+    elif error.may_have_published:
+        # No answer: the post may be out. Look for it before any retry, after a backoff (the
+        # expired "lease" is what sends a publication to reconcile).
+        publication.status = PublicationStatus.RECONCILING
+        publication.lease_until = rules.next_attempt_after_failure(
+            attempts=_transient_failures(publication),
+            now=now,
+            retry_at=error.retry_at,
+            rate_limited=False,
+            policy=policy,
+            random=random,
+        )
+        _degrade(channel, error, now)
     else:
         rate_limited = error.kind == ErrorKind.RATE_LIMITED
         publication.status = PublicationStatus.FAILED
@@ -677,10 +703,8 @@ def record_failure(
                 or channel.rate_limited_until < publication.next_attempt_at
             ):
                 channel.rate_limited_until = publication.next_attempt_at
-        elif channel.health == ChannelHealth.OK:
-            channel.health = ChannelHealth.DEGRADED
-        channel.last_error = error.message[:2000]
-        channel.last_error_at = now
+        else:
+            _degrade(channel, error, now)
     session.flush()
     _audit(
         session,
@@ -692,6 +716,8 @@ def record_failure(
     )
     if error.kind == ErrorKind.AUTH:
         _break_channel(session, channel, message=error.message, now=now)
+    elif publication.status == PublicationStatus.HELD:
+        _alert_held(session, publication, now)
     elif publication.status == PublicationStatus.DEAD:
         notify(
             session,

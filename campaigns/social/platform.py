@@ -30,6 +30,7 @@ class PlatformError(Exception):
 
     ``retry_at`` is the aware UTC instant the platform asked us to wait for (``Retry-After``,
     Telegram's ``retry_after``, X's ``x-rate-limit-reset``), when it said so.
+    ``status`` is the HTTP status of the platform's answer; None when there was no answer.
     """
 
     def __init__(
@@ -47,6 +48,12 @@ class PlatformError(Exception):
         self.retry_at = retry_at
         self.status = status
         super().__init__(message)
+
+    @property
+    def may_have_published(self) -> bool:
+        """A transient failure without any HTTP answer (timeout, dropped connection): the
+        platform may have accepted the post, so it must be looked for before any retry."""
+        return self.kind == ErrorKind.TRANSIENT and self.status is None
 
     def __repr__(self) -> str:
         return f"PlatformError({self.kind.value!r}, {self.message!r}, status={self.status!r})"

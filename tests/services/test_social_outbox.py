@@ -284,7 +284,7 @@ def test_past_its_window_a_publication_is_held_not_sent_late(session, now, due):
         publication=publication,
         worker_id=WORKER,
         now=due + timedelta(minutes=30),
-        error=PlatformError(ErrorKind.TRANSIENT, "timeout"),
+        error=PlatformError(ErrorKind.TRANSIENT, "503 Service Unavailable", status=503),
         random=lambda: 0.5,
     )
     late = due + timedelta(minutes=31)
@@ -551,3 +551,45 @@ def test_only_coordinators_decide_about_dead_and_held_publications(session, now,
             publication=publication,
         )
     assert (publication.status, publication.next_attempt_at) == ("dead", due)
+
+
+def test_no_answer_at_all_means_look_for_the_post_before_any_retry(session, now, due):
+    """A dropped connection after X accepted the post: the retry must not send it twice."""
+    publication = _one_due(session, now, due, channel=create_channel(session, kind="x"))
+    _claim(session, due)
+    outbox.record_failure(
+        session,
+        publication=publication,
+        worker_id=WORKER,
+        now=due,
+        random=lambda: 0.0,
+        error=PlatformError(ErrorKind.TRANSIENT, "X did not answer: connection aborted"),
+        policy=rules.RetryPolicy(base_delay=timedelta(seconds=20)),
+    )
+    assert (publication.status, publication.claimed_by) == ("reconciling", None)
+    assert publication.lease_until == due + timedelta(seconds=10)
+    (claimed,) = _claim(session, due + timedelta(seconds=11), worker="worker-2")
+    assert claimed.status == "reconciling"
+    decision = outbox.resolve_reconcile(
+        session,
+        publication=claimed,
+        worker_id="worker-2",
+        now=due + timedelta(seconds=11),
+        found=PublishedPost("777", "https://x.example/status/777"),
+    )
+    assert decision == outbox.ReconcileDecision.PUBLISHED
+    assert (publication.status, publication.platform_id) == ("published", "777")
+
+
+def test_no_answer_from_telegram_waits_for_a_person(session, now, due):
+    publication = _one_due(session, now, due, channel=create_channel(session, kind="telegram"))
+    _claim(session, due)
+    outbox.record_failure(
+        session,
+        publication=publication,
+        worker_id=WORKER,
+        now=due,
+        error=PlatformError(ErrorKind.TRANSIENT, "Timed out"),
+    )
+    assert (publication.status, publication.held_reason) == ("held", "unreconcilable")
+    assert "publication_held" in _kinds(session, publication.post.author)
