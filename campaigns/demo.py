@@ -10,7 +10,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from campaigns.calendar.demo import load_calendar_demo
 from campaigns.org import queries, services
+from campaigns.press.demo import load_press_demo
 
 DEMO_PASSWORD = "herald-demo"
 
@@ -48,7 +50,15 @@ class DemoAccount:
 
 
 def load_demo_data(session: Session, *, now: datetime) -> list[DemoAccount]:
-    """Create the demo units and people that do not exist yet; return the demo accounts."""
+    """Create whatever of the demo world does not exist yet: units and people, the calendar
+    (relative to ``now``), the press programme. Returns the demo accounts."""
+    accounts = _load_people(session, now=now)
+    load_calendar_demo(session, now=now)
+    load_press_demo(session, now=now)
+    return accounts
+
+
+def _load_people(session: Session, *, now: datetime) -> list[DemoAccount]:
     for code, name_vi, name_en, kind, country, timezone, parent in DEMO_UNITS:
         if queries.unit_by_code(session, code) is None:
             services.create_unit(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -90,6 +93,9 @@ def demo(host: str, port: int) -> None:
     for account in accounts:
         click.echo(f"    {account.role:<12} {account.email:<28} {account.name} ({account.unit})")
     click.echo("")
+    from scheduler.clock import start_in_background
+
+    start_in_background(app.config["SQLALCHEMY_DATABASE_URI"], _scheduler_lock_file(app))
     app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
 
 
@@ -119,10 +125,19 @@ def _not_yet(process: str) -> None:
     click.echo(f"herald {process}: nothing to run yet (this process arrives with its issue).")
 
 
+def _scheduler_lock_file(app: Flask) -> Path:
+    return Path(app.instance_path) / "scheduler.lock"
+
+
 @cli.command()
 def scheduler() -> None:
-    """The single clock process: dispatch ticks, reminders, metric collection."""
-    _not_yet("scheduler")
+    """The single clock process (a second one waits, and takes over when the first dies)."""
+    from scheduler.clock import run_forever
+
+    app = _create_app()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    click.echo("herald scheduler: planning anniversaries hourly; Ctrl-C stops it.")
+    run_forever(app.config["SQLALCHEMY_DATABASE_URI"], _scheduler_lock_file(app))
 
 
 @cli.command()
@@ -136,6 +151,54 @@ def worker(concurrency: int) -> None:
 def bot() -> None:
     """The field-staff Telegram bot (long polling)."""
     _not_yet("bot")
+
+
+@cli.command()
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Where to write the backup (default: instance/backups/herald-<time>.db or .dump).",
+)
+def backup(output: Path | None) -> None:
+    """Copy the database while Herald keeps running (SQLite online backup, or pg_dump)."""
+    import shutil
+    import sqlite3
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    app = _create_app()
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    default_folder = Path(app.instance_path) / "backups"
+    if url.get_backend_name() == "sqlite":
+        output = output or default_folder / f"herald-{stamp}.db"
+        output.parent.mkdir(parents=True, exist_ok=True)
+        source = sqlite3.connect(url.database)
+        target = sqlite3.connect(output)
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+    elif url.get_backend_name() == "postgresql":
+        if shutil.which("pg_dump") is None:
+            click.secho("Error: pg_dump is not installed (postgresql-client).", fg="red", err=True)
+            sys.exit(1)
+        output = output or default_folder / f"herald-{stamp}.dump"
+        output.parent.mkdir(parents=True, exist_ok=True)
+        plain_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        result = subprocess.run(
+            ["pg_dump", "--format=custom", "--file", str(output), plain_url], check=False
+        )
+        if result.returncode != 0:
+            click.secho("Error: pg_dump failed; nothing was written.", fg="red", err=True)
+            output.unlink(missing_ok=True)
+            sys.exit(1)
+    else:
+        click.secho(f"Error: no backup method for {url.get_backend_name()}.", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"Backup written to {output}")
 
 
 @cli.group()
@@ -221,6 +284,103 @@ def create_token(email: str, name: str) -> None:
     db.session.commit()
     click.echo(f"Token for {person.email} (shown once, keep it secret):")
     click.echo(plaintext)
+
+
+@cli.group("calendar")
+def calendar_group() -> None:
+    """The political calendar: anniversaries and imported events."""
+
+
+def _print_import(result) -> None:
+    click.echo(
+        f"Imported: {result.created} new, {result.updated} updated, {result.unchanged} unchanged."
+    )
+
+
+@calendar_group.command("import-dataset")
+@with_appcontext
+def import_dataset() -> None:
+    """Load Herald's anniversaries: national days and diplomatic relations (safe to rerun)."""
+    from campaigns.calendar import services
+    from web.extensions import db
+
+    _door("cli")
+    try:
+        result = services.import_anniversary_dataset(db.session, actor=None, now=utcnow())
+    except HeraldError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    _print_import(result)
+
+
+@calendar_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--unit", "unit_code", required=True, help="Code of the unit that owns the events.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="First day of the window recurring events are expanded in (default: today).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day of that window (default: a year after --since).",
+)
+@click.option(
+    "--visibility",
+    default="internal",
+    show_default=True,
+    type=click.Choice(["public", "internal", "restricted"]),
+)
+@click.option(
+    "--kind",
+    default="other",
+    show_default=True,
+    type=click.Choice(
+        ["political", "diplomatic", "anniversary", "conference", "cultural", "deadline", "other"]
+    ),
+)
+@with_appcontext
+def import_calendar_file(
+    file: Path,
+    unit_code: str,
+    since: datetime | None,
+    until: datetime | None,
+    visibility: str,
+    kind: str,
+) -> None:
+    """Import the events of an .ics file; importing it again updates them."""
+    from flask import current_app
+
+    from campaigns.calendar import services
+    from campaigns.timezones import to_zone
+    from web.extensions import db
+
+    _door("cli")
+    first = (
+        since.date() if since else to_zone(utcnow(), current_app.config["HERALD_TIMEZONE"]).date()
+    )
+    last = until.date() if until else first + timedelta(days=365)
+    try:
+        result = services.import_ics(
+            db.session,
+            actor=None,
+            now=utcnow(),
+            content=file.read_bytes(),
+            owner_unit_code=unit_code,
+            since=first,
+            until=last,
+            visibility=visibility,
+            kind=kind,
+        )
+    except HeraldError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    _print_import(result)
 
 
 def main() -> None:

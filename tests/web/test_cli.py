@@ -103,3 +103,37 @@ def test_help_works_without_any_configuration(tmp_path):
     assert result.returncode == 0
     for command in ("demo", "web", "scheduler", "worker", "bot", "db", "user", "token"):
         assert command in result.stdout
+
+
+def test_backup_of_a_sqlite_database_is_a_readable_copy(tmp_path):
+    import sqlite3
+    import subprocess
+    import sys
+
+    database = tmp_path / "herald.db"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HERALD_DATABASE_URL": f"sqlite:///{database}",
+        "HERALD_SECRET_KEY": "a-backup-test-secret-that-is-long-enough-123",
+    }
+    run_cli = [sys.executable, "-c", "from web.cli import main; main()"]
+    subprocess.run(
+        [*run_cli, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True
+    )
+    target = tmp_path / "copy.db"
+    result = subprocess.run(
+        [*run_cli, "backup", "--output", str(target)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    tables = {
+        row[0]
+        for row in sqlite3.connect(target).execute(
+            "SELECT name FROM sqlite_master WHERE type='table'"
+        )
+    }
+    assert {"units", "people", "alembic_version"} <= tables

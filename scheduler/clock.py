@@ -1,0 +1,79 @@
+"""The clock process: waits for the scheduler lock, then runs Herald's periodic jobs.
+
+APScheduler only wakes the system up; what is due is decided by rows in the database, so a
+restart loses nothing and APScheduler keeps no job store of its own (an in-memory one).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from scheduler import jobs
+from scheduler.lock import SchedulerLock
+from scheduler.transactions import Transactions
+
+log = logging.getLogger(__name__)
+
+PLANNING_INTERVAL_MINUTES = 60
+LOCK_RETRY_SECONDS = 5.0
+
+
+def _add_jobs(scheduler: BaseScheduler, transactions: Transactions) -> None:
+    scheduler.add_job(
+        jobs.plan_anniversaries,
+        "interval",
+        minutes=PLANNING_INTERVAL_MINUTES,
+        args=[transactions],
+        id="plan_anniversaries",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+    )
+
+
+def wait_for_lock(lock: SchedulerLock, stop: threading.Event) -> bool:
+    """Block until this process holds the scheduler lock (False if asked to stop first)."""
+    announced = False
+    while not stop.is_set():
+        if lock.acquire():
+            log.info("scheduler lock acquired")
+            return True
+        if not announced:
+            log.info("another scheduler is running; waiting to take over")
+            announced = True
+        stop.wait(LOCK_RETRY_SECONDS)
+    return False
+
+
+def run_forever(database_url: str, lock_file: Path) -> None:
+    """``herald scheduler``: the single clock process (a second one waits for the lock)."""
+    transactions = Transactions.for_url(database_url, door="scheduler")
+    lock = SchedulerLock(transactions.engine, lock_file)
+    if not wait_for_lock(lock, threading.Event()):
+        return
+    scheduler = BlockingScheduler(timezone=UTC)
+    _add_jobs(scheduler, transactions)
+    try:
+        scheduler.start()
+    finally:
+        lock.release()
+
+
+def start_in_background(database_url: str, lock_file: Path) -> BackgroundScheduler | None:
+    """For ``herald demo``: the same jobs in a thread of the web process, if the lock is free."""
+    transactions = Transactions.for_url(database_url, door="scheduler")
+    lock = SchedulerLock(transactions.engine, lock_file)
+    if not lock.acquire():
+        log.warning("another scheduler holds the lock; the demo runs without its own")
+        return None
+    scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
+    _add_jobs(scheduler, transactions)
+    scheduler.start()
+    return scheduler
