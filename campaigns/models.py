@@ -1,6 +1,7 @@
 """Imports every area's models so the metadata (and Alembic) sees the whole schema."""
 
 from campaigns.calendar.models import Anniversary, Event, PlanningTask, Setting
+from campaigns.health.models import Heartbeat
 from campaigns.org.models import ApiToken, AuditEntry, Person, Unit
 from campaigns.press.models import (
     Affiliation,
@@ -14,6 +15,7 @@ from campaigns.press.models import (
     Outlet,
     Trip,
 )
+from campaigns.social.checks import ConnectionCheck
 from campaigns.social.models import (
     Attachment,
     Campaign,
@@ -38,8 +40,10 @@ __all__ = [
     "CampaignAnniversary",
     "Channel",
     "ChannelBudget",
+    "ConnectionCheck",
     "CoverageItem",
     "Event",
+    "Heartbeat",
     "IdentityDocument",
     "InterviewRequest",
     "Invitation",

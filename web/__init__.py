@@ -50,6 +50,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(press_blueprint)
 
+    from web.calendar.routes import blueprint as calendar_blueprint
+
+    app.register_blueprint(calendar_blueprint)
+
     from web.api import register_api
 
     register_api(app)

@@ -2,6 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 
+from campaigns.calendar.models import (
+    AnniversaryCategory,
+    EventKind,
+    EventStatus,
+    Priority,
+    Tier,
+    Visibility,
+)
 from campaigns.org.models import Role, UnitKind
 from campaigns.press.models import (
     AccreditationStatus,
@@ -30,6 +38,51 @@ ROLE_LABELS = {
     Role.EDITOR: _l("Editor"),
     Role.FIELD: _l("Field staff"),
     Role.VIEWER: _l("Viewer"),
+}
+
+# --- calendar ------------------------------------------------------------------------------------
+
+EVENT_KIND_LABELS = {
+    EventKind.POLITICAL: _l("Political"),
+    EventKind.DIPLOMATIC: _l("Diplomatic"),
+    EventKind.ANNIVERSARY: _l("Anniversary celebration"),
+    EventKind.CONFERENCE: _l("Conference"),
+    EventKind.CULTURAL: _l("Cultural"),
+    EventKind.DEADLINE: _l("Internal deadline"),
+    EventKind.OTHER: _l("Other"),
+}
+
+PRIORITY_LABELS = {
+    Priority.NATIONAL: _l("National"),
+    Priority.HIGH: _l("High"),
+    Priority.NORMAL: _l("Normal"),
+}
+
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC: _l("Public"),
+    Visibility.INTERNAL: _l("Internal (everyone signed in)"),
+    Visibility.RESTRICTED: _l("Restricted to named units"),
+}
+
+EVENT_STATUS_LABELS = {
+    EventStatus.PLANNED: _l("Planned"),
+    EventStatus.CONFIRMED: _l("Confirmed"),
+    EventStatus.POSTPONED: _l("Postponed"),
+    EventStatus.CANCELLED: _l("Cancelled"),
+}
+
+ANNIVERSARY_CATEGORY_LABELS = {
+    AnniversaryCategory.DIPLOMATIC_RELATIONS: _l("Diplomatic relations"),
+    AnniversaryCategory.NATIONAL: _l("National day"),
+    AnniversaryCategory.HISTORICAL: _l("Historical"),
+    AnniversaryCategory.FOUNDING: _l("Founding"),
+    AnniversaryCategory.OTHER: _l("Other"),
+}
+
+TIER_LABELS = {
+    Tier.MAJOR: _l("Major milestone"),
+    Tier.ROUND: _l("Round year"),
+    Tier.REGULAR: _l("Regular"),
 }
 
 # --- press programme ---------------------------------------------------------------------------

@@ -93,6 +93,8 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_starts_at", "starts_at"),
         Index("ix_events_start_date", "start_date"),
+        # Calendar feeds read max(updated_at) before every answer, as their data version.
+        Index("ix_events_updated_at", "updated_at"),
         UniqueConstraint("external_uid", "external_recurrence", name="uq_events_external"),
     )
 

@@ -91,6 +91,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_events_owner_unit_id'), ['owner_unit_id'], unique=False)
         batch_op.create_index('ix_events_start_date', ['start_date'], unique=False)
         batch_op.create_index('ix_events_starts_at', ['starts_at'], unique=False)
+        # Feeds read max(updated_at) before every answer (their data version).
+        batch_op.create_index('ix_events_updated_at', ['updated_at'], unique=False)
 
     op.create_table('planning_tasks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -160,6 +162,7 @@ def downgrade():
 
     op.drop_table('planning_tasks')
     with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index('ix_events_updated_at')
         batch_op.drop_index('ix_events_starts_at')
         batch_op.drop_index('ix_events_start_date')
         batch_op.drop_index(batch_op.f('ix_events_owner_unit_id'))

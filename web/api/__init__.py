@@ -32,5 +32,11 @@ def register_api(app: Flask) -> Api:
     for blueprint in PRESS_BLUEPRINTS:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+
+    from web.api.calendar import CALENDAR_BLUEPRINTS
+
+    for blueprint in CALENDAR_BLUEPRINTS:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
     app.extensions["herald_api"] = api
     return api

@@ -9,8 +9,12 @@ from flask_login import login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from campaigns.calendar import queries as calendar_queries
+from campaigns.db import utcnow
 from campaigns.org import queries
 from campaigns.permissions import require
+from campaigns.timezones import to_zone
+from web.account.forms import EmptyForm
 from web.extensions import db
 from web.security import actor
 
@@ -19,7 +23,7 @@ blueprint = Blueprint("main", __name__)
 
 # Sections of the navigation that are not built yet, with what they will hold. Each page says
 # so plainly instead of showing an empty or fake screen.
-UPCOMING_SECTIONS = ("calendar", "campaigns", "channels", "reports")
+UPCOMING_SECTIONS = ("campaigns", "channels", "reports")
 
 
 @blueprint.get("/")
@@ -28,7 +32,14 @@ def dashboard():
     person = actor()
     require(person, "dashboard.view")
     units = queries.visible_units(db.session, person)
-    return render_template("main/dashboard.html", person=person, units=units)
+    return render_template(
+        "main/dashboard.html",
+        person=person,
+        units=units,
+        tasks=calendar_queries.open_planning_tasks(db.session, person),
+        today=to_zone(utcnow(), person.timezone).date(),
+        task_form=EmptyForm(),
+    )
 
 
 @blueprint.get("/section/<name>")

@@ -1,0 +1,272 @@
+"""Benchmark: a calendar feed of 10,000 events.
+
+Run: .venv/bin/python bench/ical_feed.py [--events 10000] [--runs 5]
+
+Builds a temporary SQLite database through the migrations, inserts the events in bulk, then in
+one run measures, each as the median of several runs:
+
+1. our feed through the Flask test client: cold (empty body cache: query, load, render) and
+   warm (the body comes from the cache);
+2. a bare icalendar build + serialisation (``Calendar``/``Event``/``add``/``to_ical``) of the
+   same events, loaded beforehand, and the ratio bare / ours;
+3. a conditional GET (``If-None-Match``) answered 304.
+
+Targets (issue #3): render <= 1 s, ratio >= 0.5, 304 median <= 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import icalendar
+from sqlalchemy import insert, select
+
+from campaigns.calendar import feeds
+from campaigns.calendar.models import Event
+from campaigns.org import services as org_services
+from web import create_app
+from web.cli import upgrade_database
+from web.extensions import db
+from web.feeds.routes import feed_url, paused_garbage_collector
+
+ZONES = ("Asia/Ho_Chi_Minh", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Sydney")
+KINDS = ("political", "diplomatic", "conference", "cultural", "deadline", "other")
+VISIBILITIES = ("public", "internal", "internal", "restricted")
+STATUSES = ("planned", "confirmed", "confirmed", "postponed", "cancelled")
+TARGET_RENDER_S = 1.0
+TARGET_RATIO = 0.5
+TARGET_NOT_MODIFIED_MS = 10.0
+
+
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def _timed(function, runs: int) -> tuple[float, object]:
+    samples, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = function()
+        samples.append(time.perf_counter() - started)
+    return _median(samples), result
+
+
+def _event_rows(count: int, unit_ids: list[int], now: datetime) -> list[dict]:
+    """Events spread over the feed's window: most timed in five zones, one in five all-day."""
+    start = now - timedelta(days=300)
+    rows = []
+    for number in range(count):
+        zone = ZONES[number % len(ZONES)]
+        begins = (start + timedelta(hours=number * 2 + 9)).replace(
+            minute=0, second=0, microsecond=0
+        )
+        all_day = number % 5 == 0
+        local_day = begins.astimezone(ZoneInfo(zone)).date()
+        changed = now - timedelta(minutes=count - number)
+        rows.append(
+            {
+                "uid": f"{secrets.token_hex(12)}@herald.bench",
+                "title": f"Hội nghị thông tin đối ngoại số {number}, phiên {number % 7}",
+                "description": "Chương trình làm việc, danh sách đại biểu; điểm cầu các tỉnh.\n"
+                "Ghi chú: phóng viên nước ngoài đăng ký trước.",
+                "translations": {"en": {"title": f"External information conference {number}"}},
+                "kind": KINDS[number % len(KINDS)],
+                "all_day": all_day,
+                "starts_at": None if all_day else begins,
+                "ends_at": None if all_day else begins + timedelta(hours=2),
+                "start_date": local_day if all_day else None,
+                "end_date": local_day + timedelta(days=number % 3) if all_day else None,
+                "timezone": zone,
+                "location": "Hà Nội, Trung tâm Hội nghị Quốc gia",
+                "partner_countries": ["FR", "JP"],
+                "owner_unit_id": unit_ids[number % len(unit_ids)],
+                "priority": "normal",
+                "visibility": VISIBILITIES[number % len(VISIBILITIES)],
+                "status": STATUSES[number % len(STATUSES)],
+                "tags": ["bench", f"t{number % 10}"],
+                "sequence": number % 3,
+                "created_at": changed - timedelta(days=1),
+                "updated_at": changed,
+            }
+        )
+    return rows
+
+
+def _bare_icalendar(events: list[Event]) -> bytes:
+    """What a straightforward icalendar feed does: one Event component per event, added by
+    property name, the whole calendar serialised at once (no VTIMEZONE, no caching)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//bench//bare icalendar//EN")
+    calendar.add("version", "2.0")
+    for event in events:
+        component = icalendar.Event()
+        component.add("uid", event.uid)
+        component.add("dtstamp", event.updated_at)
+        component.add("last-modified", event.updated_at)
+        component.add("sequence", event.sequence)
+        component.add("summary", event.title)
+        if event.all_day:
+            component.add("dtstart", event.start_date)
+            component.add("dtend", (event.end_date or event.start_date) + timedelta(days=1))
+        else:
+            zone = ZoneInfo(event.timezone)
+            component.add("dtstart", event.starts_at.astimezone(zone))
+            component.add("dtend", event.ends_at.astimezone(zone))
+        component.add("description", event.description)
+        component.add("location", event.location)
+        component.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+        component.add("categories", [event.kind, *event.tags])
+        calendar.add_component(component)
+    return calendar.to_ical()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5, help="runs of each slow measurement")
+    arguments = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as directory:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": secrets.token_urlsafe(48),
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(directory) / 'bench.db'}",
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_STORAGE_URI": "memory://",
+            }
+        )
+        upgrade_database(app)
+        now = datetime.now(UTC)
+        with app.app_context():
+            units = [
+                org_services.create_unit(
+                    db.session,
+                    actor=None,
+                    now=now,
+                    code=f"bench-{number}",
+                    name_vi=f"Đơn vị {number}",
+                    name_en=f"Unit {number}",
+                    kind="mission",
+                    country="FR",
+                    timezone="Europe/Paris",
+                    parent_code=None,
+                )
+                for number in range(4)
+            ]
+            # A coordinator sees every event, restricted ones included: the feed holds them all.
+            person = org_services.create_person(
+                db.session,
+                actor=None,
+                now=now,
+                name="Bench Coordinator",
+                email="bench@example.org",
+                role="coordinator",
+                unit_code=None,
+                locale="vi",
+                timezone="Asia/Ho_Chi_Minh",
+                password="bench-password-not-used",
+            )
+            started = time.perf_counter()
+            db.session.execute(
+                insert(Event), _event_rows(arguments.events, [unit.id for unit in units], now)
+            )
+            db.session.commit()
+            inserted = time.perf_counter() - started
+            url = feed_url(person)
+            events = list(db.session.scalars(select(Event).order_by(Event.id)))
+            bare_s, bare_body = _timed(lambda: _bare_icalendar(events), arguments.runs)
+            db.session.remove()
+
+        client = app.test_client()
+        cache = app.extensions["herald_feed_cache"]
+
+        def cold():
+            cache.clear()
+            return client.get(url)
+
+        cold_s, response = _timed(cold, arguments.runs)
+        body, etag = response.data, response.headers["ETag"]
+        count = body.count(b"BEGIN:VEVENT")
+        if response.status_code != 200 or count < arguments.events:
+            print(
+                f"unexpected feed: status {response.status_code}, {count} VEVENTs", file=sys.stderr
+            )
+            return 1
+        warm_s, warm = _timed(lambda: client.get(url), arguments.runs * 4)
+        if warm.data != body:
+            print("the cached body differs from the rendered one", file=sys.stderr)
+            return 1
+        not_modified = [
+            _timed(lambda: client.get(url, headers={"If-None-Match": etag}), 1)[0]
+            for _ in range(200)
+        ]
+        last = client.get(url, headers={"If-None-Match": etag})
+        if last.status_code != 304:
+            print(f"conditional GET answered {last.status_code}, not 304", file=sys.stderr)
+            return 1
+
+        # The parts of a cold request, to see where its time goes.
+        with app.app_context():
+            viewer = db.session.get(type(person), person.id)
+            zone = app.config["HERALD_TIMEZONE"]
+            since, until = feeds.feed_window(now.astimezone(ZoneInfo(zone)).date())
+            feed = feeds.Feed(feeds.FeedKind.PERSONAL, locale="vi")
+            with paused_garbage_collector():  # as the route does
+                load_s, contents = _timed(
+                    lambda: feeds.feed_contents(
+                        db.session, feed, viewer=viewer, since=since, until=until, zone=zone
+                    ),
+                    arguments.runs,
+                )
+                render_s, _ = _timed(
+                    lambda: feeds.render_feed(contents, name="bench", locale="vi"), arguments.runs
+                )
+            version_s, _ = _timed(lambda: feeds.data_version(db.session), 50)
+            db.session.remove()
+
+    not_modified_ms = _median(not_modified) * 1000
+    print(f"machine: {platform.machine()}, {_cores()} cores, Python {platform.python_version()}")
+    print(
+        f"events: {arguments.events} (inserted in {inserted:.2f} s), feed size {len(body) / 1e6:.1f} MB"
+    )
+    print(f"our feed, cold (query + load + render):  {cold_s:.3f} s")
+    print(f"  of which load (visible_events etc.):   {load_s:.3f} s")
+    print(f"  of which render_feed:                  {render_s:.3f} s")
+    print(f"our feed, warm (cached body):            {warm_s * 1000:.1f} ms")
+    print(
+        f"bare icalendar build + to_ical:          {bare_s:.3f} s ({len(bare_body) / 1e6:.1f} MB)"
+    )
+    print(f"ratio bare / ours, cold:                 {bare_s / cold_s:.2f}")
+    print(f"ratio bare / ours, warm:                 {bare_s / warm_s:.0f}")
+    print(f"data version query:                      {version_s * 1000:.2f} ms")
+    print(f"304 conditional GET, median of 200:      {not_modified_ms:.2f} ms")
+    verdicts = [
+        ("render (cold) <= 1 s", cold_s <= TARGET_RENDER_S),
+        ("ratio bare/ours (cold) >= 0.5", bare_s / cold_s >= TARGET_RATIO),
+        ("304 median <= 10 ms", not_modified_ms <= TARGET_NOT_MODIFIED_MS),
+    ]
+    for label, met in verdicts:
+        print(f"target {label}: {'met' if met else 'MISSED'}")
+    return 0 if all(met for _, met in verdicts) else 2
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

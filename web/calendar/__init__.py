@@ -1,0 +1,1 @@
+"""The calendar's web pages: views, events, anniversaries, imports and lead times."""
