@@ -29,10 +29,6 @@ from campaigns.social.platform import (
 )
 
 
-def channel_link(channel: Channel) -> str:
-    return f"/social/channels/{channel.id}"
-
-
 @dataclass
 class ChannelInput:
     kind: str

@@ -20,6 +20,11 @@ def post_link(post: object) -> str:
     return f"/social/posts/{post if isinstance(post, int) else post.id}"  # type: ignore[attr-defined]
 
 
+def channel_link(channel: object) -> str:
+    """Where a notification about a channel points (its health panel)."""
+    return f"/social/channels/{channel.id}"  # type: ignore[attr-defined]
+
+
 def notify(
     session: Session,
     *,

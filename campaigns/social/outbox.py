@@ -52,7 +52,7 @@ from campaigns.social.models import (
     PublicationAttempt,
     PublicationStatus,
 )
-from campaigns.social.notifications import administrators, notify, post_link
+from campaigns.social.notifications import administrators, channel_link, notify, post_link
 from campaigns.social.platform import (
     ErrorKind,
     MediaFile,
@@ -601,7 +601,7 @@ def _break_channel(session: Session, channel: Channel, *, message: str, now: dat
             "%(channel)s is broken: %(error)s. Its queue is held until its credentials are fixed."
         ),
         params={"channel": channel.name, "error": message},
-        link=f"/social/channels/{channel.id}",
+        link=channel_link(channel),
         now=now,
     )
 

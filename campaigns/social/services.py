@@ -546,16 +546,8 @@ def remove_attachment(
 # --- clearance -----------------------------------------------------------------------------------
 
 
-def _transition(
-    session: Session,
-    *,
-    actor: Person | None,
-    now: datetime,
-    post: Post,
-    target: str,
-    action: str,
-    comment: str | None = None,
-) -> dict:
+def _transition(post: Post, *, target: str, action: str, now: datetime) -> dict:
+    """Move the post along the clearance path; the snapshot from before, for the audit."""
     if not rules.can_move(post.status, target):
         raise Conflict(
             N_("A post that is %(status)s cannot be %(action)s."),
@@ -584,9 +576,7 @@ def submit_post(
     _check_expected_version(post, expected_version)
     if not post.variants:
         raise Invalid(N_("Write the post in at least one language."), field="variants")
-    before = _transition(
-        session, actor=actor, now=now, post=post, target=PostStatus.IN_REVIEW, action="submitted"
-    )
+    before = _transition(post, target=PostStatus.IN_REVIEW, action="submitted", now=now)
     post.submitted_at = now
     post.review_comment = ""
     session.flush()
@@ -627,9 +617,7 @@ def approve_post(
         raise NotAllowed(refusal or N_("You are not allowed to do this."))
     require(actor, "post.approve", post)
     _check_expected_version(post, expected_version)
-    before = _transition(
-        session, actor=actor, now=now, post=post, target=PostStatus.APPROVED, action="approved"
-    )
+    before = _transition(post, target=PostStatus.APPROVED, action="approved", now=now)
     post.approved_by_id = actor.id
     post.approved_at = now
     post.approved_version = post.version
@@ -679,9 +667,7 @@ def reject_post(
     if not (comment or "").strip():
         raise Invalid(N_("Say what should change."), field="comment")
     _check_expected_version(post, expected_version)
-    before = _transition(
-        session, actor=actor, now=now, post=post, target=PostStatus.REJECTED, action="rejected"
-    )
+    before = _transition(post, target=PostStatus.REJECTED, action="rejected", now=now)
     post.review_comment = comment.strip()
     session.flush()
     record_change(
