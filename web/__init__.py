@@ -54,6 +54,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(calendar_blueprint)
 
+    from web.feeds.routes import blueprint as feeds_blueprint
+
+    app.register_blueprint(feeds_blueprint)
+
     from web.api import register_api
 
     register_api(app)
