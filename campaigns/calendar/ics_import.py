@@ -28,7 +28,8 @@ MAX_INSTANCES = 5000
 # DTSTART and the window's end (an hourly rule from 1990 is 300,000 steps even for one week).
 MAX_RULE_STEPS = 200_000
 MAX_WINDOW_DAYS = 5 * 366
-EXPANSION_CHUNK = timedelta(days=31)
+# The window is expanded chunk by chunk: about DENSE_CHUNK instances at a time at most.
+MIN_CHUNK, MAX_CHUNK, DENSE_CHUNK = timedelta(hours=1), timedelta(days=31), 1000
 
 _FREQUENCY_SECONDS = {
     "SECONDLY": 1,
@@ -121,60 +122,103 @@ def _check_starts(events: list[Any]) -> None:
             )
 
 
+def _rule_parts(rule: Any) -> tuple[str, int, Any, int | None, bool]:
+    frequency = str((rule.get("FREQ") or [""])[0]).upper()
+    interval = max(1, int((rule.get("INTERVAL") or [1])[0] or 1))
+    until = (rule.get("UNTIL") or [None])[0]
+    count = (rule.get("COUNT") or [None])[0]
+    by_parts = any(str(key).upper().startswith("BY") for key in rule)
+    return frequency, interval, until, int(count) if count is not None else None, by_parts
+
+
+def _periods(frequency: str, interval: int, first: datetime, last: datetime) -> int:
+    span = (last - first).total_seconds()
+    if span < 0:
+        return 0
+    return math.floor(span / (_FREQUENCY_SECONDS[frequency] * interval)) + 1
+
+
 def rule_steps(rule: Any, start: date | datetime, window_end: datetime) -> int:
     """An upper bound of the steps needed to walk ``rule`` from ``start`` to ``window_end``."""
-    frequency = str((rule.get("FREQ") or [""])[0]).upper()
+    frequency, interval, until, count, by_parts = _rule_parts(rule)
     if frequency not in _FREQUENCY_SECONDS:
         return 1
-    interval = max(1, int((rule.get("INTERVAL") or [1])[0] or 1))
-    end = window_end
-    until = (rule.get("UNTIL") or [None])[0]
-    if until is not None:
-        end = min(end, _naive(until))
-    span = (end - _naive(start)).total_seconds()
-    if span < 0:
-        return 1
-    periods = math.floor(span / (_FREQUENCY_SECONDS[frequency] * interval)) + 1
+    end = min(window_end, _naive(until)) if until is not None else window_end
+    periods = max(1, _periods(frequency, interval, _naive(start), end))
     level = _FREQUENCY_ORDER.index(frequency)
 
-    def count(part: str) -> int:
+    def size(part: str) -> int:
         return len(rule.get(part) or [])
 
     factor = 1
     for part, finer_than in (("BYSECOND", 0), ("BYMINUTE", 1), ("BYHOUR", 2)):
-        if level > finer_than and count(part):
-            factor *= count(part)
-    day_parts = any(count(part) for part in ("BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO"))
-    if frequency == "WEEKLY" and count("BYDAY"):
-        factor *= min(7, count("BYDAY"))
+        if level > finer_than and size(part):
+            factor *= size(part)
+    day_parts = any(size(part) for part in ("BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO"))
+    if frequency == "WEEKLY" and size("BYDAY"):
+        factor *= min(7, size("BYDAY"))
     elif frequency == "MONTHLY" and day_parts:
         factor *= 31
     elif frequency == "YEARLY":
-        if count("BYYEARDAY") or count("BYWEEKNO"):
+        if size("BYYEARDAY") or size("BYWEEKNO"):
             factor *= 366
-        elif count("BYMONTH"):
-            factor *= count("BYMONTH") * (31 if day_parts else 1)
+        elif size("BYMONTH"):
+            factor *= size("BYMONTH") * (31 if day_parts else 1)
         elif day_parts:
             factor *= 366
     steps = periods * factor
-    by_parts = any(str(key).upper().startswith("BY") for key in rule)
-    rule_count = (rule.get("COUNT") or [None])[0]
-    if rule_count is not None and not by_parts:
-        steps = min(steps, max(1, int(rule_count)))
+    if count is not None and not by_parts:
+        steps = min(steps, max(1, count))
     return steps
 
 
-def _check_rules(events: list[Any], window_end: datetime) -> None:
+def instances_in_window(
+    rule: Any, start: date | datetime, window_start: datetime, window_end: datetime
+) -> int | None:
+    """How many times a rule without BY parts (one instance per period) fires in the window;
+    None for rules whose BY parts make that a guess."""
+    frequency, interval, until, count, by_parts = _rule_parts(rule)
+    if frequency not in _FREQUENCY_SECONDS or by_parts:
+        return None
+    first = _naive(start)
+    end = min(window_end, _naive(until)) if until is not None else window_end
+    before = _periods(frequency, interval, first, window_start) if first < window_start else 0
+    # The window's end is exclusive.
+    inside = _periods(
+        frequency, interval, max(first, window_start), end - timedelta(microseconds=1)
+    )
+    if count is not None:
+        inside = max(0, min(inside, count - before))
+    return inside
+
+
+def _check_rules(events: list[Any], window_start: datetime, window_end: datetime) -> None:
     total, worst, worst_steps = 0, None, 0
     for component in events:
         rules = component.get("RRULE")
         if rules is None:
             continue
+        start = component["DTSTART"].dt
+        exdates = component.get("EXDATE") or []
+        excluded = sum(
+            len(item.dts) for item in (exdates if isinstance(exdates, list) else [exdates])
+        )
         for rule in rules if isinstance(rules, list) else [rules]:
-            steps = rule_steps(rule, component["DTSTART"].dt, window_end)
+            steps = rule_steps(rule, start, window_end)
             total += steps
             if steps > worst_steps:
                 worst, worst_steps = component, steps
+            inside = instances_in_window(rule, start, window_start, window_end)
+            if inside is not None and inside > MAX_INSTANCES + excluded:
+                raise _refuse(
+                    N_(
+                        "The event “%(event)s” repeats about %(count)s times in the window; "
+                        "Herald imports at most %(limit)s events at once. Nothing was imported."
+                    ),
+                    event=_event_name(component),
+                    count=f"{inside:,}",
+                    limit=f"{MAX_INSTANCES:,}",
+                )
     if total > MAX_RULE_STEPS:
         raise _refuse(
             N_(
@@ -282,53 +326,68 @@ def read_ics(content: bytes, *, since: date, until: date, default_zone: str) -> 
     (with a message under the field ``file``) for anything Herald will not import.
     """
     calendar = _parse(_decode(content))
-    components = list(calendar.walk("VEVENT"))
-    _check_starts(components)
     window_start = datetime.combine(since, time.min)
     window_end = datetime.combine(until + timedelta(days=1), time.min)
-    _check_rules(components, window_end)
-    recurring = {
-        _external_uid(component)
-        for component in components
-        if any(key in component for key in ("RRULE", "RDATE", "RECURRENCE-ID"))
-    }
     try:
-        query = recurring_ical_events.of(calendar)
-        found: dict[tuple[str, str], ImportedEvent] = {}
-        chunk_start = window_start
-        # Month by month, so expansion stops soon after the cap instead of at the window's end.
-        while chunk_start < window_end:
-            chunk_end = min(chunk_start + EXPANSION_CHUNK, window_end)
-            for component in query.between(chunk_start, chunk_end):
-                uid = _external_uid(component)
-                recurrence = ""
-                if uid in recurring and component.get("RECURRENCE-ID") is not None:
-                    recurrence = _recurrence_key(component["RECURRENCE-ID"].dt)
-                if (uid, recurrence) not in found:
-                    found[uid, recurrence] = _as_imported(component, recurrence, default_zone)
-            if len(found) > MAX_INSTANCES:
-                raise _refuse(
-                    N_(
-                        "The file holds more than %(limit)s events between %(since)s and "
-                        "%(until)s; import a shorter window. Nothing was imported."
-                    ),
-                    limit=f"{MAX_INSTANCES:,}",
-                    since=since.isoformat(),
-                    until=until.isoformat(),
-                )
-            chunk_start = chunk_end
+        components = list(calendar.walk("VEVENT"))
+        _check_starts(components)
+        _check_rules(components, window_start, window_end)
+        found = _expand(calendar, components, window_start, window_end, default_zone)
     except (
         BadRuleStringFormat,
         PeriodEndBeforeStart,
-        recurring_ical_events.InvalidCalendar,
-        icalendar.InvalidCalendar,
-        ValueError,
+        ValueError,  # recurring_ical_events' and icalendar's errors (broken properties) too
         TypeError,
     ) as error:
         raise _refuse(
             N_("The calendar cannot be read: %(problem)s"), problem=str(error)[:200]
         ) from None
+    if len(found) > MAX_INSTANCES:
+        raise _refuse(
+            N_(
+                "The file holds more than %(limit)s events between %(since)s and %(until)s; "
+                "import a shorter window. Nothing was imported."
+            ),
+            limit=f"{MAX_INSTANCES:,}",
+            since=since.isoformat(),
+            until=until.isoformat(),
+        )
     return sorted(
         found.values(),
-        key=lambda item: (item.starts_at or datetime.combine(item.start_date, time.min, UTC),),
+        key=lambda item: item.starts_at or datetime.combine(item.start_date, time.min, UTC),
     )
+
+
+def _expand(
+    calendar: Any,
+    components: list[Any],
+    window_start: datetime,
+    window_end: datetime,
+    default_zone: str,
+) -> dict[tuple[str, str], ImportedEvent]:
+    """Instances in the window, keyed by (UID, recurrence). Stops soon after the cap: the
+    window is walked in chunks that shrink where instances are dense."""
+    recurring = {
+        _external_uid(component)
+        for component in components
+        if any(key in component for key in ("RRULE", "RDATE", "RECURRENCE-ID"))
+    }
+    query = recurring_ical_events.of(calendar)
+    found: dict[tuple[str, str], ImportedEvent] = {}
+    chunk_start, chunk = window_start, timedelta(days=1)
+    while chunk_start < window_end and len(found) <= MAX_INSTANCES:
+        chunk_end = min(chunk_start + chunk, window_end)
+        instances = query.between(chunk_start, chunk_end)
+        for component in instances:
+            uid = _external_uid(component)
+            recurrence = ""
+            if uid in recurring and component.get("RECURRENCE-ID") is not None:
+                recurrence = _recurrence_key(component["RECURRENCE-ID"].dt)
+            if (uid, recurrence) not in found:
+                found[uid, recurrence] = _as_imported(component, recurrence, default_zone)
+        if len(instances) < DENSE_CHUNK // 4:
+            chunk = min(chunk * 2, MAX_CHUNK)
+        elif len(instances) > DENSE_CHUNK:
+            chunk = max(chunk / 2, MIN_CHUNK)
+        chunk_start = chunk_end
+    return found

@@ -693,6 +693,32 @@ def update_anniversary(
     return anniversary
 
 
+def assign_anniversary_owner(
+    session: Session,
+    *,
+    actor: Person | None,
+    now: datetime,
+    anniversary: Anniversary,
+    owner_unit_code: str | None,
+) -> Anniversary:
+    """Make a unit responsible for an anniversary (its planning tasks go to that unit); an
+    empty code removes the owner. Raises NotAllowed or Invalid (unknown unit)."""
+    _authorise(actor, "anniversary.manage", anniversary)
+    owner = None
+    if owner_unit_code:
+        owner = unit_by_code(session, owner_unit_code)
+        if owner is None:
+            raise Invalid(N_("There is no unit with this code."), field="owner_unit_code")
+    _change_anniversary(
+        session,
+        actor=actor,
+        now=now,
+        anniversary=anniversary,
+        values={"owner_unit_id": owner.id if owner is not None else None},
+    )
+    return anniversary
+
+
 DATASET_COLUMNS = (
     "key",
     "category",
