@@ -26,7 +26,8 @@ from sqlalchemy import select
 
 from campaigns.calendar.models import Event, EventStatus
 from campaigns.db import utcnow
-from campaigns.errors import HeraldError, Invalid
+from campaigns.errors import HeraldError, Invalid, NotAllowed
+from campaigns.i18n import N_
 from campaigns.org import queries as org_queries
 from campaigns.permissions import can, require
 from campaigns.press import coverage, documents, feeds, queries, reports, rules, services, trips
@@ -53,6 +54,13 @@ def _ints(values) -> list[int]:
     return [number for number in (_int(value) for value in values or []) if number is not None]
 
 
+def _lines(value) -> list[str]:
+    """A textarea's lines (or, when the form fell back to the object's value, that list)."""
+    if isinstance(value, list):
+        return value
+    return [line.strip() for line in (value or "").splitlines()]
+
+
 def _all_next(machine) -> dict[str, list[str]]:
     return {state: rules.next_states(machine, state) for state in machine}
 
@@ -68,9 +76,19 @@ def _done(message: str, target: str):
 
 
 def _failed(error: HeraldError, target: str):
+    if isinstance(error, NotAllowed):
+        raise error
     db.session.rollback()
     flash(error_message(error), "error")
     return redirect(target, code=303)
+
+
+def _form_error(form, error: HeraldError, aliases: dict[str, str] | None = None) -> None:
+    """Put a domain error next to the form's fields; a refusal stays a refusal (403)."""
+    if isinstance(error, NotAllowed):
+        raise error
+    db.session.rollback()
+    show_domain_error(form, error, aliases=aliases)
 
 
 def _form_page(template: str, form, **context):
@@ -133,8 +151,7 @@ def outlet_form(outlet_id: int | None = None):
                     db.session, actor=actor(), now=utcnow(), outlet=outlet, data=_outlet_input(form)
                 )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            _form_error(form, error)
         else:
             return _done(gettext("The outlet was saved."), url_for("press.outlets"))
     title = gettext("Edit outlet") if outlet else gettext("New outlet")
@@ -207,8 +224,7 @@ def journalist_form(journalist_id: int | None = None):
                     data=_journalist_input(form),
                 )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            _form_error(form, error)
         else:
             target = url_for("press.journalist", journalist_id=journalist.id)
             return _done(gettext("The journalist was saved."), target)
@@ -274,8 +290,7 @@ def add_affiliation(journalist_id: int):
                 ends_on=form.ends_on.data,
             )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error, aliases={"outlet_id": "outlet"})
+            _form_error(form, error, aliases={"outlet_id": "outlet"})
         else:
             target = url_for("press.journalist", journalist_id=journalist.id)
             return _done(gettext("The affiliation was added."), target)
@@ -312,12 +327,16 @@ def add_identity_document(journalist_id: int):
         for trip in queries.visible_trips(db.session, person)
         if can(person, "identity.manage", trip)
     ]
+    if not person.is_admin and not coordinated:
+        raise NotAllowed(N_("You are not allowed to do this."))
     form = forms.IdentityDocumentForm(trips=coordinated, admin=person.is_admin, prefix="identity")
     if form.validate_on_submit():
         upload = form.photo.data
         photo = upload.read(services.MAX_PHOTO_BYTES + 1) if upload else None
         trip_id = _int(form.trip.data)
         try:
+            if trip_id is None and not person.is_admin:
+                raise Invalid(N_("Choose the trip the document is for."), field="trip")
             services.add_identity_document(
                 db.session,
                 actor=person,
@@ -331,8 +350,7 @@ def add_identity_document(journalist_id: int):
                 photo_type=upload.mimetype if upload else "",
             )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            _form_error(form, error)
         else:
             target = url_for("press.journalist", journalist_id=journalist.id)
             return _done(gettext("The identity document was recorded."), target)
@@ -407,8 +425,7 @@ def merge_journalist(journalist_id: int):
                 db.session, actor=actor(), now=utcnow(), keep=keep, duplicate=duplicate
             )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            _form_error(form, error)
         else:
             target = url_for("press.journalist", journalist_id=keep.id)
             return _done(gettext("The duplicate was merged into this record."), target)
@@ -436,8 +453,7 @@ def import_journalists():
                 db.session, actor=actor(), now=utcnow(), content=content, apply=confirming
             )
         except Invalid as error:
-            db.session.rollback()
-            show_domain_error(form, error, aliases={"file": "file"})
+            _form_error(form, error, aliases={"file": "file"})
         else:
             if confirming and preview.created:
                 return _done(
@@ -512,7 +528,7 @@ def _trip_input(form: forms.TripForm) -> trips.TripInput:
         coordinator_ids=_ints(form.coordinators.data),
         event_ids=_ints(form.events.data),
         theme=form.theme.data or "",
-        key_messages=[line.strip() for line in (form.key_messages.data or "").splitlines()],
+        key_messages=_lines(form.key_messages.data),
         budget_planned=form.budget_planned.data or None,
         budget_actual=form.budget_actual.data or None,
         currency=form.currency.data or "",
@@ -542,8 +558,7 @@ def new_trip():
         try:
             trip = trips.create_trip(db.session, actor=person, now=utcnow(), data=_trip_input(form))
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error, aliases=_TRIP_ALIASES)
+            _form_error(form, error, aliases=_TRIP_ALIASES)
         else:
             return _done(gettext("The trip was created."), url_for("press.trip", trip_id=trip.id))
     return _form_page(
@@ -570,8 +585,7 @@ def edit_trip(trip_id: int):
                 db.session, actor=person, now=utcnow(), trip=trip, data=_trip_input(form)
             )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error, aliases=_TRIP_ALIASES)
+            _form_error(form, error, aliases=_TRIP_ALIASES)
         else:
             return _done(gettext("The trip was saved."), url_for("press.trip", trip_id=trip.id))
     return _form_page(
@@ -687,8 +701,7 @@ def nominate(trip_id: int):
             db.session.rollback()
             clashes = _clash_texts(warning.clashes)
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            _form_error(form, error)
         else:
             return _done(
                 gettext("The journalist was nominated."), url_for("press.trip", trip_id=trip.id)
@@ -783,8 +796,7 @@ def logistics(invitation_id: int):
                 db.session, actor=person, now=utcnow(), invitation=invitation, data=data
             )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            _form_error(form, error)
         else:
             target = url_for("press.trip", trip_id=invitation.trip_id) + "#participants"
             return _done(gettext("The logistics were saved."), target)
@@ -894,8 +906,7 @@ def item_form(trip_id: int | None = None, item_id: int | None = None):
             db.session.rollback()
             clashes = _clash_texts(warning.clashes)
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error, aliases=_ITEM_ALIASES)
+            _form_error(form, error, aliases=_ITEM_ALIASES)
         else:
             target = url_for("press.trip", trip_id=trip.id) + "#itinerary"
             return _done(gettext("The itinerary item was saved."), target)
@@ -969,8 +980,7 @@ def new_interview(trip_id: int):
                 subject=form.subject.data or "",
             )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error, aliases={"journalist_id": "journalist"})
+            _form_error(form, error, aliases={"journalist_id": "journalist"})
         else:
             target = url_for("press.trip", trip_id=trip.id) + "#interviews"
             return _done(gettext("The interview request was recorded."), target)
@@ -1049,7 +1059,7 @@ def coverage_list():
         "press/coverage.html",
         items=queries.coverage_items(db.session, person, wanted),
         trips=visible,
-        may_log=can(person, "coverage.add") or any(can(person, "coverage.add", t) for t in visible),
+        may_log=_may_log_coverage(person, visible),
         args=request.args,
         may_verify=can(person, "coverage.verify"),
         confirm_form=forms.ConfirmForm(),
@@ -1057,14 +1067,24 @@ def coverage_list():
     )
 
 
+def _may_log_coverage(person, visible_trips) -> bool:
+    return can(person, "coverage.add") or any(can(person, "coverage.add", t) for t in visible_trips)
+
+
 def _coverage_form(trip_id: int | None, item=None) -> forms.CoverageForm:
     person = actor()
     visible = queries.visible_trips(db.session, person)
     trip = next((t for t in visible if t.id == trip_id), None)
+    if can(person, "journalist.view"):
+        journalists = queries.search_journalists(db.session)
+    else:
+        # Field staff name only the journalists of the trips they work on.
+        on_their_trips = {i.journalist for t in visible for i in t.invitations}
+        journalists = sorted(on_their_trips, key=lambda journalist: journalist.name_latin)
     return forms.CoverageForm(
         obj=item,
         trips=visible,
-        journalists=queries.search_journalists(db.session),
+        journalists=journalists,
         outlets=queries.list_outlets(db.session),
         messages=trip.key_messages if trip else [],
     )
@@ -1081,7 +1101,7 @@ def _coverage_input(form: forms.CoverageForm) -> coverage.CoverageInput:
         headline=form.headline.data or "",
         headline_translation=form.headline_translation.data or "",
         tone=form.tone.data or None,
-        key_messages=form.key_messages.data or [],
+        key_messages=(form.key_messages.data if form.key_messages else None) or [],
         estimated_reach=form.estimated_reach.data,
     )
 
@@ -1094,6 +1114,10 @@ _COVERAGE_ALIASES = {"trip_id": "trip", "journalist_id": "journalist", "outlet_i
 def new_coverage():
     person = actor()
     require(person, "press.view")
+    if request.method == "POST" and not _may_log_coverage(
+        person, queries.visible_trips(db.session, person)
+    ):
+        raise NotAllowed(N_("You are not allowed to do this."))
     trip_id = _int(request.values.get("trip"))
     form = _coverage_form(trip_id)
     if request.method == "GET" and trip_id:
@@ -1106,8 +1130,7 @@ def new_coverage():
                 db.session, actor=person, now=utcnow(), data=_coverage_input(form)
             )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error, aliases=_COVERAGE_ALIASES)
+            _form_error(form, error, aliases=_COVERAGE_ALIASES)
         else:
             message = (
                 gettext("The coverage item was recorded.")
@@ -1149,8 +1172,7 @@ def edit_coverage(item_id: int):
                 db.session, actor=person, now=utcnow(), item=item, data=_coverage_input(form)
             )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error, aliases=_COVERAGE_ALIASES)
+            _form_error(form, error, aliases=_COVERAGE_ALIASES)
         else:
             return _done(gettext("The coverage item was saved."), url_for("press.coverage_list"))
     return _form_page(
@@ -1199,8 +1221,7 @@ def letterhead(code: str):
                 **{name: getattr(form, name).data or "" for name in services.LETTERHEAD_FIELDS},
             )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            _form_error(form, error)
         else:
             return _done(gettext("The letterhead was saved."), url_for("press.trips_list"))
     return _form_page(
@@ -1224,8 +1245,7 @@ def settings():
                 db.session, actor=actor(), now=utcnow(), days=form.days.data
             )
         except HeraldError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            _form_error(form, error)
         else:
             return _done(gettext("The retention period was saved."), url_for("press.settings"))
     return _form_page(
