@@ -7,6 +7,8 @@ restart loses nothing and APScheduler keeps no job store of its own (an in-memor
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +24,13 @@ from scheduler.transactions import Transactions
 log = logging.getLogger(__name__)
 
 PLANNING_INTERVAL_MINUTES = 60
+HEARTBEAT_SECONDS = 5
 LOCK_RETRY_SECONDS = 5.0
+
+
+def scheduler_name() -> str:
+    """The scheduler's name in the heartbeats: one per host and process."""
+    return f"scheduler:{socket.gethostname()[:60]}:{os.getpid()}"
 
 
 def _add_jobs(scheduler: BaseScheduler, transactions: Transactions) -> None:
@@ -32,6 +40,26 @@ def _add_jobs(scheduler: BaseScheduler, transactions: Transactions) -> None:
         minutes=PLANNING_INTERVAL_MINUTES,
         args=[transactions],
         id="plan_anniversaries",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        jobs.heartbeat,
+        "interval",
+        seconds=HEARTBEAT_SECONDS,
+        args=[transactions, scheduler_name()],
+        id="heartbeat",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        jobs.tidy_up,
+        "interval",
+        hours=24,
+        args=[transactions],
+        id="tidy_up",
         next_run_time=datetime.now(UTC),
         coalesce=True,
         max_instances=1,

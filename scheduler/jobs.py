@@ -7,6 +7,8 @@ from datetime import datetime
 
 from campaigns.calendar import services as calendar_services
 from campaigns.db import utcnow
+from campaigns.health import services as health_services
+from campaigns.social import outbox
 from scheduler.transactions import Transactions
 
 log = logging.getLogger(__name__)
@@ -20,3 +22,19 @@ def plan_anniversaries(transactions: Transactions, now: datetime | None = None) 
     if created:
         log.info("created %d planning task(s)", created)
     return created
+
+
+def heartbeat(transactions: Transactions, name: str, now: datetime | None = None) -> None:
+    """Tell /healthz the scheduler is alive."""
+    with transactions() as session:
+        health_services.beat(session, kind="scheduler", name=name, now=now or utcnow())
+
+
+def tidy_up(transactions: Transactions, now: datetime | None = None) -> tuple[int, int]:
+    """Forget rate-budget windows and heartbeats of processes long gone (daily)."""
+    now = now or utcnow()
+    with transactions() as session:
+        budgets = outbox.prune_budgets(session, now=now)
+        heartbeats = health_services.forget_heartbeats(session, now=now)
+    log.info("tidied %d budget window(s) and %d heartbeat(s)", budgets, heartbeats)
+    return budgets, heartbeats

@@ -96,6 +96,9 @@ def demo(host: str, port: int) -> None:
     from scheduler.clock import start_in_background
 
     start_in_background(app.config["SQLALCHEMY_DATABASE_URI"], _scheduler_lock_file(app))
+    import threading
+
+    _start_workers(app, threading.Event(), concurrency=1)
     app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
 
 
@@ -140,11 +143,81 @@ def scheduler() -> None:
     run_forever(app.config["SQLALCHEMY_DATABASE_URI"], _scheduler_lock_file(app))
 
 
+def _media_root(app: Flask) -> Path:
+    configured = app.config.get("HERALD_MEDIA_ROOT")
+    return Path(configured) if configured else Path(app.instance_path) / "media"
+
+
+def _start_workers(
+    app: Flask, stop: Any, *, concurrency: int, max_attempts: int = 5, lease_seconds: int = 120
+) -> list:
+    """Outbox workers as threads of this process, publishing through ``bots``' adapters."""
+    from functools import partial
+
+    from sqlalchemy import create_engine
+
+    from bots.registry import client_for
+    from campaigns.social.rules import RetryPolicy
+    from scheduler.transactions import Transactions
+    from scheduler.worker import run_workers
+
+    engine = create_engine(
+        app.config["SQLALCHEMY_DATABASE_URI"], pool_pre_ping=True, pool_size=max(5, concurrency)
+    )
+    return run_workers(
+        Transactions(engine, door="worker"),
+        partial(client_for, config=app.config),
+        stop=stop,
+        concurrency=concurrency,
+        media_root=_media_root(app),
+        policy=RetryPolicy(max_attempts=max_attempts),
+        lease_seconds=lease_seconds,
+    )
+
+
 @cli.command()
-@click.option("--concurrency", default=1, show_default=True, type=int)
-def worker(concurrency: int) -> None:
-    """Claim due publications and publish them; collect metrics."""
-    _not_yet("worker")
+@click.option(
+    "--concurrency", default=1, show_default=True, type=click.IntRange(1, 64), help="threads"
+)
+@click.option(
+    "--max-attempts",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="transient failures before a publication is dead",
+)
+@click.option(
+    "--lease-seconds",
+    default=120,
+    show_default=True,
+    type=click.IntRange(2, 3600),
+    help="how long a claim lasts before another worker reconciles it",
+)
+def worker(concurrency: int, max_attempts: int, lease_seconds: int) -> None:
+    """Claim due publications and publish them (SIGTERM or Ctrl-C stops after the batch)."""
+    import signal
+    import threading
+
+    app = _create_app()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+
+    def ask_to_stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, ask_to_stop)
+    signal.signal(signal.SIGINT, ask_to_stop)
+    threads = _start_workers(
+        app,
+        stop,
+        concurrency=concurrency,
+        max_attempts=max_attempts,
+        lease_seconds=lease_seconds,
+    )
+    click.echo(f"herald worker: {concurrency} thread(s) publishing; Ctrl-C stops them.")
+    stop.wait()
+    for thread in threads:
+        thread.join()
 
 
 @cli.command()

@@ -1,0 +1,365 @@
+"""The outbox worker: claims due publications, publishes them, records what the platform said.
+
+One pass (``Worker.run_once``) follows DESIGN.md's pipeline, one short transaction per step::
+
+    claim (publishing or reconciling, with a lease)     -> commit
+    for each claim:
+        reconciling: find_published -> resolve_reconcile -> commit  (stop unless "retry")
+        publish through the channel's client
+        record_success / record_failure                  -> commit
+
+Nothing is held open while a platform answers except what the sandbox writes (its "platform"
+is Herald's own database, so its post and the publication's success commit together).
+
+Which client serves a channel is not decided here: ``scheduler/`` may not import ``bots/``, so
+the caller passes a factory (``herald worker`` passes ``bots.registry.client_for`` with the
+application's configuration). Clients keep connection pools and are not thread-safe, so each
+``Worker`` has its own and is driven by one thread; ``run_workers`` runs N of them as threads of
+one process (the work is waiting on platforms and the database). For more than a couple of
+cores' worth of CPU, run more ``herald worker`` processes: claims are exclusive across processes
+and machines.
+
+Between passes a worker sleeps until the next due instant the database knows of, at most a
+second, and wakes at once when stopped, so a publication goes out well within a second of its
+time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from campaigns.db import utcnow
+from campaigns.health.services import beat
+from campaigns.social import outbox, queries, rules
+from campaigns.social.checks import (
+    ConnectionCheck,
+    finish_connection_check,
+    pending_connection_checks,
+)
+from campaigns.social.models import Channel, ChannelKind, Publication, PublicationStatus
+from campaigns.social.platform import ErrorKind, PlatformClient, PlatformError
+from scheduler.transactions import Transactions
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[Channel], PlatformClient]
+
+# A worker sleeps at most this long between passes, and looks at "test connection" this often.
+IDLE_SECONDS = 1.0
+CHECK_INTERVAL = timedelta(seconds=1)
+HEARTBEAT_INTERVAL = timedelta(seconds=5)
+# After an unexpected error (the database went away), wait a little before trying again.
+ERROR_PAUSE_SECONDS = 2.0
+
+
+def worker_name(index: int = 0) -> str:
+    """A worker id unique across machines and restarts: ``host:pid:thread``."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{index}"
+
+
+@dataclass
+class _CachedClient:
+    key: tuple[int, Any]
+    client: PlatformClient
+
+
+class Worker:
+    """One outbox worker: one thread, its own platform clients, one database session per pass.
+
+    ``batch``: publications claimed per pass. ``lease_seconds``: how long a claim lasts before
+    another worker may reconcile it; a claim whose lease is more than half gone is not sent at
+    all (it will be reconciled, found missing and sent by whoever takes it), so a slow platform
+    can never make two workers send the same publication.
+    """
+
+    def __init__(
+        self,
+        transactions: Transactions,
+        client_factory: ClientFactory,
+        *,
+        worker_id: str,
+        media_root: Path | str,
+        batch: int = 10,
+        lease_seconds: int = 120,
+        policy: rules.RetryPolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.transactions = transactions
+        self.client_factory = client_factory
+        self.worker_id = worker_id
+        self.media_root = Path(media_root)
+        self.batch = batch
+        self.lease_seconds = lease_seconds
+        self.policy = policy or rules.RetryPolicy()
+        self.clock = clock
+        self._clients: dict[int, _CachedClient] = {}
+        self._last_beat: datetime | None = None
+        self._last_checks: datetime | None = None
+        self._last_claim_at: datetime | None = None
+
+    # --- one pass --------------------------------------------------------------------------------
+
+    def run_once(self, now: datetime | None = None) -> int:
+        """Claim what is due and publish it; answer pending connection checks; beat.
+
+        With ``now`` every step of the pass happens at that instant (tests drive time this way);
+        without, each step reads the worker's clock. Returns how many claims were handled.
+        """
+        at: Callable[[], datetime] = (lambda: now) if now is not None else self.clock
+        with self.transactions() as session:
+            session.info["door"] = "worker"
+            self._beat(session, at())
+            self._last_claim_at = at()
+            claimed = outbox.claim_due_publications(
+                session,
+                worker_id=self.worker_id,
+                now=self._last_claim_at,
+                limit=self.batch,
+                lease_seconds=self.lease_seconds,
+            )
+            session.commit()
+            for publication in claimed:
+                self._handle(session, publication, at)
+            self._answer_checks(session, at)
+        return len(claimed)
+
+    def _handle(
+        self, session: Session, publication: Publication, at: Callable[[], datetime]
+    ) -> None:
+        """Reconcile if need be, publish, record; an unexpected error leaves the claim to expire
+        (it is then reconciled, never resent blindly) and the pass goes on with the next one."""
+        try:
+            self._publish(session, publication, at)
+        except Exception:
+            session.rollback()
+            log.exception("worker %s: publication %s failed", self.worker_id, publication.id)
+
+    def _publish(
+        self, session: Session, publication: Publication, at: Callable[[], datetime]
+    ) -> None:
+        outgoing = outbox.outgoing_post(publication, media_root=self.media_root)
+        try:
+            client = self._client(publication.channel)
+        except PlatformError as error:  # e.g. credentials this server cannot decrypt
+            self._record_error(session, publication, error, at())
+            return
+        reconciling = publication.status == PublicationStatus.RECONCILING
+        if reconciling and not self._reconcile(session, publication, client, outgoing, at):
+            return
+        if at() >= publication.lease_until - timedelta(seconds=self.lease_seconds / 2):
+            # Too little of the lease is left to be sure nobody else takes it meanwhile.
+            log.warning("worker %s: lease of %s nearly gone", self.worker_id, publication.id)
+            return
+        session.commit()  # no transaction stays open while the platform answers
+        try:
+            result = client.publish(outgoing)
+        except PlatformError as error:
+            self._record_error(session, publication, error, at())
+            return
+        outbox.record_success(
+            session, publication=publication, worker_id=self.worker_id, result=result, now=at()
+        )
+        session.commit()
+
+    def _reconcile(
+        self,
+        session: Session,
+        publication: Publication,
+        client: PlatformClient,
+        outgoing: Any,
+        at: Callable[[], datetime],
+    ) -> bool:
+        """True when the publication is not on the platform and this worker should send it."""
+        reconcilable = getattr(client, "reconcilable", True)
+        found = None
+        if reconcilable:
+            try:
+                found = client.find_published(outgoing, since=outbox.reconcile_since(publication))
+            except PlatformError as error:
+                outbox.record_reconcile_failure(
+                    session,
+                    publication=publication,
+                    worker_id=self.worker_id,
+                    error=error,
+                    now=at(),
+                    policy=self.policy,
+                )
+                session.commit()
+                return False
+        decision = outbox.resolve_reconcile(
+            session,
+            publication=publication,
+            worker_id=self.worker_id,
+            found=found,
+            now=at(),
+            reconcilable=reconcilable,
+        )
+        session.commit()
+        return decision == outbox.ReconcileDecision.RETRY
+
+    def _record_error(
+        self, session: Session, publication: Publication, error: PlatformError, now: datetime
+    ) -> None:
+        if publication.status == PublicationStatus.RECONCILING:
+            outbox.record_reconcile_failure(
+                session,
+                publication=publication,
+                worker_id=self.worker_id,
+                error=error,
+                now=now,
+                policy=self.policy,
+            )
+        else:
+            outbox.record_failure(
+                session,
+                publication=publication,
+                worker_id=self.worker_id,
+                error=error,
+                now=now,
+                policy=self.policy,
+            )
+        session.commit()
+        if error.kind == ErrorKind.AUTH:
+            self._forget_client(publication.channel_id)
+
+    # --- connection checks and heartbeats --------------------------------------------------------
+
+    def _answer_checks(self, session: Session, at: Callable[[], datetime]) -> None:
+        now = at()
+        if self._last_checks is not None and now - self._last_checks < CHECK_INTERVAL:
+            return
+        self._last_checks = now
+        for check in pending_connection_checks(session, limit=5):
+            self._answer_check(session, check, at)
+
+    def _answer_check(
+        self, session: Session, check: ConnectionCheck, at: Callable[[], datetime]
+    ) -> None:
+        account, error = None, None
+        # A fresh client: the point is to try the credentials as they are now.
+        self._forget_client(check.channel_id)
+        client = None
+        try:
+            client = self._client(check.channel)
+            account = client.check_connection()
+        except PlatformError as failure:
+            error = failure
+        except ValueError as failure:  # a kind this server has no adapter for
+            error = PlatformError(ErrorKind.REJECTED, str(failure))
+        finally:
+            if error is not None:
+                self._forget_client(check.channel_id)
+        finish_connection_check(session, check=check, now=at(), account=account, error=error)
+        session.commit()
+
+    def _beat(self, session: Session, now: datetime) -> None:
+        if self._last_beat is not None and now - self._last_beat < HEARTBEAT_INTERVAL:
+            return
+        beat(session, kind="worker", name=self.worker_id, now=now)
+        self._last_beat = now
+
+    # --- platform clients ------------------------------------------------------------------------
+
+    def _client(self, channel: Channel) -> PlatformClient:
+        """The channel's client, kept while its settings (credentials, handle) are unchanged.
+        A sandbox client writes through the session it was made in, so it is made each time."""
+        if channel.kind == ChannelKind.SANDBOX:
+            return self.client_factory(channel)
+        key = (channel.id, channel.updated_at)
+        cached = self._clients.get(channel.id)
+        if cached is not None and cached.key == key:
+            return cached.client
+        self._forget_client(channel.id)
+        client = self.client_factory(channel)
+        self._clients[channel.id] = _CachedClient(key, client)
+        return client
+
+    def _forget_client(self, channel_id: int) -> None:
+        cached = self._clients.pop(channel_id, None)
+        if cached is not None:
+            _close(cached.client)
+
+    def close(self) -> None:
+        """Release every platform client's connections."""
+        for channel_id in list(self._clients):
+            self._forget_client(channel_id)
+
+    # --- the loop --------------------------------------------------------------------------------
+
+    def seconds_to_wait(self, now: datetime) -> float:
+        """How long to sleep after an idle pass: until the next due instant, at most a second.
+
+        Something due that this worker could not claim (a paused channel, a spent budget, a
+        rate limit) is looked at again after a second; something that fell due during the last
+        pass, at once.
+        """
+        with self.transactions() as session:
+            next_due = queries.next_due_at(session)
+        if next_due is None:
+            return IDLE_SECONDS
+        if next_due > now:
+            return min((next_due - now).total_seconds(), IDLE_SECONDS)
+        if self._last_claim_at is not None and next_due > self._last_claim_at:
+            return 0.0  # it fell due while the last pass was running
+        return IDLE_SECONDS
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Work until ``stop`` is set; the batch in hand is finished first."""
+        log.info("worker %s started", self.worker_id)
+        try:
+            while not stop.is_set():
+                try:
+                    if self.run_once():
+                        continue
+                    stop.wait(self.seconds_to_wait(self.clock()))
+                except Exception:
+                    log.exception("worker %s: pass failed; trying again", self.worker_id)
+                    stop.wait(ERROR_PAUSE_SECONDS)
+        finally:
+            self.close()
+            log.info("worker %s stopped", self.worker_id)
+
+
+def _close(client: PlatformClient) -> None:
+    close = getattr(client, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            log.exception("closing a platform client failed")
+
+
+def run_workers(
+    transactions: Transactions,
+    client_factory: ClientFactory,
+    *,
+    stop: threading.Event,
+    concurrency: int = 1,
+    media_root: Path | str,
+    names: Sequence[str] | None = None,
+    **options: Any,
+) -> list[threading.Thread]:
+    """Start ``concurrency`` workers, each in its own thread with its own clients; returns the
+    threads (join them after setting ``stop``)."""
+    names = list(names or [worker_name(index) for index in range(concurrency)])
+    threads = []
+    for name in names:
+        worker = Worker(
+            transactions, client_factory, worker_id=name, media_root=media_root, **options
+        )
+        thread = threading.Thread(
+            target=worker.run_forever, args=(stop,), name=f"herald-worker-{name}", daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    return threads

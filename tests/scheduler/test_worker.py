@@ -1,0 +1,417 @@
+"""The outbox worker against the fake X and Telegram servers and the sandbox, time driven by
+``now``: each platform answer and what the worker makes of it, a worker dying mid-publish, a
+restart just before the hour, and the loop itself waking on time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bots.registry import client_for
+from campaigns.db import utcnow
+from campaigns.health.models import Heartbeat
+from campaigns.social import outbox, rules
+from campaigns.social.checks import latest_connection_check, request_connection_check
+from campaigns.social.models import Notification, Publication, SandboxPost
+from scheduler.transactions import Transactions
+from scheduler.worker import IDLE_SECONDS, Worker
+from tests.conftest import TEST_SECRET
+from tests.factories import create_person
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.x import (
+    FakeX,
+    accept_then_drop,
+    duplicate_content,
+    rate_limited,
+    server_error,
+)
+from tests.social_factories import SECRET, create_channel, scheduled_post
+
+X_TOKEN = "3000-herald-worker-token"
+TELEGRAM_TOKEN = "654321:herald-worker-bot"
+TELEGRAM_CHAT = "@herald_worker_channel"
+POLICY = rules.RetryPolicy(base_delay=timedelta(seconds=2), max_attempts=5)
+
+
+@pytest.fixture
+def fake_x() -> Iterator[FakeX]:
+    with FakeX() as fake:
+        fake.add_account(X_TOKEN, username="herald_office", name="Herald Office")
+        yield fake
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as fake:
+        fake.add_chat(TELEGRAM_CHAT, title="Herald Channel")
+        yield fake
+
+
+@pytest.fixture
+def config(fake_x, fake_telegram) -> dict:
+    return {
+        "SECRET_KEY": SECRET,
+        "HERALD_X_API_BASE": fake_x.base_url,
+        "HERALD_TELEGRAM_API_BASE": fake_telegram.base_url,
+        "HERALD_PLATFORM_TIMEOUT": 2,
+    }
+
+
+@pytest.fixture
+def transactions(database_url) -> Iterator[Transactions]:
+    transactions = Transactions.for_url(database_url, door="worker")
+    yield transactions
+    transactions.engine.dispose()
+
+
+@pytest.fixture
+def make_worker(transactions, config, tmp_path) -> Iterator:
+    workers: list[Worker] = []
+
+    def make(worker_id: str = "w1", **options) -> Worker:
+        worker = Worker(
+            transactions,
+            partial(client_for, config=config),
+            worker_id=worker_id,
+            media_root=tmp_path,
+            policy=POLICY,
+            **options,
+        )
+        workers.append(worker)
+        return worker
+
+    yield make
+    for worker in workers:
+        worker.close()
+
+
+@pytest.fixture
+def x_channel(session, fake_x):
+    return create_channel(
+        session,
+        kind="x",
+        handle="@herald_office",
+        owner=create_person(session, "coordinator"),
+        credentials={
+            "consumer_key": "ck",
+            "consumer_secret": "cs",
+            "access_token": X_TOKEN,
+            "access_token_secret": "ats",
+        },
+    )
+
+
+@pytest.fixture
+def telegram_channel(session, fake_telegram):
+    return create_channel(
+        session,
+        kind="telegram",
+        handle=TELEGRAM_CHAT,
+        credentials={"bot_token": TELEGRAM_TOKEN},
+    )
+
+
+@pytest.fixture
+def start():
+    # The fakes stamp posts with the real clock and reconcile searches from the first send,
+    # so the tests' "now" stays near the real one.
+    return utcnow().replace(microsecond=0)
+
+
+def due_publications(session, channels, at, now, **fields) -> list[Publication]:
+    post = scheduled_post(session, channels, at=at, now=now, **fields)
+    session.commit()
+    return list(post.publications)
+
+
+def reread(session, *objects):
+    for obj in objects:
+        session.refresh(obj)
+
+
+def test_one_pass_publishes_on_x_telegram_and_the_sandbox_and_beats(
+    session, make_worker, x_channel, telegram_channel, fake_x, fake_telegram, start
+):
+    sandbox = create_channel(session, "sandbox")
+    due = start + timedelta(seconds=30)
+    publications = due_publications(session, [x_channel, telegram_channel, sandbox], due, start)
+    worker = make_worker()
+
+    assert worker.run_once(due - timedelta(seconds=1)) == 0
+    assert worker.run_once(due) == 3
+
+    reread(session, *publications)
+    by_channel = {publication.channel_id: publication for publication in publications}
+    assert {p.status for p in publications} == {"published"}
+    (tweet,) = fake_x.tweets(username="herald_office")
+    assert by_channel[x_channel.id].platform_id == tweet.id
+    assert by_channel[x_channel.id].url == f"https://x.com/herald_office/status/{tweet.id}"
+    (message,) = fake_telegram.messages(TELEGRAM_CHAT)
+    assert by_channel[telegram_channel.id].platform_id == str(message.message_id)
+    sandbox_post = session.scalars(select(SandboxPost)).one()
+    assert by_channel[sandbox.id].platform_id == str(sandbox_post.id)
+    # X answers without a time (the worker's "now" is kept); the others say when it went out.
+    assert by_channel[x_channel.id].published_at == due
+    heartbeat = session.scalars(select(Heartbeat)).one()
+    # A worker beats every few seconds, not on every pass.
+    assert (heartbeat.kind, heartbeat.name) == ("worker", "w1")
+    assert heartbeat.seen_at == due - timedelta(seconds=1)
+
+
+def test_two_503_answers_then_published_with_three_attempts_recorded(
+    session, make_worker, x_channel, fake_x, start
+):
+    due = start + timedelta(seconds=30)
+    (publication,) = due_publications(session, [x_channel], due, start)
+    fake_x.inject(server_error(503), times=2)
+    worker = make_worker()
+
+    clock = due
+    for _ in range(3):
+        worker.run_once(clock)
+        clock += timedelta(seconds=10)  # past the backoff (2 s, then 4 s, with jitter)
+
+    reread(session, publication)
+    assert publication.status == "published"
+    assert [(a.outcome, a.http_status) for a in publication.attempt_log] == [
+        ("failed", 503),
+        ("failed", 503),
+        ("published", None),
+    ]
+    assert len(fake_x.tweets(username="herald_office")) == 1
+
+
+def test_a_429_waits_exactly_until_the_reset(session, make_worker, x_channel, fake_x, start):
+    due = start + timedelta(seconds=30)
+    (publication,) = due_publications(session, [x_channel], due, start)
+    fake_x.inject(rate_limited(reset_in=90))
+    worker = make_worker()
+
+    worker.run_once(due)
+    reread(session, publication, x_channel)
+    reset = publication.next_attempt_at
+    assert publication.status == "failed" and publication.last_error_kind == "rate_limited"
+    assert start + timedelta(seconds=89) <= reset <= start + timedelta(seconds=92)
+    assert x_channel.rate_limited_until == reset
+
+    assert worker.run_once(reset - timedelta(seconds=1)) == 0
+    assert worker.run_once(reset) == 1
+    reread(session, publication)
+    assert publication.status == "published"
+    assert len(fake_x.tweets(username="herald_office")) == 1
+
+
+def test_a_revoked_token_breaks_the_channel_holds_its_queue_and_tells_the_owner(
+    session, make_worker, x_channel, fake_x, start
+):
+    due = start + timedelta(seconds=30)
+    (first,) = due_publications(session, [x_channel], due, start)
+    (later,) = due_publications(session, [x_channel], due + timedelta(minutes=5), start)
+    fake_x.revoke(X_TOKEN)
+    worker = make_worker()
+
+    worker.run_once(due)
+    worker.run_once(due + timedelta(minutes=5))
+
+    reread(session, first, later, x_channel)
+    assert x_channel.health == "broken" and x_channel.last_error
+    assert [(p.status, p.held_reason) for p in (first, later)] == [("held", "channel_broken")] * 2
+    assert fake_x.tweets() == []
+    assert session.scalars(select(Notification).where(Notification.kind == "channel_broken")).all()
+
+
+def test_duplicate_content_is_dead_with_the_platforms_message(
+    session, make_worker, x_channel, fake_x, start
+):
+    due = start + timedelta(seconds=30)
+    (publication,) = due_publications(session, [x_channel], due, start)
+    fake_x.inject(duplicate_content())
+
+    make_worker().run_once(due)
+
+    reread(session, publication)
+    assert publication.status == "dead"
+    assert "duplicate content" in publication.last_error
+    assert publication.attempt_log[-1].http_status == 403
+
+
+def test_a_post_accepted_then_dropped_is_published_once(
+    session, make_worker, x_channel, fake_x, start
+):
+    due = start + timedelta(seconds=30)
+    (publication,) = due_publications(session, [x_channel], due, start)
+    fake_x.inject(accept_then_drop())
+    worker = make_worker()
+
+    for seconds in (0, 5, 130):
+        worker.run_once(due + timedelta(seconds=seconds))
+
+    reread(session, publication)
+    (tweet,) = fake_x.tweets(username="herald_office")
+    assert (publication.status, publication.platform_id) == ("published", tweet.id)
+
+
+def _claim_and_die(session, publication, now, *, publish_with=None):
+    """A worker claims, maybe gets the post out, and is killed before recording anything."""
+    (claimed,) = outbox.claim_due_publications(session, worker_id="killed", now=now)
+    session.commit()
+    if publish_with is not None:
+        client = client_for(claimed.channel, config=publish_with)
+        try:
+            client.publish(outbox.outgoing_post(claimed, media_root="/nonexistent"))
+        finally:
+            client.close()
+
+
+@pytest.mark.parametrize("died_after_publishing", [True, False], ids=["after", "before"])
+def test_the_lease_of_a_killed_worker_is_reconciled_and_sent_once(
+    session, make_worker, x_channel, fake_x, config, start, died_after_publishing
+):
+    due = start + timedelta(seconds=30)
+    (publication,) = due_publications(session, [x_channel], due, start)
+    _claim_and_die(
+        session, publication, due, publish_with=config if died_after_publishing else None
+    )
+    worker = make_worker("w2", lease_seconds=60)
+
+    assert worker.run_once(due + timedelta(seconds=119)) == 0  # the lease still runs
+    assert worker.run_once(due + timedelta(seconds=121)) == 1
+
+    reread(session, publication)
+    (tweet,) = fake_x.tweets(username="herald_office")
+    assert (publication.status, publication.platform_id) == ("published", tweet.id)
+    outcomes = [attempt.outcome for attempt in publication.attempt_log]
+    if died_after_publishing:
+        assert outcomes == ["publishing", "reconciled_found"]
+    else:
+        assert outcomes == ["publishing", "reconciled_missing", "published"]
+
+
+def test_a_killed_worker_on_telegram_leaves_the_post_to_a_person(
+    session, make_worker, telegram_channel, fake_telegram, start
+):
+    due = start + timedelta(seconds=30)
+    (publication,) = due_publications(session, [telegram_channel], due, start)
+    _claim_and_die(session, publication, due)
+
+    make_worker().run_once(due + timedelta(seconds=121))
+
+    reread(session, publication)
+    assert (publication.status, publication.held_reason) == ("held", "unreconcilable")
+    assert fake_telegram.all_messages() == []
+
+
+def test_a_publication_past_its_window_is_held_not_sent(
+    session, make_worker, x_channel, fake_x, start
+):
+    due = start + timedelta(seconds=30)
+    (publication,) = due_publications(session, [x_channel], due, start)
+
+    assert make_worker().run_once(due + timedelta(minutes=31)) == 0
+
+    reread(session, publication)
+    assert (publication.status, publication.held_reason) == ("held", "missed_window")
+    assert fake_x.tweets() == []
+
+
+def test_a_restart_at_0859_still_publishes_at_0900(session, make_worker, x_channel, fake_x, start):
+    nine = start + timedelta(minutes=1)
+    publications = due_publications(session, [x_channel], nine, start)
+    publications += due_publications(session, [x_channel], nine, start)
+    before_restart = make_worker("before-restart")
+    assert before_restart.run_once(nine - timedelta(minutes=1)) == 0
+    before_restart.close()  # the server goes down at 08:59 and comes back
+
+    after_restart = make_worker("after-restart")
+    assert after_restart.run_once(nine - timedelta(seconds=30)) == 0
+    # It sleeps until 09:00 (never more than a second at a time), then publishes both.
+    assert after_restart.seconds_to_wait(nine - timedelta(seconds=30)) == IDLE_SECONDS
+    assert after_restart.seconds_to_wait(nine - timedelta(milliseconds=250)) == 0.25
+    # Had it fallen due while a pass was running, the next pass starts at once.
+    assert after_restart.seconds_to_wait(nine + timedelta(milliseconds=10)) == 0
+    assert after_restart.run_once(nine) == 2
+
+    reread(session, *publications)
+    assert [(p.status, p.published_at) for p in publications] == [("published", nine)] * 2
+    assert len(fake_x.tweets(username="herald_office")) == 2
+
+
+def test_test_connection_is_answered_by_the_worker(session, make_worker, x_channel, fake_x, now):
+    check = request_connection_check(session, actor=None, now=utcnow(), channel=x_channel)
+    session.commit()
+    worker = make_worker()
+
+    worker.run_once(utcnow())
+
+    reread(session, check, x_channel)
+    assert (check.outcome, check.detail) == ("ok", "@herald_office")
+    assert x_channel.health == "ok" and x_channel.account_name == "@herald_office"
+
+    fake_x.revoke(X_TOKEN)
+    again = request_connection_check(session, actor=None, now=utcnow(), channel=x_channel)
+    session.commit()
+    worker.run_once(utcnow() + timedelta(seconds=2))
+    reread(session, again, x_channel)
+    assert latest_connection_check(session, channel=x_channel) == again
+    assert again.outcome == "failed" and x_channel.health == "broken"
+
+
+def test_the_loop_wakes_on_time_and_stops_when_asked(session, make_worker, x_channel, fake_x):
+    due = utcnow().replace(microsecond=0) + timedelta(seconds=2)
+    (publication,) = due_publications(session, [x_channel], due, utcnow())
+    worker = make_worker()
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(stop,))
+    thread.start()
+    try:
+        deadline = due + timedelta(seconds=5)
+        while utcnow() < deadline:
+            session.expire_all()
+            if session.get(Publication, publication.id).status == "published":
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+    reread(session, publication)
+    assert publication.status == "published"
+    assert timedelta(0) <= publication.published_at - due < timedelta(seconds=1)
+
+
+def test_herald_worker_stops_on_sigterm(app, database_url, fake_x, tmp_path):
+    environment = {
+        **os.environ,
+        "HERALD_DATABASE_URL": database_url,
+        "HERALD_SECRET_KEY": TEST_SECRET,
+        "HERALD_X_API_BASE": fake_x.base_url,
+    }
+    with subprocess.Popen(
+        [str(Path(sys.executable).with_name("herald")), "worker", "--concurrency", "2"],
+        env=environment,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        try:
+            for line in process.stdout:
+                if "publishing" in line:
+                    break
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+        output = process.stdout.read()
+    assert output.count("stopped") == 2
