@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 import holidays as holidays_library
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.calendar import rules
@@ -38,7 +38,7 @@ def _visibility_clause(actor: Person | None) -> Any:
     if actor is None or not actor.active:
         return Event.visibility == Visibility.PUBLIC
     if sees_all_units(actor):
-        return True
+        return true()
     if actor.unit_id is None:
         return Event.visibility != Visibility.RESTRICTED
     in_audience = exists().where(

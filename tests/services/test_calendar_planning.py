@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from campaigns.calendar import queries, services
+from campaigns.calendar import anniversaries, queries, services
 from campaigns.calendar.models import Anniversary, PlanningTask, Tier
 from campaigns.errors import Conflict, Invalid, NotAllowed
 from campaigns.org.models import Unit
@@ -83,7 +83,7 @@ def test_a_task_inserted_by_a_racing_process_is_skipped_and_the_transaction_surv
     first = services.create_due_planning_tasks(session, now=SIX_MONTHS_BEFORE_CAMBODIA_60)
     session.commit()
     # The other process inserted its rows after our check: our check sees none of them.
-    monkeypatch.setattr(services, "_existing_tasks", lambda *args: set())
+    monkeypatch.setattr(anniversaries, "_existing_tasks", lambda *args: set())
     again = services.create_due_planning_tasks(session, now=SIX_MONTHS_BEFORE_CAMBODIA_60)
     assert again == []
     # The savepoint kept the transaction usable: it can still read and write.
