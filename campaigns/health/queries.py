@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from campaigns.health.models import Heartbeat, ProcessKind
-from campaigns.social.queries import broken_channels
+from campaigns.social.models import Publication, PublicationAttempt, PublicationStatus
+from campaigns.social.queries import broken_channels, count_due
 
 # The scheduler and workers beat every few seconds; silence this long means stopped or stuck.
 ALIVE_WITHIN = timedelta(seconds=30)
@@ -71,3 +73,51 @@ def health_report(session: Session, *, now: datetime) -> dict[str, Any]:
             for channel in broken_channels(session)
         ],
     }
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One Prometheus sample: a metric's name, its labels and its value."""
+
+    name: str
+    value: int
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+# name -> (type, help): what /metrics declares before the samples.
+METRICS = {
+    "herald_publications": ("gauge", "Publications by status."),
+    "herald_publications_due": ("gauge", "Publications due now (or whose lease ran out)."),
+    "herald_publication_attempts_total": ("counter", "Publishing attempts by outcome."),
+    "herald_workers_alive": ("gauge", "Workers that beat within the last 30 seconds."),
+    "herald_scheduler_alive": ("gauge", "1 when the scheduler beat within the last 30 seconds."),
+    "herald_channels_broken": ("gauge", "Channels marked broken (credentials refused)."),
+}
+
+
+def runtime_metrics(session: Session, *, now: datetime) -> list[Sample]:
+    """The figures /metrics exposes, read from the database (so every web process agrees)."""
+    report = health_report(session, now=now)
+    by_status = dict(
+        session.execute(select(Publication.status, func.count()).group_by(Publication.status)).all()
+    )
+    by_outcome = dict(
+        session.execute(
+            select(PublicationAttempt.outcome, func.count()).group_by(PublicationAttempt.outcome)
+        ).all()
+    )
+    samples = [
+        Sample("herald_publications", by_status.get(status, 0), (("status", status),))
+        for status in PublicationStatus
+    ]
+    samples.append(Sample("herald_publications_due", count_due(session, now=now)))
+    samples += [
+        Sample("herald_publication_attempts_total", count, (("outcome", outcome),))
+        for outcome, count in sorted(by_outcome.items())
+    ]
+    samples += [
+        Sample("herald_workers_alive", report["workers"]["alive"]),
+        Sample("herald_scheduler_alive", 1 if report["scheduler"]["alive"] else 0),
+        Sample("herald_channels_broken", len(report["broken_channels"])),
+    ]
+    return samples

@@ -17,7 +17,13 @@ ROLES = ("admin", "coordinator", "editor", "field", "viewer")
 EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
 FOUNDATION_BLUEPRINTS = ("main", "account", "admin", "api_me", "api_units", "api_people")
-PUBLIC_ENDPOINTS = {"account.login", "account.logout", "account.language", "main.healthz"}
+PUBLIC_ENDPOINTS = {
+    "account.login",
+    "account.logout",
+    "account.language",
+    "main.healthz",
+    "main.metrics",
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ class Route:
 
 ROUTES = [
     Route("main.dashboard", "GET", "/", EVERYONE),
-    Route("main.section", "GET", "/section/campaigns", EVERYONE),
+    Route("main.section", "GET", "/section/reports", EVERYONE),
     Route("main.unit_directory", "GET", "/units", EVERYONE),
     Route("main.unit_page", "GET", "/units/{unit}", EVERYONE, scoped=True),
     Route("account.profile", "GET", "/profile", EVERYONE),

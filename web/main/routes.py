@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template
 from flask_login import login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from campaigns.calendar import queries as calendar_queries
 from campaigns.db import utcnow
+from campaigns.health import queries as health_queries
 from campaigns.org import queries
 from campaigns.permissions import require
 from campaigns.timezones import to_zone
@@ -53,14 +54,52 @@ def section(name: str):
 
 @blueprint.get("/healthz")
 def healthz():
+    """200 whenever the database answers, with the scheduler, workers and broken channels;
+    "status" says whether all of them are well. 503 only when the database does not answer."""
     try:
         db.session.execute(text("SELECT 1"))
-        database = "ok"
     except SQLAlchemyError:
         log.exception("health check: the database did not answer")
-        database = "unreachable"
-    status = 200 if database == "ok" else 503
-    return {"database": database, "status": "ok" if status == 200 else "degraded"}, status
+        db.session.rollback()
+        return {"database": "unreachable", "status": "degraded"}, 503
+    try:
+        report = health_queries.health_report(db.session, now=utcnow())
+    except Exception:  # the database answers: that much is healthy; the log says the rest
+        log.exception("health check: the report failed")
+        db.session.rollback()
+        return {"database": "ok", "status": "degraded", "detail": "report unavailable"}, 200
+    well = (
+        report["scheduler"]["alive"]
+        and report["workers"]["alive"]
+        and not report["broken_channels"]
+    )
+    return {**report, "status": "ok" if well else "degraded"}, 200
+
+
+def _prometheus_text(samples: list[health_queries.Sample]) -> str:
+    lines = []
+    for name, (kind, help_text) in health_queries.METRICS.items():
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
+        for sample in samples:
+            if sample.name == name:
+                labels = ",".join(f'{key}="{value}"' for key, value in sample.labels)
+                lines.append(
+                    f"{name}{{{labels}}} {sample.value}" if labels else f"{name} {sample.value}"
+                )
+    return "\n".join(lines) + "\n"
+
+
+@blueprint.get("/metrics")
+def metrics():
+    """Prometheus text format: publications by status and due, attempts by outcome, living
+    workers and scheduler, broken channels. Counts only, nothing that names anyone."""
+    try:
+        samples = health_queries.runtime_metrics(db.session, now=utcnow())
+    except SQLAlchemyError:
+        log.exception("metrics: the database did not answer")
+        db.session.rollback()
+        return Response("# the database did not answer\n", 503, mimetype="text/plain")
+    return Response(_prometheus_text(samples), mimetype="text/plain; version=0.0.4")
 
 
 @blueprint.get("/units")
