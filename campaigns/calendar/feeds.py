@@ -13,11 +13,12 @@ the tests parse and expand every feed with icalendar and recurring-ical-events.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from icalendar import Timezone
@@ -204,21 +205,40 @@ _CLASS = {
 }
 
 
+class EventFragment(NamedTuple):
+    """One event's VEVENT text, and the zones (with first and last local year) it uses."""
+
+    text: bytes
+    zones: tuple[tuple[str, int, int], ...]
+
+
+class FragmentStore(Protocol):
+    def get(self, key: Hashable) -> EventFragment | None: ...
+
+    def put(self, key: Hashable, value: EventFragment, size: int) -> None: ...
+
+
 def render_feed(
     contents: FeedContents,
     *,
     name: str,
     locale: str,
     labels: Mapping[str, str] | None = None,
+    fragments: FragmentStore | None = None,
 ) -> bytes:
     """The VCALENDAR text of ``contents``: one VEVENT per event and per anniversary occurrence,
     one VTIMEZONE per zone a time is written in. ``labels`` turns codes (kinds, tiers,
-    categories) into the words shown in CATEGORIES."""
+    categories) into the words shown in CATEGORIES. With a ``fragments`` store, an event's
+    text is written once per change and reused by every feed that carries it."""
     labels = labels or {}
     zones = _ZoneUse()
     body: list[bytes] = []
     for event in sorted(contents.events, key=lambda item: item.id):
-        body.append(_lines(_event_lines(event, locale, labels, zones)))
+        fragment = _event_fragment(event, locale, labels, fragments)
+        body.append(fragment.text)
+        for zone, first, last in fragment.zones:
+            zones.add(zone, first)
+            zones.add(zone, last)
     for occurrence in sorted(
         contents.occurrences, key=lambda item: (item.date, item.occurrence_uid)
     ):
@@ -241,6 +261,30 @@ def render_feed(
         vtimezone(zone, first, last) for zone, (first, last) in sorted(zones.years.items())
     ]
     return b"".join([head, *timezones, *body, b"END:VCALENDAR\r\n"])
+
+
+def _event_fragment(
+    event: Event, locale: str, labels: Mapping[str, str], fragments: FragmentStore | None
+) -> EventFragment:
+    # Everything the text depends on; services move updated_at on every change.
+    key = (
+        FORMAT_VERSION,
+        event.id,
+        event.updated_at,
+        event.sequence,
+        event.status,
+        locale,
+        labels.get(event.kind),
+    )
+    fragment = fragments.get(key) if fragments is not None else None
+    if fragment is None:
+        zones = _ZoneUse()
+        text = _lines(_event_lines(event, locale, labels, zones))
+        used = tuple((zone, first, last) for zone, (first, last) in zones.years.items())
+        fragment = EventFragment(text, used)
+        if fragments is not None:
+            fragments.put(key, fragment, len(text))
+    return fragment
 
 
 def _event_lines(

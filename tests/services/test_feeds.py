@@ -305,6 +305,33 @@ def test_same_data_gives_the_same_bytes(session, now):
     assert build(session, PERSONAL, person) == first
 
 
+class FragmentDict(dict):
+    """The smallest FragmentStore: what the web keeps in a bounded LRU."""
+
+    def put(self, key, value, size):
+        self[key] = value
+
+
+def test_event_fragments_are_reused_until_the_event_changes(session, now):
+    owner = create_unit(session)
+    event = make_event(session, owner, now=now, timezone="Europe/Paris")
+    make_event(session, owner, now=now)
+    person = create_person(session, "coordinator")
+    store = FragmentDict()
+    contents = feed_contents(session, PERSONAL, viewer=person, since=SINCE, until=UNTIL, zone=ZONE)
+    plain = render_feed(contents, name="x", locale="vi")
+    assert render_feed(contents, name="x", locale="vi", fragments=store) == plain
+    assert len(store) == 2
+    assert render_feed(contents, name="x", locale="vi", fragments=store) == plain
+
+    services.cancel_event(session, actor=None, now=now + timedelta(hours=1), event=event)
+    contents = feed_contents(session, PERSONAL, viewer=person, since=SINCE, until=UNTIL, zone=ZONE)
+    changed = render_feed(contents, name="x", locale="vi", fragments=store)
+    assert str(vevents(changed)[event.uid]["STATUS"]) == "CANCELLED"
+    assert changed == render_feed(contents, name="x", locale="vi")
+    assert b"Europe/Paris" in changed  # its VTIMEZONE, known from the cached fragment's zones
+
+
 def test_data_version_moves_with_any_change(session, now):
     owner = create_unit(session)
     event = make_event(session, owner, now=now)

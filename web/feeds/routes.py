@@ -54,6 +54,7 @@ blueprint = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+DEFAULT_FRAGMENT_CACHE_BYTES = 32 * 1024 * 1024
 _ENDPOINTS = {
     FeedKind.PERSONAL: "feeds.personal",
     FeedKind.PUBLIC: "feeds.public",
@@ -64,13 +65,22 @@ _ENDPOINTS = {
 
 
 @blueprint.record_once
-def _create_cache(state) -> None:
-    limit = state.app.config.get("HERALD_FEED_CACHE_BYTES", DEFAULT_CACHE_BYTES)
-    state.app.extensions["herald_feed_cache"] = FeedCache(limit)
+def _create_caches(state) -> None:
+    config = state.app.config
+    bodies = config.get("HERALD_FEED_CACHE_BYTES", DEFAULT_CACHE_BYTES)
+    fragments = config.get("HERALD_FEED_FRAGMENT_CACHE_BYTES", DEFAULT_FRAGMENT_CACHE_BYTES)
+    state.app.extensions["herald_feed_cache"] = FeedCache(bodies)
+    state.app.extensions["herald_feed_fragments"] = FeedCache(fragments)
 
 
 def feed_cache() -> FeedCache:
+    """Whole feed bodies by ETag."""
     return current_app.extensions["herald_feed_cache"]
+
+
+def fragment_cache() -> FeedCache:
+    """Each event's VEVENT text by its last change, shared by every feed that carries it."""
+    return current_app.extensions["herald_feed_fragments"]
 
 
 # --- the feeds ----------------------------------------------------------------------------------
@@ -161,7 +171,13 @@ def _respond(feed: Feed, *, viewer: Person | None, unit: Unit | None = None) -> 
                 contents = feeds.feed_contents(
                     db.session, feed, viewer=viewer, since=since, until=until, zone=zone
                 )
-                body = feeds.render_feed(contents, name=name, locale=feed.locale, labels=labels)
+                body = feeds.render_feed(
+                    contents,
+                    name=name,
+                    locale=feed.locale,
+                    labels=labels,
+                    fragments=fragment_cache(),
+                )
             feed_cache().put(etag, body)
         response = Response(body, content_type=CONTENT_TYPE)
         response.headers["Content-Disposition"] = f'inline; filename="herald-{feed.kind}.ics"'
