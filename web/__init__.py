@@ -58,6 +58,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(feeds_blueprint)
 
+    from web.campaigns.routes import blueprint as campaigns_blueprint
+    from web.channels.routes import blueprint as channels_blueprint
+
+    app.register_blueprint(campaigns_blueprint)
+    app.register_blueprint(channels_blueprint)
+
     from web.api import register_api
 
     register_api(app)

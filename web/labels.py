@@ -22,6 +22,13 @@ from campaigns.press.models import (
     TripStatus,
     VisaStatus,
 )
+from campaigns.social.models import (
+    ChannelHealth,
+    ChannelKind,
+    HeldReason,
+    PostStatus,
+    PublicationStatus,
+)
 
 UNIT_KIND_LABELS = {
     UnitKind.STEERING: _l("Steering committee"),
@@ -164,4 +171,46 @@ COVERAGE_STATUS_LABELS = {
     CoverageStatus.EXPECTED: _l("Expected"),
     CoverageStatus.FOUND: _l("Found"),
     CoverageStatus.VERIFIED: _l("Verified"),
+}
+
+# --- social campaigns ----------------------------------------------------------------------------
+
+POST_STATUS_LABELS = {
+    PostStatus.DRAFT: _l("Draft"),
+    PostStatus.IN_REVIEW: _l("Waiting for clearance"),
+    PostStatus.APPROVED: _l("Cleared"),
+    PostStatus.SCHEDULED: _l("Scheduled"),
+    PostStatus.PUBLISHED: _l("Published"),
+    PostStatus.REJECTED: _l("Sent back"),
+}
+
+PUBLICATION_STATUS_LABELS = {
+    PublicationStatus.SCHEDULED: _l("Scheduled"),
+    PublicationStatus.PUBLISHING: _l("Publishing"),
+    PublicationStatus.RECONCILING: _l("Checking whether it went out"),
+    PublicationStatus.PUBLISHED: _l("Published"),
+    PublicationStatus.FAILED: _l("Failed, will retry"),
+    PublicationStatus.DEAD: _l("Gave up: a person decides"),
+    PublicationStatus.HELD: _l("Held: a person decides"),
+    PublicationStatus.CANCELLED: _l("Cancelled"),
+}
+
+HELD_REASON_LABELS = {
+    HeldReason.MISSED_WINDOW: _l("it missed its window"),
+    HeldReason.CHANNEL_BROKEN: _l("the channel is broken"),
+    HeldReason.EVENT_CANCELLED: _l("its event was cancelled"),
+    HeldReason.EVENT_MOVED_TO_PAST: _l("its event moved into the past"),
+    HeldReason.UNRECONCILABLE: _l("nobody can tell whether it went out"),
+}
+
+CHANNEL_KIND_LABELS = {
+    ChannelKind.X: _l("X"),
+    ChannelKind.TELEGRAM: _l("Telegram"),
+    ChannelKind.SANDBOX: _l("Sandbox (Herald's own rehearsal page)"),
+}
+
+CHANNEL_HEALTH_LABELS = {
+    ChannelHealth.OK: _l("OK"),
+    ChannelHealth.DEGRADED: _l("Degraded"),
+    ChannelHealth.BROKEN: _l("Broken"),
 }

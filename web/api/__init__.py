@@ -38,5 +38,11 @@ def register_api(app: Flask) -> Api:
     for blueprint in CALENDAR_BLUEPRINTS:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+
+    from web.api.social import SOCIAL_BLUEPRINTS
+
+    for blueprint in SOCIAL_BLUEPRINTS:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
     app.extensions["herald_api"] = api
     return api

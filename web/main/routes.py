@@ -24,7 +24,7 @@ blueprint = Blueprint("main", __name__)
 
 # Sections of the navigation that are not built yet, with what they will hold. Each page says
 # so plainly instead of showing an empty or fake screen.
-UPCOMING_SECTIONS = ("campaigns", "channels", "reports")
+UPCOMING_SECTIONS = ("reports",)
 
 
 @blueprint.get("/")

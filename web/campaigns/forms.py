@@ -1,0 +1,240 @@
+"""Forms of campaigns, posts, clearance and scheduling.
+
+Choices are not enforced by WTForms: the domain checks every value and says what is wrong in
+words, next to the field. WTForms only turns text into dates, times and numbers.
+"""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import Optional
+
+from campaigns.social.models import ScheduleMode
+from campaigns.timezones import country_names
+from web.forms import choices
+
+MULTIPLE_HINT = _l("Hold Ctrl (⌘ on a Mac) to choose several.")
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def country_choices() -> list:
+    names = country_names(_locale())
+    ordered = sorted(
+        ((code, f"{name} ({code})") for code, name in names.items()), key=lambda item: item[1]
+    )
+    return choices(ordered)
+
+
+def unit_choices(units) -> list:
+    return choices((unit.code, f"{unit.code} · {unit.name(_locale())}") for unit in units)
+
+
+def split_list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").replace("\n", ",").split(",") if part.strip()]
+
+
+class CampaignForm(FlaskForm):
+    """Create or edit a campaign; names follow ``services.CampaignInput``."""
+
+    name_vi = StringField(_l("Name in Vietnamese"))
+    name_en = StringField(_l("Name in English"))
+    goal = TextAreaField(_l("Goal"))
+    hashtags = StringField(_l("Hashtags"), description=_l("Separated by commas, e.g. #VietNam."))
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    owner_unit_code = SelectField(_l("Owner unit"), validate_choice=False)
+    participant_codes = SelectMultipleField(
+        _l("Participating units"), validate_choice=False, description=MULTIPLE_HINT
+    )
+    target_countries = SelectMultipleField(
+        _l("Target countries"),
+        validate_choice=False,
+        description=_l("Their local times are used for 'local time per audience'."),
+    )
+    languages = StringField(
+        _l("Languages"), description=_l("Language tags separated by commas, e.g. vi, en, km.")
+    )
+    kpi_posts = IntegerField(_l("Target: posts"), validators=[Optional()])
+    kpi_impressions = IntegerField(_l("Target: impressions"), validators=[Optional()])
+    kpi_engagements = IntegerField(_l("Target: engagements"), validators=[Optional()])
+    kpi_coverage_articles = IntegerField(
+        _l("Target: press coverage articles"), validators=[Optional()]
+    )
+    event_ids = SelectMultipleField(
+        _l("Linked events"), validate_choice=False, description=MULTIPLE_HINT
+    )
+    anniversaries = SelectMultipleField(
+        _l("Linked anniversaries"), validate_choice=False, description=MULTIPLE_HINT
+    )
+
+    def __init__(self, *args, units=(), events=(), occurrences=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner_unit_code.choices = unit_choices(units)
+        self.participant_codes.choices = unit_choices(units)
+        self.target_countries.choices = country_choices()
+        locale = _locale()
+        self.event_ids.choices = choices(
+            (str(event.id), f"{event.title_in(locale)} · {_event_day(event)}") for event in events
+        )
+        self.anniversaries.choices = choices(
+            (
+                f"{item.anniversary_id}:{item.date.isoformat()}",
+                f"{item.label(locale)} · {item.date}",
+            )
+            for item in occurrences
+        )
+
+
+def _event_day(event) -> str:
+    if event.all_day:
+        return event.start_date.isoformat()
+    return event.starts_at.date().isoformat() if event.starts_at else ""
+
+
+class PostForm(FlaskForm):
+    """A new post with its first variants (Vietnamese, English and one more language)."""
+
+    title = StringField(_l("Title"), description=_l("For the office only; it is not published."))
+    text_vi = TextAreaField(_l("Text in Vietnamese"))
+    text_en = TextAreaField(_l("Text in English"))
+    other_language = StringField(
+        _l("Another language"), description=_l("Optional: a language tag such as km, fr, zh-Hans.")
+    )
+    other_text = TextAreaField(_l("Text in that language"))
+    misfire_window_minutes = IntegerField(
+        _l("Misfire window (minutes)"),
+        default=30,
+        validators=[Optional()],
+        description=_l("Later than this after its time, a publication is held, not sent."),
+    )
+
+    def variants(self) -> dict[str, str]:
+        found = {}
+        for language, text in (
+            ("vi", self.text_vi.data),
+            ("en", self.text_en.data),
+            ((self.other_language.data or "").strip(), self.other_text.data),
+        ):
+            if language and (text or "").strip():
+                found[language] = text or ""
+        if (self.other_language.data or "").strip() and not (self.other_text.data or "").strip():
+            found[self.other_language.data.strip()] = ""
+        return found
+
+
+class RapidResponseForm(PostForm):
+    campaign = SelectField(_l("Campaign"), validate_choice=False)
+
+    def __init__(self, *args, campaigns=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign.choices = choices((str(c.id), c.name(_locale())) for c in campaigns)
+
+
+def channel_choices(channels) -> list:
+    return choices(
+        (str(channel.id), f"{channel.name} · {channel.kind} · {channel.language}")
+        for channel in channels
+    )
+
+
+class PostSettingsForm(FlaskForm):
+    title = StringField(_l("Title"))
+    misfire_window_minutes = IntegerField(_l("Misfire window (minutes)"), validators=[Optional()])
+    expected_version = HiddenField()
+
+
+class VariantForm(FlaskForm):
+    """The text of one language; ``expected_version`` is the post as the writer saw it."""
+
+    language = StringField(_l("Language"), description=_l("A language tag: vi, en, km, zh-Hant..."))
+    text = TextAreaField(_l("Text"))
+    expected_version = HiddenField()
+
+
+class AttachmentForm(FlaskForm):
+    language = HiddenField()
+    image = FileField(_l("Image"), description=_l("PNG, JPEG, GIF or WebP, at most 5 MB."))
+    expected_version = HiddenField()
+
+
+class VersionForm(FlaskForm):
+    """A button acting on the post as it was shown (submit, remove a language or an image)."""
+
+    expected_version = HiddenField()
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"))
+    expected_version = HiddenField()
+
+
+class ScheduleForm(FlaskForm):
+    channel_ids = SelectMultipleField(
+        _l("Channels"),
+        validate_choice=False,
+        description=_l("Each channel publishes the variant in its own language."),
+    )
+    mode = RadioField(
+        _l("When"),
+        default=ScheduleMode.AT.value,
+        validate_choice=False,
+    )
+    zone = StringField(_l("Time zone"), description=_l("IANA name, e.g. Asia/Ho_Chi_Minh."))
+    countries = SelectMultipleField(
+        _l("Audience countries"),
+        validate_choice=False,
+        description=_l("Default: the campaign's target countries."),
+    )
+    local_date = DateField(_l("Date"), validators=[Optional()])
+    event_id = SelectField(
+        _l("Or relative to an event"),
+        validate_choice=False,
+        description=_l("When the event moves, its publications move with it."),
+    )
+    offset_days = IntegerField(
+        _l("Days from the event"),
+        default=0,
+        validators=[Optional()],
+        description=_l("-3 is three days before the event's day."),
+    )
+    local_time = TimeField(_l("Local time"), validators=[Optional()])
+
+    def __init__(self, *args, channels=(), events=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channel_ids.choices = channel_choices(channels)
+        self.mode.choices = choices(
+            [
+                (ScheduleMode.AT.value, _l("At this time in one time zone")),
+                (ScheduleMode.PER_AUDIENCE.value, _l("At this local time for each audience")),
+            ]
+        )
+        self.countries.choices = country_choices()
+        locale = _locale()
+        self.event_id.choices = choices(
+            [("", "—"), *((str(e.id), f"{e.title_in(locale)} · {_event_day(e)}") for e in events)]
+        )
+
+
+class PublishNowForm(FlaskForm):
+    channel_ids = SelectMultipleField(_l("Channels"), validate_choice=False)
+
+    def __init__(self, *args, channels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channel_ids.choices = channel_choices(channels)

@@ -1,0 +1,943 @@
+"""Campaigns, posts and their language variants, four-eyes clearance, scheduling and the
+publications people act on, in the browser. Every route: read the form, call one service,
+commit, redirect; a domain error is shown next to its field (422) or at the top (409)."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale, gettext, ngettext
+from flask_login import login_required
+
+from campaigns.calendar import queries as calendar_queries
+from campaigns.calendar.models import Tier
+from campaigns.db import utcnow
+from campaigns.errors import HeraldError, Invalid, NotAllowed
+from campaigns.i18n import N_
+from campaigns.org import queries as org_queries
+from campaigns.permissions import can, require
+from campaigns.social import lookups, queries, scheduling, services
+from campaigns.social.models import (
+    Campaign,
+    ChannelKind,
+    Post,
+    PostStatus,
+    ScheduleMode,
+)
+from campaigns.social.notifications import mark_notification_read, unread_notifications
+from campaigns.social.rules import wall_to_utc
+from campaigns.timezones import to_zone
+from web import labels
+from web.account.forms import EmptyForm
+from web.campaigns import forms
+from web.campaigns.layout import campaign_timeline, combined_days
+from web.extensions import db
+from web.forms import show_domain_error
+from web.i18n import error_message, translate
+from web.security import actor
+
+blueprint = Blueprint("campaigns", __name__, url_prefix="/social")
+
+# The combined calendar's longest window, in days.
+MAX_CALENDAR_DAYS = 62
+CAMPAIGN_ALIASES = {
+    "owner_unit": "owner_unit_code",
+    "kpi_targets": "kpi_posts",
+}
+POST_ALIASES = {"variants": "text_vi", "text": "text_vi", "language": "other_language"}
+
+
+@blueprint.app_context_processor
+def social_helpers():
+    def unread() -> int:
+        person = actor()
+        return lookups.unread_count(db.session, person=person) if person else 0
+
+    return {
+        "social_unread": unread,
+        "POST_STATUS_LABELS": labels.POST_STATUS_LABELS,
+        "PUBLICATION_STATUS_LABELS": labels.PUBLICATION_STATUS_LABELS,
+        "HELD_REASON_LABELS": labels.HELD_REASON_LABELS,
+        "CHANNEL_KIND_LABELS": labels.CHANNEL_KIND_LABELS,
+        "CHANNEL_HEALTH_LABELS": labels.CHANNEL_HEALTH_LABELS,
+        "local_in": lambda instant, zone: to_zone(instant, zone) if instant else None,
+    }
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _today() -> date:
+    return to_zone(utcnow(), actor().timezone).date()
+
+
+def media_root() -> Path:
+    """Where images live: ``HERALD_MEDIA_ROOT``, by default ``instance/media``."""
+    configured = current_app.config.get("HERALD_MEDIA_ROOT")
+    return Path(configured) if configured else Path(current_app.instance_path) / "media"
+
+
+def _done(message: str, target: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(target, code=303)
+
+
+def _refused(error: HeraldError) -> None:
+    """A refusal stays a refusal (403), whatever the form; anything else is shown."""
+    if isinstance(error, NotAllowed):
+        raise error
+    db.session.rollback()
+
+
+# --- campaigns -----------------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+@login_required
+def index():
+    return redirect(url_for("campaigns.campaign_list"))
+
+
+@blueprint.get("/campaigns")
+@login_required
+def campaign_list():
+    person = actor()
+    return render_template(
+        "campaigns/list.html",
+        campaigns=queries.list_campaigns(db.session, actor=person),
+        awaiting=len(queries.posts_awaiting_clearance(db.session, actor=person)),
+        attention=len(queries.publications_needing_a_person(db.session))
+        if can(person, "publication.manage")
+        else 0,
+    )
+
+
+def _campaign_form(campaign: Campaign | None) -> forms.CampaignForm:
+    person = actor()
+    today = _today()
+    events = calendar_queries.visible_events(
+        db.session,
+        person,
+        since=today - timedelta(days=180),
+        until=today + timedelta(days=3 * 365),
+        zone=person.timezone,
+        include_cancelled=False,
+    )
+    occurrences = [
+        item
+        for item in calendar_queries.occurrences(
+            db.session, since=today - timedelta(days=30), until=today + timedelta(days=3 * 365)
+        )
+        if item.tier != Tier.REGULAR
+    ]
+    linked_events = set()
+    form = forms.CampaignForm(
+        units=org_queries.all_units(db.session), events=events, occurrences=occurrences
+    )
+    if campaign is not None:
+        linked_events = {str(event.id) for event in campaign.events}
+        offered = {choice.value for choice in form.event_ids.choices}
+        form.event_ids.choices += forms.choices(
+            (str(e.id), e.title_in(_locale())) for e in campaign.events if str(e.id) not in offered
+        )
+        offered = {choice.value for choice in form.anniversaries.choices}
+        for link in campaign.anniversary_links:
+            value = f"{link.anniversary_id}:{link.occurrence_date.isoformat()}"
+            if value not in offered:
+                form.anniversaries.choices += forms.choices(
+                    [(value, f"{link.anniversary.title(_locale())} · {link.occurrence_date}")]
+                )
+        if request.method == "GET":
+            form.name_vi.data = campaign.name_vi
+            form.name_en.data = campaign.name_en
+            form.goal.data = campaign.goal
+            form.hashtags.data = ", ".join(campaign.hashtags or [])
+            form.starts_on.data = campaign.starts_on
+            form.ends_on.data = campaign.ends_on
+            form.owner_unit_code.data = campaign.owner_unit.code
+            form.participant_codes.data = [unit.code for unit in campaign.participating_units]
+            form.target_countries.data = list(campaign.target_countries or [])
+            form.languages.data = ", ".join(campaign.languages or [])
+            targets = campaign.kpi_targets or {}
+            form.kpi_posts.data = targets.get("posts")
+            form.kpi_impressions.data = targets.get("impressions")
+            form.kpi_engagements.data = targets.get("engagements")
+            form.kpi_coverage_articles.data = targets.get("coverage_articles")
+            form.event_ids.data = sorted(linked_events)
+            form.anniversaries.data = [
+                f"{link.anniversary_id}:{link.occurrence_date.isoformat()}"
+                for link in campaign.anniversary_links
+            ]
+    elif request.method == "GET" and person.unit is not None:
+        form.owner_unit_code.data = person.unit.code
+        form.languages.data = "vi, en"
+    return form
+
+
+def _anniversary_links(values: list[str]) -> list[tuple[int, date]] | None:
+    links = []
+    for value in values or []:
+        anniversary_id, _, day = value.partition(":")
+        try:
+            links.append((int(anniversary_id), date.fromisoformat(day)))
+        except ValueError:
+            return None
+    return links
+
+
+def _campaign_input(form: forms.CampaignForm) -> services.CampaignInput:
+    targets = {
+        key: getattr(form, f"kpi_{key}").data
+        for key in services.KPI_KEYS
+        if getattr(form, f"kpi_{key}").data is not None
+    }
+    return services.CampaignInput(
+        name_vi=form.name_vi.data or "",
+        name_en=form.name_en.data or "",
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        owner_unit_code=form.owner_unit_code.data or "",
+        goal=form.goal.data or "",
+        hashtags=forms.split_list(form.hashtags.data),
+        participant_codes=list(form.participant_codes.data or []),
+        target_countries=list(form.target_countries.data or []),
+        languages=forms.split_list(form.languages.data),
+        kpi_targets=targets,
+        event_ids=[number for number in map(_int, form.event_ids.data or []) if number],
+        anniversaries=_anniversary_links(form.anniversaries.data) or [],
+    )
+
+
+@blueprint.route("/campaigns/new", methods=["GET", "POST"])
+@blueprint.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@login_required
+def campaign_form(campaign_id: int | None = None):
+    person = actor()
+    campaign = queries.get_campaign(db.session, campaign_id, actor=person) if campaign_id else None
+    require(person, "campaign.manage", campaign)
+    form = _campaign_form(campaign)
+    if form.validate_on_submit():
+        try:
+            data = _campaign_input(form)
+            if campaign is None:
+                campaign = services.create_campaign(
+                    db.session, actor=person, now=utcnow(), data=data
+                )
+            else:
+                services.update_campaign(
+                    db.session, actor=person, now=utcnow(), campaign=campaign, data=data
+                )
+        except HeraldError as error:
+            _refused(error)
+            show_domain_error(form, error, aliases=CAMPAIGN_ALIASES)
+        else:
+            target = url_for("campaigns.campaign_page", campaign_id=campaign.id)
+            return _done(gettext("The campaign was saved."), target)
+    title = gettext("Edit campaign") if campaign else gettext("New campaign")
+    cancel = (
+        url_for("campaigns.campaign_page", campaign_id=campaign.id)
+        if campaign
+        else url_for("campaigns.campaign_list")
+    )
+    status = 422 if form.errors else 200
+    return render_template("campaigns/form.html", form=form, title=title, cancel=cancel), status
+
+
+@blueprint.get("/campaigns/<int:campaign_id>")
+@login_required
+def campaign_page(campaign_id: int):
+    person = actor()
+    campaign = queries.get_campaign(db.session, campaign_id, actor=person)
+    posts = queries.campaign_posts(db.session, campaign)
+    timeline, unscheduled = campaign_timeline(campaign.events, posts, person.timezone)
+    return render_template(
+        "campaigns/campaign.html",
+        campaign=campaign,
+        posts=posts,
+        timeline=timeline,
+        unscheduled=unscheduled,
+        zone=person.timezone,
+        action_form=EmptyForm(),
+        locale=_locale(),
+    )
+
+
+@blueprint.post("/campaigns/<int:campaign_id>/<any(pause, resume):action>")
+@login_required
+def campaign_pause(campaign_id: int, action: str):
+    person = actor()
+    campaign = queries.get_campaign(db.session, campaign_id, actor=person)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.set_campaign_paused(
+        db.session, actor=person, now=utcnow(), campaign=campaign, paused=action == "pause"
+    )
+    message = (
+        gettext("The campaign is paused: none of its publications go out until it resumes.")
+        if action == "pause"
+        else gettext("The campaign resumed.")
+    )
+    return _done(message, url_for("campaigns.campaign_page", campaign_id=campaign.id))
+
+
+# --- the combined calendar -----------------------------------------------------------------------
+
+
+@blueprint.get("/calendar")
+@login_required
+def calendar():
+    person = actor()
+    require(person, "campaign.view")
+    zone = person.timezone
+    today = _today()
+    try:
+        since = (
+            date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else today
+        )
+    except ValueError:
+        since = today
+    days = min(max(_int(request.args.get("days")) or 14, 1), MAX_CALENDAR_DAYS)
+    campaign_id = _int(request.args.get("campaign"))
+    campaign = queries.get_campaign(db.session, campaign_id, actor=person) if campaign_id else None
+    events = calendar_queries.visible_events(
+        db.session,
+        person,
+        since=since,
+        until=since + timedelta(days=days - 1),
+        zone=zone,
+        include_cancelled=False,
+    )
+    if campaign is not None:
+        linked = {event.id for event in campaign.events}
+        events = [event for event in events if event.id in linked]
+    publications = queries.publications_between(
+        db.session,
+        since=wall_to_utc(since, time(0), zone),
+        until=wall_to_utc(since + timedelta(days=days), time(0), zone),
+        campaign_id=campaign.id if campaign else None,
+    )
+    return render_template(
+        "campaigns/calendar.html",
+        days=combined_days(
+            since=since,
+            days=days,
+            events=events,
+            publications=publications,
+            zone=zone,
+            today=today,
+        ),
+        since=since,
+        until=since + timedelta(days=days - 1),
+        previous=since - timedelta(days=days),
+        following=since + timedelta(days=days),
+        span=days,
+        campaign=campaign,
+        campaigns=queries.list_campaigns(db.session, actor=person),
+        zone=zone,
+        locale=_locale(),
+    )
+
+
+# --- posts ---------------------------------------------------------------------------------------
+
+
+def _create_post(form: forms.PostForm, campaign: Campaign, *, rapid: bool) -> Post:
+    return services.create_post(
+        db.session,
+        actor=actor(),
+        now=utcnow(),
+        campaign=campaign,
+        title=form.title.data or "",
+        variants=form.variants(),
+        misfire_window_minutes=form.misfire_window_minutes.data or 30,
+        rapid_response=rapid,
+    )
+
+
+@blueprint.route("/campaigns/<int:campaign_id>/posts/new", methods=["GET", "POST"])
+@login_required
+def new_post(campaign_id: int):
+    person = actor()
+    campaign = queries.get_campaign(db.session, campaign_id, actor=person)
+    require(person, "post.create", campaign)
+    form = forms.PostForm()
+    if form.validate_on_submit():
+        try:
+            post = _create_post(form, campaign, rapid=False)
+        except HeraldError as error:
+            _refused(error)
+            show_domain_error(form, error, aliases=POST_ALIASES)
+        else:
+            return _done(
+                gettext("The post was saved as a draft."),
+                url_for("campaigns.post_page", post_id=post.id),
+            )
+    status = 422 if form.errors else 200
+    return (
+        render_template(
+            "campaigns/post_form.html",
+            form=form,
+            campaign=campaign,
+            title=gettext("New post"),
+            rapid=False,
+            length_kinds=list(ChannelKind),
+        ),
+        status,
+    )
+
+
+@blueprint.route("/rapid", methods=["GET", "POST"])
+@login_required
+def rapid_response():
+    """Write vi + en and ask for clearance at once: a second coordinator clears and publishes."""
+    person = actor()
+    campaigns = [
+        c for c in queries.list_campaigns(db.session, actor=person) if can(person, "post.create", c)
+    ]
+    if not campaigns:
+        abort(403)
+    form = forms.RapidResponseForm(campaigns=campaigns)
+    if form.validate_on_submit():
+        campaign = next((c for c in campaigns if str(c.id) == form.campaign.data), None)
+        try:
+            if campaign is None:
+                raise Invalid(N_("Choose a campaign."), field="campaign")
+            post = _create_post(form, campaign, rapid=True)
+            services.submit_post(db.session, actor=person, now=utcnow(), post=post)
+        except HeraldError as error:
+            _refused(error)
+            show_domain_error(form, error, aliases=POST_ALIASES)
+        else:
+            return _done(
+                gettext(
+                    "Sent for clearance: coordinators were told. Another coordinator clears it and publishes it now."
+                ),
+                url_for("campaigns.post_page", post_id=post.id),
+            )
+    status = 422 if form.errors else 200
+    return (
+        render_template(
+            "campaigns/post_form.html",
+            form=form,
+            campaign=None,
+            title=gettext("Rapid response"),
+            rapid=True,
+            length_kinds=list(ChannelKind),
+        ),
+        status,
+    )
+
+
+def _length(text: str, images: int = 0) -> dict:
+    return {
+        kind: {
+            "length": check.length,
+            "limit": check.limit,
+            "images": check.images,
+            "max_images": check.max_images,
+            "ok": check.ok,
+        }
+        for kind, check in queries.length_report(text, images).items()
+    }
+
+
+@blueprint.post("/length")
+@login_required
+def length():
+    """The counter beside the editor: each platform's count and limit for the text typed."""
+    require(actor(), "campaign.view")
+    payload = request.get_json(silent=True) or {}
+    text = payload.get("text") if isinstance(payload.get("text"), str) else ""
+    images = payload.get("images") if isinstance(payload.get("images"), int) else 0
+    return jsonify(_length(text[:20_000], max(0, min(images, 50))))
+
+
+def _expected(form) -> int | None:
+    return _int(form.expected_version.data)
+
+
+def _post_context(post: Post, **overrides) -> dict:
+    person = actor()
+    channels = (
+        queries.list_channels(db.session, actor=person) if can(person, "channel.view") else []
+    )
+    version = str(post.version)
+    context = {
+        "post": post,
+        "campaign": post.campaign,
+        "zone": person.timezone,
+        "locale": _locale(),
+        "reports": {
+            variant.language: _length(variant.text, len(variant.attachments))
+            for variant in post.variants
+        },
+        "variant_forms": {
+            variant.language: forms.VariantForm(
+                formdata=None,
+                language=variant.language,
+                text=variant.text,
+                expected_version=version,
+            )
+            for variant in post.variants
+        },
+        "new_variant_form": forms.VariantForm(formdata=None, expected_version=version),
+        "attachment_form": forms.AttachmentForm(formdata=None, expected_version=version),
+        "version_form": forms.VersionForm(formdata=None, expected_version=version),
+        "approve_form": forms.ReviewForm(formdata=None, expected_version=version),
+        "reject_form": forms.ReviewForm(formdata=None, expected_version=version),
+        "settings_form": forms.PostSettingsForm(
+            formdata=None,
+            title=post.title,
+            misfire_window_minutes=post.misfire_window_minutes,
+            expected_version=version,
+        ),
+        "schedule_form": _schedule_form(post, channels, formdata=None),
+        "publish_form": forms.PublishNowForm(
+            formdata=None,
+            channels=channels,
+            channel_ids=_default_channels(post, channels),
+        ),
+        "action_form": EmptyForm(formdata=None),
+        "preview": None,
+        "can_edit": can(person, "post.edit", post),
+        "can_approve": post.status == PostStatus.IN_REVIEW and can(person, "post.approve", post),
+        "can_schedule": can(person, "post.schedule", post),
+        "can_manage_publications": can(person, "publication.manage"),
+        "cleared": post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED),
+    }
+    override = overrides.pop("variant_override", None)
+    if override is not None:
+        language, form = override
+        context["variant_forms"][language] = form
+    context.update(overrides)
+    return context
+
+
+def _default_channels(post: Post, channels) -> list[str]:
+    """The channels chosen last time, or else those that publish in one of the post's languages."""
+    if post.schedule_channel_ids:
+        return [str(number) for number in post.schedule_channel_ids]
+    languages = {variant.language for variant in post.variants}
+    return [str(channel.id) for channel in channels if channel.language in languages]
+
+
+def _schedule_form(post: Post, channels, formdata=...) -> forms.ScheduleForm:
+    kwargs = {} if formdata is ... else {"formdata": formdata}
+    form = forms.ScheduleForm(channels=channels, events=post.campaign.events, **kwargs)
+    if formdata is None:
+        form.channel_ids.data = [str(number) for number in post.schedule_channel_ids or []]
+        form.mode.data = post.schedule_mode or ScheduleMode.AT.value
+        form.zone.data = post.schedule_zone or actor().timezone
+        form.countries.data = list(post.schedule_countries or post.campaign.target_countries or [])
+        form.local_date.data = post.schedule_local_date
+        form.local_time.data = post.schedule_local_time or time(9, 0)
+        form.event_id.data = str(post.event_id) if post.event_id else ""
+        form.offset_days.data = post.event_offset_days or 0
+    return form
+
+
+def _post_page(post: Post, status: int = 200, **overrides):
+    return render_template("campaigns/post.html", **_post_context(post, **overrides)), status
+
+
+def _reloaded(post_id: int) -> Post:
+    db.session.rollback()
+    return queries.get_post(db.session, post_id, actor=actor())
+
+
+def _show_on_post(
+    post_id: int, error: HeraldError, form=None, name: str | None = None, aliases=None
+):
+    """The post page again, the error next to the field of ``form`` (or at the top)."""
+    _refused(error)
+    post = queries.get_post(db.session, post_id, actor=actor())
+    if form is not None:
+        show_domain_error(form, error, aliases=aliases)
+    else:
+        flash(error_message(error), "error")
+    overrides = {name: form} if form is not None and name else {}
+    return _post_page(post, error.status, **overrides)
+
+
+@blueprint.get("/posts/<int:post_id>")
+@login_required
+def post_page(post_id: int):
+    post = queries.get_post(db.session, post_id, actor=actor())
+    return _post_page(post)
+
+
+@blueprint.post("/posts/<int:post_id>/settings")
+@login_required
+def post_settings(post_id: int):
+    person = actor()
+    post = queries.get_post(db.session, post_id, actor=person)
+    form = forms.PostSettingsForm()
+    if not form.validate_on_submit():
+        return _post_page(post, 422, settings_form=form)
+    try:
+        services.update_post(
+            db.session,
+            actor=person,
+            now=utcnow(),
+            post=post,
+            title=form.title.data or "",
+            misfire_window_minutes=form.misfire_window_minutes.data
+            if form.misfire_window_minutes.data is not None
+            else post.misfire_window_minutes,
+            expected_version=_expected(form),
+        )
+    except HeraldError as error:
+        return _show_on_post(post_id, error, form, "settings_form")
+    return _done(gettext("Saved."), url_for("campaigns.post_page", post_id=post_id))
+
+
+def _back_to_review_message(was_cleared: bool) -> str:
+    if was_cleared:
+        return gettext(
+            "Saved. The post changed after clearance, so it went back to review and its "
+            "publications were un-scheduled."
+        )
+    return gettext("Saved.")
+
+
+@blueprint.post("/posts/<int:post_id>/variants")
+@login_required
+def save_variant(post_id: int):
+    person = actor()
+    post = queries.get_post(db.session, post_id, actor=person)
+    was_cleared = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
+    form = forms.VariantForm()
+    language = (form.language.data or "").strip()
+    existing = post.variant(language) is not None
+    try:
+        services.save_variant(
+            db.session,
+            actor=person,
+            now=utcnow(),
+            post=post,
+            language=language,
+            text=form.text.data or "",
+            expected_version=_expected(form),
+        )
+    except HeraldError as error:
+        if existing:
+            _refused(error)
+            post = queries.get_post(db.session, post_id, actor=person)
+            show_domain_error(form, error)
+            return _post_page(post, error.status, variant_override=(language, form))
+        return _show_on_post(post_id, error, form, "new_variant_form")
+    return _done(
+        _back_to_review_message(was_cleared), url_for("campaigns.post_page", post_id=post_id)
+    )
+
+
+@blueprint.post("/posts/<int:post_id>/variants/<language>/delete")
+@login_required
+def remove_variant(post_id: int, language: str):
+    person = actor()
+    post = queries.get_post(db.session, post_id, actor=person)
+    was_cleared = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
+    form = forms.VersionForm()
+    try:
+        services.remove_variant(
+            db.session,
+            actor=person,
+            now=utcnow(),
+            post=post,
+            language=language,
+            expected_version=_expected(form),
+        )
+    except HeraldError as error:
+        return _show_on_post(post_id, error)
+    return _done(
+        _back_to_review_message(was_cleared), url_for("campaigns.post_page", post_id=post_id)
+    )
+
+
+@blueprint.post("/posts/<int:post_id>/attachments")
+@login_required
+def add_attachment(post_id: int):
+    person = actor()
+    post = queries.get_post(db.session, post_id, actor=person)
+    was_cleared = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
+    form = forms.AttachmentForm()
+    upload = form.image.data
+    try:
+        if upload is None or not getattr(upload, "filename", ""):
+            raise Invalid(gettext("Choose an image file."), field="image")
+        services.add_attachment(
+            db.session,
+            actor=person,
+            now=utcnow(),
+            post=post,
+            language=form.language.data or "",
+            filename=upload.filename,
+            content=upload.read(),
+            media_root=media_root(),
+            expected_version=_expected(form),
+        )
+    except HeraldError as error:
+        return _show_on_post(post_id, error, form, "attachment_form")
+    return _done(
+        _back_to_review_message(was_cleared), url_for("campaigns.post_page", post_id=post_id)
+    )
+
+
+@blueprint.post("/attachments/<int:attachment_id>/delete")
+@login_required
+def remove_attachment(attachment_id: int):
+    person = actor()
+    attachment = lookups.get_attachment(db.session, attachment_id, actor=person)
+    post_id = attachment.variant.post_id
+    form = forms.VersionForm()
+    try:
+        services.remove_attachment(
+            db.session,
+            actor=person,
+            now=utcnow(),
+            attachment=attachment,
+            expected_version=_expected(form),
+        )
+    except HeraldError as error:
+        return _show_on_post(post_id, error)
+    return _done(gettext("The image was removed."), url_for("campaigns.post_page", post_id=post_id))
+
+
+@blueprint.get("/media/<path:path>")
+@login_required
+def media(path: str):
+    attachment = lookups.attachment_by_path(db.session, path, actor=actor())
+    return send_from_directory(media_root(), attachment.path, mimetype=attachment.mime_type)
+
+
+# --- clearance -----------------------------------------------------------------------------------
+
+
+@blueprint.post("/posts/<int:post_id>/submit")
+@login_required
+def submit_post(post_id: int):
+    person = actor()
+    post = queries.get_post(db.session, post_id, actor=person)
+    form = forms.VersionForm()
+    try:
+        services.submit_post(
+            db.session, actor=person, now=utcnow(), post=post, expected_version=_expected(form)
+        )
+    except HeraldError as error:
+        return _show_on_post(post_id, error)
+    return _done(
+        gettext("Sent for clearance: the coordinators were told."),
+        url_for("campaigns.post_page", post_id=post_id),
+    )
+
+
+@blueprint.post("/posts/<int:post_id>/<any(approve, reject):decision>")
+@login_required
+def review_post(post_id: int, decision: str):
+    person = actor()
+    post = queries.get_post(db.session, post_id, actor=person)
+    form = forms.ReviewForm()
+    # A missing version is never the current one: an approval always says what it saw.
+    expected = _expected(form) or 0
+    try:
+        if decision == "approve":
+            services.approve_post(
+                db.session,
+                actor=person,
+                now=utcnow(),
+                post=post,
+                expected_version=expected,
+                comment=form.comment.data or "",
+            )
+        else:
+            services.reject_post(
+                db.session,
+                actor=person,
+                now=utcnow(),
+                post=post,
+                expected_version=expected,
+                comment=form.comment.data or "",
+            )
+    except HeraldError as error:
+        return _show_on_post(post_id, error, form, f"{decision}_form")
+    message = (
+        gettext("Cleared. It can now be scheduled or published.")
+        if decision == "approve"
+        else gettext("Sent back to the author with your comment.")
+    )
+    return _done(message, url_for("campaigns.post_page", post_id=post_id))
+
+
+@blueprint.get("/clearance")
+@login_required
+def clearance_queue():
+    person = actor()
+    require(person, "campaign.view")
+    return render_template(
+        "campaigns/clearance.html",
+        posts=queries.posts_awaiting_clearance(db.session, actor=person),
+        attention=queries.publications_needing_a_person(db.session)
+        if can(person, "publication.manage")
+        else [],
+        action_form=EmptyForm(),
+        zone=person.timezone,
+    )
+
+
+# --- scheduling ----------------------------------------------------------------------------------
+
+
+def _schedule_input(form: forms.ScheduleForm) -> scheduling.ScheduleInput:
+    event_id = _int(form.event_id.data)
+    countries = list(form.countries.data or [])
+    return scheduling.ScheduleInput(
+        channel_ids=[number for number in map(_int, form.channel_ids.data or []) if number],
+        local_time=form.local_time.data,
+        mode=form.mode.data or ScheduleMode.AT.value,
+        zone=(form.zone.data or "").strip() or None,
+        local_date=None if event_id else form.local_date.data,
+        event_id=event_id,
+        offset_days=form.offset_days.data or 0,
+        countries=countries or None,
+    )
+
+
+@blueprint.post("/posts/<int:post_id>/schedule")
+@login_required
+def schedule_post(post_id: int):
+    """Preview (nothing saved) or save the post's publications."""
+    person = actor()
+    post = queries.get_post(db.session, post_id, actor=person)
+    channels = queries.list_channels(db.session, actor=person)
+    form = _schedule_form(post, channels)
+    preview_only = request.form.get("action") == "preview"
+    if not form.validate_on_submit():
+        return _post_page(post, 422, schedule_form=form)
+    try:
+        created = scheduling.schedule_post(
+            db.session, actor=person, now=utcnow(), post=post, data=_schedule_input(form)
+        )
+        planned = [
+            {
+                "channel": publication.channel.name,
+                "kind": publication.channel.kind,
+                "language": publication.variant.language,
+                "zone": publication.audience_zone,
+                "country": publication.audience_country,
+                "scheduled_at": publication.scheduled_at,
+            }
+            for publication in created
+        ]
+    except HeraldError as error:
+        return _show_on_post(post_id, error, form, "schedule_form")
+    if preview_only:
+        # The same service computed the plan; nothing of it is kept.
+        post = _reloaded(post_id)
+        return _post_page(post, 200, schedule_form=form, preview=planned)
+    message = ngettext(
+        "Scheduled: %(num)d publication.", "Scheduled: %(num)d publications.", len(planned)
+    )
+    return _done(message, url_for("campaigns.post_page", post_id=post_id))
+
+
+@blueprint.post("/posts/<int:post_id>/publish-now")
+@login_required
+def publish_now(post_id: int):
+    person = actor()
+    post = queries.get_post(db.session, post_id, actor=person)
+    form = forms.PublishNowForm(channels=queries.list_channels(db.session, actor=person))
+    try:
+        scheduling.publish_post_now(
+            db.session,
+            actor=person,
+            now=utcnow(),
+            post=post,
+            channel_ids=[number for number in map(_int, form.channel_ids.data or []) if number],
+        )
+    except HeraldError as error:
+        return _show_on_post(post_id, error, form, "publish_form")
+    return _done(
+        gettext("Publishing now: a worker sends it within seconds."),
+        url_for("campaigns.post_page", post_id=post_id),
+    )
+
+
+# --- publications --------------------------------------------------------------------------------
+
+PUBLICATION_ACTIONS = {
+    "retry": (scheduling.retry_publication, "The publication will be sent again now."),
+    "release": (scheduling.release_publication, "Released: it goes out now."),
+    "cancel": (scheduling.cancel_publication, "The publication was cancelled."),
+}
+
+
+@blueprint.post("/publications/<int:publication_id>/<any(retry, release, cancel):action>")
+@login_required
+def publication_action(publication_id: int, action: str):
+    person = actor()
+    publication = lookups.get_publication(db.session, publication_id, actor=person)
+    post_id = publication.post_id
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service, message = PUBLICATION_ACTIONS[action]
+    try:
+        service(db.session, actor=person, now=utcnow(), publication=publication)
+    except HeraldError as error:
+        _refused(error)
+        flash(error_message(error), "error")
+        return redirect(url_for("campaigns.post_page", post_id=post_id), code=303)
+    return _done(gettext(message), url_for("campaigns.post_page", post_id=post_id))
+
+
+# --- notifications -------------------------------------------------------------------------------
+
+
+@blueprint.get("/notifications")
+@login_required
+def notifications():
+    person = actor()
+    return render_template(
+        "campaigns/notifications.html",
+        notifications=[
+            (item, translate(item.message, item.params))
+            for item in unread_notifications(db.session, person=person)
+        ],
+        action_form=EmptyForm(),
+    )
+
+
+@blueprint.post("/notifications/<int:notification_id>/read")
+@login_required
+def notification_read(notification_id: int):
+    person = actor()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    notification = mark_notification_read(
+        db.session, actor=person, now=utcnow(), notification_id=notification_id
+    )
+    db.session.commit()
+    if request.form.get("follow") and notification.link.startswith("/"):
+        return redirect(notification.link, code=303)
+    return redirect(url_for("campaigns.notifications"), code=303)

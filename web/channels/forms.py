@@ -1,0 +1,70 @@
+"""Forms of channels. Credentials are write-only: their fields are never filled from the database
+and never echoed back after a failed save."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import Optional
+
+from campaigns.social.models import ChannelKind
+from web.forms import choices
+from web.labels import CHANNEL_KIND_LABELS
+
+# Every credential any kind of channel takes, with its label.
+CREDENTIAL_LABELS = {
+    "consumer_key": _l("X API key (consumer key)"),
+    "consumer_secret": _l("X API key secret (consumer secret)"),
+    "access_token": _l("X access token"),
+    "access_token_secret": _l("X access token secret"),
+    "bot_token": _l("Telegram bot token"),
+}
+
+
+class CredentialsForm(FlaskForm):
+    """The secrets of a channel; PasswordField never renders a value back."""
+
+    consumer_key = PasswordField(CREDENTIAL_LABELS["consumer_key"])
+    consumer_secret = PasswordField(CREDENTIAL_LABELS["consumer_secret"])
+    access_token = PasswordField(CREDENTIAL_LABELS["access_token"])
+    access_token_secret = PasswordField(CREDENTIAL_LABELS["access_token_secret"])
+    bot_token = PasswordField(CREDENTIAL_LABELS["bot_token"])
+
+    def credentials(self) -> dict[str, str]:
+        return {name: getattr(self, name).data or "" for name in CREDENTIAL_LABELS}
+
+
+class ChannelForm(CredentialsForm):
+    """Create (with credentials) or edit (without: they have their own form) a channel."""
+
+    kind = SelectField(_l("Platform"), validate_choice=False)
+    name = StringField(_l("Name"))
+    handle = StringField(
+        _l("Handle"), description=_l("@account on X; @channel or chat id on Telegram.")
+    )
+    language = StringField(
+        _l("Language"), description=_l("It publishes the post's variant in this language.")
+    )
+    owner_unit_code = SelectField(_l("Owner unit"), validate_choice=False)
+    owner_person_id = SelectField(
+        _l("Owner"), validate_choice=False, description=_l("Alerted when the channel breaks.")
+    )
+    rate_limit_posts = IntegerField(
+        _l("Budget: posts per window"),
+        validators=[Optional()],
+        description=_l("Keep it below the platform's own limit. Empty: Herald's default."),
+    )
+    rate_window_seconds = IntegerField(_l("Budget window (seconds)"), validators=[Optional()])
+
+    def __init__(self, *args, units=(), people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices((kind.value, CHANNEL_KIND_LABELS[kind]) for kind in ChannelKind)
+        locale = str(get_locale() or "en")
+        self.owner_unit_code.choices = choices(
+            (unit.code, f"{unit.code} · {unit.name(locale)}") for unit in units
+        )
+        self.owner_person_id.choices = choices(
+            [("", "—"), *((str(person.id), person.name) for person in people)]
+        )
