@@ -358,6 +358,28 @@ def read_ics(content: bytes, *, since: date, until: date, default_zone: str) -> 
     )
 
 
+def _drop_single_events_outside(
+    calendar: Any, window_start: datetime, window_end: datetime
+) -> None:
+    """Leave out events that do not repeat and lie well outside the window: a long history
+    then costs its parsing only, not its expansion. (The margin covers any zone's offset.)"""
+    margin = timedelta(days=2)
+    kept = []
+    for component in calendar.subcomponents:
+        if component.name == "VEVENT" and not any(
+            key in component for key in ("RRULE", "RDATE", "RECURRENCE-ID")
+        ):
+            start = _naive(component["DTSTART"].dt)
+            end_property, duration = component.get("DTEND"), component.get("DURATION")
+            end = _naive(end_property.dt) if end_property is not None else start
+            if duration is not None and isinstance(duration.dt, timedelta):
+                end = max(end, start + duration.dt)
+            if end < window_start - margin or start > window_end + margin:
+                continue
+        kept.append(component)
+    calendar.subcomponents[:] = kept
+
+
 def _expand(
     calendar: Any,
     components: list[Any],
@@ -372,6 +394,7 @@ def _expand(
         for component in components
         if any(key in component for key in ("RRULE", "RDATE", "RECURRENCE-ID"))
     }
+    _drop_single_events_outside(calendar, window_start, window_end)
     query = recurring_ical_events.of(calendar)
     found: dict[tuple[str, str], ImportedEvent] = {}
     chunk_start, chunk = window_start, timedelta(days=1)

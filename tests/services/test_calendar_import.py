@@ -314,3 +314,48 @@ def test_a_broken_recurrence_rule_is_refused(session, now, unit):
         """
     )
     assert_refused(session, now, unit, broken, "cannot be read")
+
+
+def test_an_event_that_began_before_the_window_and_lasts_into_it_is_imported(session, now, unit):
+    exhibition = calendar(
+        """
+        UID:exhibition@example.org
+        DTSTAMP:20250101T000000Z
+        DTSTART;VALUE=DATE:20250215
+        DURATION:P20D
+        SUMMARY:Exhibition
+        """,
+        """
+        UID:long-ago@example.org
+        DTSTAMP:20250101T000000Z
+        DTSTART;VALUE=DATE:20250101
+        DURATION:P20D
+        SUMMARY:Long ago
+        """,
+    )
+    assert run_import(session, now, exhibition, unit).created == 1
+    event = session.scalar(select(Event))
+    assert (event.title, event.start_date, event.end_date) == (
+        "Exhibition",
+        date(2025, 2, 15),
+        date(2025, 3, 6),
+    )
+
+
+def test_a_failure_half_way_leaves_nothing_even_if_the_caller_commits(
+    session, now, unit, monkeypatch
+):
+    calls = []
+    original = services.record_change
+
+    def failing_on_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "record_change", failing_on_the_third)
+    with pytest.raises(RuntimeError):
+        run_import(session, now, calendar(WEEKLY, FESTIVAL), unit)
+    session.commit()
+    assert count(session, Event) == 0
