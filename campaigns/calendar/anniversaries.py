@@ -222,7 +222,9 @@ MAX_CSV_ROWS = 5000
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
-def _csv_rows(content: bytes) -> list[tuple[int, dict[str, str]]]:
+def _csv_rows(content: bytes) -> list[tuple[int, dict[str, str] | None]]:
+    """The non-empty rows of a CSV file with their line numbers; None for a row with more
+    values than the header has columns. Raises Invalid for a file that cannot be read."""
     if len(content) > MAX_CSV_BYTES:
         raise Invalid(
             N_("The file is larger than 2 MB."),
@@ -238,15 +240,12 @@ def _csv_rows(content: bytes) -> list[tuple[int, dict[str, str]]]:
     missing = [name for name in ("category", "title_vi", "title_en") if name not in header]
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if missing or unknown:
-        problem = "; ".join(
-            filter(
-                None,
-                [
-                    "missing: " + ", ".join(missing) if missing else "",
-                    "unknown: " + ", ".join(unknown) if unknown else "",
-                ],
-            )
-        )
+        parts = []
+        if missing:
+            parts.append("missing: " + ", ".join(missing))
+        if unknown:
+            parts.append("unknown: " + ", ".join(unknown))
+        problem = "; ".join(parts)
         text_message = f"The columns are wrong ({problem}). Expected: {', '.join(CSV_COLUMNS)}."
         raise Invalid(
             N_("The columns are wrong (%(problem)s). Expected: %(expected)s."),
@@ -258,10 +257,9 @@ def _csv_rows(content: bytes) -> list[tuple[int, dict[str, str]]]:
     rows = []
     try:
         for row in reader:
-            if None in row:
-                rows.append((reader.line_num, {"__extra__": "x"}))
-                continue
-            if any((value or "").strip() for value in row.values()):
+            if None in row:  # DictReader files surplus values under the key None
+                rows.append((reader.line_num, None))
+            elif any((value or "").strip() for value in row.values()):
                 rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
             if len(rows) > MAX_CSV_ROWS:
                 message = N_("The file has more than 5,000 rows.")
@@ -314,7 +312,7 @@ def _import_anniversary_rows(
     *,
     actor: Person | None,
     now: datetime,
-    rows: list[tuple[int, dict[str, str]]],
+    rows: list[tuple[int, dict[str, str] | None]],
     require_source: bool,
 ) -> ImportResult:
     """Validate every row, then create or update; all or nothing. Rows match existing
@@ -324,7 +322,7 @@ def _import_anniversary_rows(
     keys_seen: set[str] = set()
     for line, row in rows:
         label = f"row {line}"
-        if "__extra__" in row:
+        if row is None:
             problems[label] = f"Row {line}: more values than columns."
             continue
         data, row_problems = _row_input(row)
