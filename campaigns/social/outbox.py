@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from campaigns.audit import record_change, snapshot
 from campaigns.i18n import N_
@@ -135,14 +136,22 @@ def _owners(session: Session, channel: Channel) -> list:
     return [channel.owner_person] if channel.owner_person is not None else administrators(session)
 
 
-def _open_attempt(publication: Publication, worker_id: str) -> PublicationAttempt | None:
-    for attempt in reversed(publication.attempt_log):
-        if attempt.worker_id == worker_id and attempt.finished_at is None:
-            return attempt
-    return None
+def _start_attempt(
+    session: Session, publication: Publication, worker_id: str, *, now: datetime, outcome: str
+) -> None:
+    session.add(
+        PublicationAttempt(
+            publication_id=publication.id,
+            number=publication.attempts,
+            worker_id=worker_id,
+            started_at=now,
+            outcome=outcome,
+        )
+    )
 
 
 def _finish_attempt(
+    session: Session,
     publication: Publication,
     worker_id: str,
     *,
@@ -150,18 +159,31 @@ def _finish_attempt(
     outcome: str,
     error: PlatformError | None = None,
 ) -> None:
-    attempt = _open_attempt(publication, worker_id)
-    if attempt is None:
-        attempt = PublicationAttempt(
-            number=publication.attempts, worker_id=worker_id, started_at=now, outcome=outcome
-        )
-        publication.attempt_log.append(attempt)
-    attempt.finished_at = now
-    attempt.outcome = outcome
+    """Close this worker's open attempt with its outcome (one UPDATE; a row if none is open)."""
+    values: dict[str, Any] = {"finished_at": now, "outcome": outcome}
     if error is not None:
-        attempt.error_kind = error.kind.value
-        attempt.http_status = error.status
-        attempt.message = error.message[:2000]
+        values.update(
+            error_kind=error.kind.value, http_status=error.status, message=error.message[:2000]
+        )
+    result = session.execute(
+        update(PublicationAttempt)
+        .where(
+            PublicationAttempt.publication_id == publication.id,
+            PublicationAttempt.worker_id == worker_id,
+            PublicationAttempt.finished_at.is_(None),
+        )
+        .values(**values)
+    )
+    if result.rowcount == 0:
+        session.add(
+            PublicationAttempt(
+                publication_id=publication.id,
+                number=publication.attempts,
+                worker_id=worker_id,
+                started_at=now,
+                **values,
+            )
+        )
 
 
 def _audit(
@@ -375,14 +397,7 @@ def _claim_expired_leases(
         )
         if won:
             session.refresh(publication)
-            publication.attempt_log.append(
-                PublicationAttempt(
-                    number=publication.attempts,
-                    worker_id=worker_id,
-                    started_at=now,
-                    outcome="reconciling",
-                )
-            )
+            _start_attempt(session, publication, worker_id, now=now, outcome="reconciling")
             _audit(
                 session,
                 publication,
@@ -452,49 +467,55 @@ def claim_due_publications(
     _hold_past_window(session, now, limit=max(limit, 50))
     claimed = _claim_expired_leases(session, worker_id=worker_id, now=now, lease=lease, limit=limit)
     spent: set[int] = set()
+    budgeted = []
     for row in _due_candidates(session, now=now, limit=limit - len(claimed)):
         if row.channel_id in spent:
             continue
-        if not _take_budget(
+        if _take_budget(
             session,
             channel_id=row.channel_id,
             limit=row.rate_limit_posts,
             window_seconds=row.rate_window_seconds,
             now=now,
         ):
+            budgeted.append(row)
+        else:
             spent.add(row.channel_id)
-            continue
-        won = _conditional_update(
-            session,
-            row.id,
-            where=[Publication.status.in_(WAITING), Publication.next_attempt_at <= now],
-            values={
-                "status": PublicationStatus.PUBLISHING,
-                "claimed_by": worker_id,
-                "claimed_at": now,
-                "lease_until": now + lease,
-                "attempts": Publication.attempts + 1,
-                "first_sent_at": func.coalesce(Publication.first_sent_at, now),
-                "updated_at": now,
-            },
+    won: set[int] = set()
+    if budgeted:
+        # One conditional UPDATE for them all: a row another worker took meanwhile is left out.
+        won = set(
+            session.scalars(
+                update(Publication)
+                .where(
+                    Publication.id.in_([row.id for row in budgeted]),
+                    Publication.status.in_(WAITING),
+                    Publication.next_attempt_at <= now,
+                )
+                .values(
+                    status=PublicationStatus.PUBLISHING,
+                    claimed_by=worker_id,
+                    claimed_at=now,
+                    lease_until=now + lease,
+                    attempts=Publication.attempts + 1,
+                    first_sent_at=func.coalesce(Publication.first_sent_at, now),
+                    updated_at=now,
+                )
+                .returning(Publication.id)
+                .execution_options(synchronize_session=False)
+            )
         )
-        if not won:
+    for row in budgeted:
+        if row.id in won:
+            claimed.append(row.id)
+        else:
             _give_back_budget(
                 session, channel_id=row.channel_id, window_seconds=row.rate_window_seconds, now=now
             )
-            continue
-        claimed.append(row.id)
     publications = _reload(session, claimed)
     for publication in publications:
         if publication.status == PublicationStatus.PUBLISHING:
-            publication.attempt_log.append(
-                PublicationAttempt(
-                    number=publication.attempts,
-                    worker_id=worker_id,
-                    started_at=now,
-                    outcome="publishing",
-                )
-            )
+            _start_attempt(session, publication, worker_id, now=now, outcome="publishing")
             _audit(session, publication, "claim", None, now, comment=worker_id)
     session.flush()
     return publications
@@ -503,26 +524,66 @@ def claim_due_publications(
 # --- recording what happened ---------------------------------------------------------------------
 
 
-def _mark_published(
-    session: Session, publication: Publication, result: PublishedPost, now: datetime
-) -> None:
-    publication.status = PublicationStatus.PUBLISHED
-    publication.platform_id = result.platform_id
-    publication.url = result.url
-    publication.published_at = result.published_at or now
-    publication.claimed_by = None
-    publication.lease_until = None
-    publication.held_reason = None
-    publication.updated_at = now
-    channel = publication.channel
-    if channel.health == ChannelHealth.DEGRADED:
-        channel.health = ChannelHealth.OK
-        channel.updated_at = now
-    post = publication.post
-    statuses = {other.status for other in post.publications}
-    if statuses <= {PublicationStatus.PUBLISHED, PublicationStatus.CANCELLED}:
-        post.status = PostStatus.PUBLISHED
-        post.updated_at = now
+def _record_published(
+    session: Session,
+    publication: Publication,
+    result: PublishedPost,
+    *,
+    worker_id: str,
+    now: datetime,
+    outcome: str,
+    comment: str,
+) -> bool:
+    """Mark published in a few statements, loading no collection: a worker's hot path.
+
+    False when it was already published (nothing changes then).
+    """
+    before = snapshot(publication)
+    values: dict[str, Any] = {
+        "status": PublicationStatus.PUBLISHED,
+        "platform_id": result.platform_id,
+        "url": result.url,
+        "published_at": result.published_at or now,
+        "claimed_by": None,
+        "lease_until": None,
+        "held_reason": None,
+        "updated_at": now,
+    }
+    # Recorded whatever happened meanwhile (a person held or cancelled it): it did go out.
+    changed = session.scalar(
+        update(Publication)
+        .where(Publication.id == publication.id, Publication.status != PublicationStatus.PUBLISHED)
+        .values(**values)
+        .returning(Publication.id)
+        .execution_options(synchronize_session=False)
+    )
+    if changed is None:
+        session.refresh(publication)
+        return False
+    for name, value in values.items():
+        set_committed_value(publication, name, value)
+    _finish_attempt(session, publication, worker_id, now=now, outcome=outcome)
+    session.execute(
+        update(Channel)
+        .where(Channel.id == publication.channel_id, Channel.health == ChannelHealth.DEGRADED)
+        .values(health=ChannelHealth.OK, updated_at=now)
+    )
+    unfinished = (
+        select(Publication.id)
+        .where(
+            Publication.post_id == publication.post_id,
+            Publication.status.not_in([PublicationStatus.PUBLISHED, PublicationStatus.CANCELLED]),
+        )
+        .exists()
+    )
+    session.execute(
+        update(Post)
+        .where(Post.id == publication.post_id, ~unfinished)
+        .values(status=PostStatus.PUBLISHED, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    _audit(session, publication, "publish", before, now, comment=comment)
+    return True
 
 
 def record_success(
@@ -537,23 +598,16 @@ def record_success(
 
     Recorded even when this worker's lease has run out meanwhile (it did go out). Idempotent.
     """
-    session.refresh(publication)
-    if publication.status == PublicationStatus.PUBLISHED:
-        return publication
-    before = snapshot(publication)
-    _finish_attempt(publication, worker_id, now=now, outcome="published")
-    won = _conditional_update(
+    _record_published(
         session,
-        publication.id,
-        where=[Publication.status.in_(IN_FLIGHT)],
-        values={"status": PublicationStatus.PUBLISHED},
+        publication,
+        result,
+        worker_id=worker_id,
+        now=now,
+        outcome="published",
+        comment=worker_id,
     )
-    if not won:
-        # A person cancelled or held it meanwhile; the platform has it all the same.
-        session.refresh(publication)
-    _mark_published(session, publication, result, now)
     session.flush()
-    _audit(session, publication, "publish", before, now, comment=worker_id)
     return publication
 
 
@@ -613,15 +667,16 @@ def _degrade(channel: Channel, error: PlatformError, now: datetime) -> None:
     channel.last_error_at = now
 
 
-def _transient_failures(publication: Publication) -> int:
+def _transient_failures(session: Session, publication: Publication) -> int:
     """Transient failures of the current series (since the first send, or a person's retry)."""
     since = publication.first_sent_at
-    return sum(
-        1
-        for attempt in publication.attempt_log
-        if attempt.error_kind == ErrorKind.TRANSIENT
-        and (since is None or attempt.started_at >= since)
+    statement = select(func.count()).where(
+        PublicationAttempt.publication_id == publication.id,
+        PublicationAttempt.error_kind == ErrorKind.TRANSIENT,
     )
+    if since is not None:
+        statement = statement.where(PublicationAttempt.started_at >= since)
+    return session.scalar(statement) or 0
 
 
 def record_failure(
@@ -646,7 +701,7 @@ def record_failure(
     """
     policy = policy or rules.RetryPolicy()
     session.refresh(publication)
-    _finish_attempt(publication, worker_id, now=now, outcome="failed", error=error)
+    _finish_attempt(session, publication, worker_id, now=now, outcome="failed", error=error)
     session.flush()
     if publication.status != PublicationStatus.PUBLISHING or publication.claimed_by != worker_id:
         return publication
@@ -665,7 +720,7 @@ def record_failure(
         action = "hold"
     elif error.kind == ErrorKind.REJECTED or (
         error.kind == ErrorKind.TRANSIENT
-        and _transient_failures(publication) >= policy.max_attempts
+        and _transient_failures(session, publication) >= policy.max_attempts
     ):
         publication.status = PublicationStatus.DEAD
         action = "dead"
@@ -678,7 +733,7 @@ def record_failure(
         # expired "lease" is what sends a publication to reconcile).
         publication.status = PublicationStatus.RECONCILING
         publication.lease_until = rules.next_attempt_after_failure(
-            attempts=_transient_failures(publication),
+            attempts=_transient_failures(session, publication),
             now=now,
             retry_at=error.retry_at,
             rate_limited=False,
@@ -690,7 +745,7 @@ def record_failure(
         rate_limited = error.kind == ErrorKind.RATE_LIMITED
         publication.status = PublicationStatus.FAILED
         publication.next_attempt_at = rules.next_attempt_after_failure(
-            attempts=_transient_failures(publication),
+            attempts=_transient_failures(session, publication),
             now=now,
             retry_at=error.retry_at,
             rate_limited=rate_limited,
@@ -753,14 +808,19 @@ def resolve_reconcile(
     if publication.status != PublicationStatus.RECONCILING or publication.claimed_by != worker_id:
         return ReconcileDecision.HELD
     if found is not None:
-        before = snapshot(publication)
-        _finish_attempt(publication, worker_id, now=now, outcome="reconciled_found")
-        _mark_published(session, publication, found, now)
+        _record_published(
+            session,
+            publication,
+            found,
+            worker_id=worker_id,
+            now=now,
+            outcome="reconciled_found",
+            comment="found on the platform",
+        )
         session.flush()
-        _audit(session, publication, "reconcile", before, now, comment="found on the platform")
         return ReconcileDecision.PUBLISHED
     if not reconcilable:
-        _finish_attempt(publication, worker_id, now=now, outcome="unreconcilable")
+        _finish_attempt(session, publication, worker_id, now=now, outcome="unreconcilable")
         _hold(
             session,
             publication,
@@ -770,7 +830,7 @@ def resolve_reconcile(
             worker_id=worker_id,
         )
         return ReconcileDecision.HELD
-    _finish_attempt(publication, worker_id, now=now, outcome="reconciled_missing")
+    _finish_attempt(session, publication, worker_id, now=now, outcome="reconciled_missing")
     if now > publication.misfire_deadline:
         _hold(
             session,
@@ -785,11 +845,7 @@ def resolve_reconcile(
     publication.status = PublicationStatus.PUBLISHING
     publication.attempts += 1
     publication.updated_at = now
-    publication.attempt_log.append(
-        PublicationAttempt(
-            number=publication.attempts, worker_id=worker_id, started_at=now, outcome="publishing"
-        )
-    )
+    _start_attempt(session, publication, worker_id, now=now, outcome="publishing")
     session.flush()
     _audit(session, publication, "reconcile", before, now, comment="not on the platform: retry")
     return ReconcileDecision.RETRY
@@ -813,7 +869,9 @@ def record_reconcile_failure(
     """
     policy = policy or rules.RetryPolicy()
     session.refresh(publication)
-    _finish_attempt(publication, worker_id, now=now, outcome="reconcile_failed", error=error)
+    _finish_attempt(
+        session, publication, worker_id, now=now, outcome="reconcile_failed", error=error
+    )
     session.flush()
     if publication.status != PublicationStatus.RECONCILING or publication.claimed_by != worker_id:
         return publication
@@ -842,7 +900,12 @@ def record_reconcile_failure(
         )
     else:
         before = snapshot(publication)
-        failures = sum(1 for a in publication.attempt_log if a.outcome == "reconcile_failed")
+        failures = session.scalar(
+            select(func.count()).where(
+                PublicationAttempt.publication_id == publication.id,
+                PublicationAttempt.outcome == "reconcile_failed",
+            )
+        )
         # An expired lease is what sends a publication to reconcile: expire it at the retry time.
         publication.claimed_by = None
         publication.lease_until = rules.next_attempt_after_failure(
