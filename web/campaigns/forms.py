@@ -214,7 +214,12 @@ class ScheduleForm(FlaskForm):
         validators=[Optional()],
         description=_l("-3 is three days before the event's day."),
     )
-    local_time = TimeField(_l("Local time"), validators=[Optional()])
+    local_time = TimeField(
+        _l("Local time"),
+        validators=[Optional()],
+        format=["%H:%M", "%H:%M:%S"],
+        render_kw={"step": 1},
+    )
 
     def __init__(self, *args, channels=(), events=(), **kwargs):
         super().__init__(*args, **kwargs)

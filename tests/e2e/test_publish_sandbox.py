@@ -1,0 +1,130 @@
+"""Journeys 1 and 3 in the browser: an editor writes a post in Vietnamese and English (the
+counter follows X's weighted length as she types), a coordinator who is not the author clears
+it and schedules it a few seconds ahead on two sandbox channels, and a real outbox worker
+publishes it there. Selectors avoid interface wording, which changes with the person's language.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from bots.registry import client_for
+from campaigns.db import utcnow
+from campaigns.social.demo import PRESS_CHANNEL, load_social_demo
+from campaigns.social.models import Channel
+from scheduler.transactions import Transactions
+from scheduler.worker import run_workers
+from tests.e2e.conftest import sign_in
+from web.extensions import db
+
+# How far ahead the post is scheduled, and how long the worker gets to publish it.
+AHEAD = timedelta(seconds=20)
+PUBLISH_TIMEOUT = timedelta(seconds=60)
+
+
+@pytest.fixture
+def worker(live_server, tmp_path):
+    """One outbox worker against the live server's database, as `herald worker` runs it."""
+    app = live_server.app
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    stop = threading.Event()
+    threads = run_workers(
+        Transactions(engine, door="worker"),
+        partial(client_for, config=app.config),
+        stop=stop,
+        concurrency=1,
+        media_root=tmp_path,
+    )
+    yield
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture
+def social_demo(live_server):
+    with live_server.app.app_context():
+        db.session.info["door"] = "demo"
+        campaign = load_social_demo(db.session, now=utcnow())
+        db.session.commit()
+        vi = db.session.scalar(select(Channel).where(Channel.name == PRESS_CHANNEL))
+        en = db.session.scalar(
+            select(Channel).where(Channel.language == "en", Channel.kind == "sandbox")
+        )
+        return {"campaign": campaign.id, "vi": vi.id, "en": en.id}
+
+
+def submit(page, selector: str = "main form button[type=submit].primary") -> None:
+    page.click(selector)
+    page.wait_for_load_state()
+
+
+def published_on(page, channel: int, text: str) -> bool:
+    page.goto(f"/sandbox/{channel}")
+    feed = page.locator("#sandbox-posts")
+    return feed.count() > 0 and text in feed.inner_text()
+
+
+def sign_out(page) -> None:
+    page.click("form[action$='/logout'] button")
+    page.wait_for_load_state()
+
+
+def test_a_cleared_post_is_published_on_the_sandbox_at_its_time(page, social_demo, worker):
+    marker = uuid.uuid4().hex[:8]
+    text_vi = f"Chào mừng kỷ niệm quan hệ hữu nghị ({marker})"
+    text_en = f"Celebrating our friendship https://example.org/{'a' * 60} ({marker})"
+
+    sign_in(page, "editor@example.org")
+    page.goto(f"/social/campaigns/{social_demo['campaign']}/posts/new")
+    page.fill("input[name=title]", f"Browser test {marker}")
+    page.fill("textarea[name=text_vi]", text_vi)
+    page.type("textarea[name=text_en]", text_en)
+    # X counts the link as 23 whatever its length: the counter says so while she types.
+    expected = len(text_en) - len(f"https://example.org/{'a' * 60}") + 23
+    counter = page.locator("[data-length-for=text_en] [data-kind=x] [data-length]")
+    page.wait_for_function(
+        "([element, value]) => element.textContent === value",
+        arg=[counter.element_handle(), str(expected)],
+    )
+    submit(page)
+    post_url = page.url
+    assert "/social/posts/" in post_url
+    submit(page, "button[data-action=submit]")
+    assert page.locator("button[data-action=approve]").count() == 0  # never her own
+    sign_out(page)
+
+    sign_in(page, "coordinator@example.org")
+    page.goto(post_url)
+    submit(page, "button[data-action=approve]")
+    assert page.locator("#schedule").count() == 1
+    due = datetime.now(UTC).replace(microsecond=0) + AHEAD
+    schedule = page.locator("#schedule form").first
+    schedule.locator("select[name=channel_ids]").select_option(
+        [str(social_demo["vi"]), str(social_demo["en"])]
+    )
+    schedule.locator("input[name=mode][value=at]").check()
+    schedule.locator("input[name=zone]").fill("UTC")
+    schedule.locator("input[name=local_date]").fill(due.date().isoformat())
+    schedule.locator("input[name=local_time]").fill(due.strftime("%H:%M:%S"))
+    submit(page, "#schedule button[name=action][value=save]")
+    assert page.locator("#publications tr.publication").count() == 2
+
+    for channel, text in ((social_demo["en"], text_en), (social_demo["vi"], text_vi)):
+        deadline = datetime.now(UTC) + PUBLISH_TIMEOUT
+        while not published_on(page, channel, text):
+            assert datetime.now(UTC) < deadline, f"not published on channel {channel}"
+            page.wait_for_timeout(1000)
+        published = page.locator(f"#sandbox-posts li:has-text('{marker}') time")
+        published_at = datetime.fromisoformat(published.get_attribute("datetime"))
+        assert due <= published_at < due + timedelta(seconds=15)
+
+    page.goto(post_url)
+    assert page.locator("#publications tr.publication.status-published").count() == 2

@@ -1,0 +1,55 @@
+"""The social demo: relative to now, idempotent, and walkable in the browser pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from campaigns.demo import load_demo_data
+from campaigns.org.models import Person
+from campaigns.social.demo import load_social_demo
+from campaigns.social.models import Campaign, Channel, Post, Publication
+from tests.factories import login
+
+
+def _counts(session) -> tuple[int, ...]:
+    return tuple(
+        session.scalar(select(func.count()).select_from(model))
+        for model in (Campaign, Channel, Post, Publication)
+    )
+
+
+def test_the_social_demo_is_relative_to_now_and_idempotent(session, now):
+    load_demo_data(session, now=now)
+    campaign = load_social_demo(session, now=now)
+    session.commit()
+    assert campaign is not None
+    (link,) = campaign.anniversary_links
+    assert now.date() < link.occurrence_date <= now.date() + timedelta(days=3 * 366)
+    assert "VN" in campaign.target_countries and campaign.kpi_targets["posts"] == 40
+    channels = session.scalars(select(Channel)).all()
+    assert {channel.kind for channel in channels} == {"sandbox"}
+    assert {channel.owner_unit.code for channel in channels} >= {"mission-fr", "mission-kh"}
+    statuses = sorted(post.status for post in campaign.posts)
+    assert statuses == ["draft", "in_review", "scheduled", "scheduled"]
+    due = [p.scheduled_at for p in session.scalars(select(Publication))]
+    assert min(due) - now == timedelta(minutes=5)
+    first = _counts(session)
+    load_social_demo(session, now=now + timedelta(days=1))
+    session.commit()
+    assert _counts(session) == first
+
+
+def test_a_coordinator_walks_the_demo_pages(client, session, now):
+    load_demo_data(session, now=now)
+    campaign = load_social_demo(session, now=now)
+    session.commit()
+    person = session.scalar(select(Person).where(Person.email == "coordinator@example.org"))
+    login(client, person, password="herald-demo")
+    assert campaign.name_vi in client.get("/social/campaigns").get_data(as_text=True)
+    page = client.get(f"/social/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "Photo exhibition opens" in page
+    queue = client.get("/social/clearance").get_data(as_text=True)
+    assert "Photo exhibition opens" in queue
+    assert client.get("/social/channels").status_code == 200
