@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from campaigns.org.models import Person, Unit
-from campaigns.press import services, trips
+from campaigns.press import itinerary, services, trips
 from campaigns.press.models import Invitation, ItineraryItem, Journalist, Outlet, Trip
 from tests.factories import create_unit
 
@@ -124,11 +124,11 @@ def add_item(
         "interpreter_id": interpreter.id if interpreter else None,
     }
     values.update(fields)
-    return trips.create_itinerary_item(
+    return itinerary.create_itinerary_item(
         session,
         actor=None,
         now=_NOW,
         trip=trip,
-        data=trips.ItemInput(**values),
+        data=itinerary.ItemInput(**values),
         confirm_clashes=confirm_clashes,
     )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.calendar.models import Event, EventStatus, Priority
 from campaigns.org.queries import person_by_email, unit_by_code
-from campaigns.press import coverage, queries, services, trips
+from campaigns.press import coverage, itinerary, privacy, queries, services, trips
 from campaigns.press.models import Journalist, Outlet, Trip
 
 # name, country, kind, languages, website, reach
@@ -156,12 +156,12 @@ def _walk(session: Session, now: datetime, trip: Trip, statuses: list[str]) -> N
 
 def _item(session, now, trip, day: int, start: str, end: str, activity: str, **fields):
     first = trip.start_date + timedelta(days=day - 1)
-    return trips.create_itinerary_item(
+    return itinerary.create_itinerary_item(
         session,
         actor=None,
         now=now,
         trip=trip,
-        data=trips.ItemInput(
+        data=itinerary.ItemInput(
             activity=activity,
             starts_local=datetime.combine(first, time.fromisoformat(start)),
             ends_local=datetime.combine(first, time.fromisoformat(end)),
@@ -253,7 +253,7 @@ def _national_day_trip(session, now, journalists) -> None:
                 interpreter_language=language,
             ),
         )
-    services.add_identity_document(
+    privacy.add_identity_document(
         session,
         actor=None,
         now=now,
@@ -346,7 +346,7 @@ def _national_day_trip(session, now, journalists) -> None:
         city="Thành phố Hồ Chí Minh", interviewee="Vice Chairman",
         participant_ids=[invitations["Emily Carter"].id],
     )  # fmt: skip
-    request = trips.request_interview(
+    request = itinerary.request_interview(
         session,
         actor=None,
         now=now,
@@ -356,10 +356,10 @@ def _national_day_trip(session, now, journalists) -> None:
         subject="Viet Nam's foreign policy after 80 years of independence",
     )
     for status in ("approved", "scheduled"):
-        trips.change_interview_status(
+        itinerary.change_interview_status(
             session, actor=None, now=now, request=request, status=status, item=minister
         )
-    trips.request_interview(
+    itinerary.request_interview(
         session,
         actor=None,
         now=now,
@@ -368,7 +368,7 @@ def _national_day_trip(session, now, journalists) -> None:
         interviewee=late.interviewee,
         subject="Ho Chi Minh City's economy",
     )
-    trips.request_interview(
+    itinerary.request_interview(
         session,
         actor=None,
         now=now,

@@ -254,6 +254,23 @@ def items_for_invitation(invitation: Invitation) -> list[ItineraryItem]:
     ]
 
 
+def linkable_events(session: Session, *, around: datetime, limit: int = 300) -> list[Event]:
+    """Events a trip may be linked to: not cancelled, from a year before to two years after."""
+    since, until = around - timedelta(days=400), around + timedelta(days=800)
+    return list(
+        session.scalars(
+            select(Event)
+            .where(
+                Event.status != EventStatus.CANCELLED,
+                ((Event.starts_at >= since) & (Event.starts_at <= until))
+                | ((Event.start_date >= since.date()) & (Event.start_date <= until.date())),
+            )
+            .order_by(Event.start_date, Event.starts_at)
+            .limit(limit)
+        )
+    )
+
+
 def letterhead_of(session: Session, unit_id: int) -> Letterhead | None:
     return session.scalar(select(Letterhead).where(Letterhead.unit_id == unit_id))
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from campaigns.errors import Conflict, Invalid, NotAllowed
 from campaigns.org.models import AuditEntry
-from campaigns.press import coverage, queries, reports, services, trips
+from campaigns.press import coverage, csv_import, privacy, queries, reports, services, trips
 from campaigns.press.models import Affiliation, IdentityDocument, Journalist, Outlet
 from tests.factories import create_person
 from tests.press_factories import create_journalist, create_outlet, create_trip, invite
@@ -130,7 +130,7 @@ def test_identity_documents_are_for_admins_and_the_trips_coordinators_only(sessi
     journalist = create_journalist(session)
     for role in ("coordinator", "editor", "field", "viewer"):
         with pytest.raises(NotAllowed):
-            services.add_identity_document(
+            privacy.add_identity_document(
                 session,
                 actor=create_person(session, role=role),
                 now=now,
@@ -139,7 +139,7 @@ def test_identity_documents_are_for_admins_and_the_trips_coordinators_only(sessi
                 number="X1234567",
                 nationality="FR",
             )
-    document = services.add_identity_document(
+    document = privacy.add_identity_document(
         session,
         actor=trip_coordinator,
         now=now,
@@ -165,7 +165,7 @@ def test_an_oversized_or_foreign_photo_is_refused(session, now):
     journalist = create_journalist(session)
     for photo, kind in ((b"x" * (2 * 1024 * 1024 + 1), "image/png"), (b"GIF89a", "image/gif")):
         with pytest.raises(Invalid) as caught:
-            services.add_identity_document(
+            privacy.add_identity_document(
                 session,
                 actor=None,
                 now=now,
@@ -182,26 +182,26 @@ def test_an_oversized_or_foreign_photo_is_refused(session, now):
 
 def test_the_retention_job_deletes_documents_n_days_after_the_trip(session, now):
     admin = create_person(session, role="admin")
-    services.set_identity_retention_days(session, actor=admin, now=now, days=10)
+    privacy.set_identity_retention_days(session, actor=admin, now=now, days=10)
     trip = create_trip(session, start=date(2026, 11, 1), days=3)  # ends 3 November
     journalist = create_journalist(session)
-    services.add_identity_document(
+    privacy.add_identity_document(
         session, actor=None, now=now, journalist=journalist, trip=trip, number="A", nationality="FR"
     )
-    loose = services.add_identity_document(
+    loose = privacy.add_identity_document(
         session, actor=None, now=now, journalist=journalist, trip=None, number="B", nationality="FR"
     )
     on_13_november = datetime(2026, 11, 13, 12, 0, tzinfo=UTC)
-    assert services.purge_expired_identity_documents(session, now=on_13_november) == 0
+    assert privacy.purge_expired_identity_documents(session, now=on_13_november) == 0
     on_14_november = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
-    assert services.purge_expired_identity_documents(session, now=on_14_november) == 1
+    assert privacy.purge_expired_identity_documents(session, now=on_14_november) == 1
     assert queries.identity_documents(session, journalist) == [loose]
-    assert services.purge_expired_identity_documents(session, now=now + timedelta(days=11)) == 1
-    assert services.purge_expired_identity_documents(session, now=now + timedelta(days=11)) == 0
+    assert privacy.purge_expired_identity_documents(session, now=now + timedelta(days=11)) == 1
+    assert privacy.purge_expired_identity_documents(session, now=now + timedelta(days=11)) == 0
     with pytest.raises(Invalid):
-        services.set_identity_retention_days(session, actor=admin, now=now, days=0)
+        privacy.set_identity_retention_days(session, actor=admin, now=now, days=0)
     with pytest.raises(NotAllowed):
-        services.set_identity_retention_days(
+        privacy.set_identity_retention_days(
             session, actor=create_person(session, role="coordinator"), now=now, days=5
         )
 
@@ -214,7 +214,7 @@ def test_the_export_holds_the_record_but_never_identity_documents(session, now):
     journalist = create_journalist(session, outlet=outlet, name_latin="Claire Dubois")
     trip = create_trip(session)
     invite(session, trip, journalist)
-    services.add_identity_document(
+    privacy.add_identity_document(
         session,
         actor=None,
         now=now,
@@ -224,14 +224,14 @@ def test_the_export_holds_the_record_but_never_identity_documents(session, now):
         nationality="FR",
     )
     admin = create_person(session, role="admin")
-    exported = services.export_journalist(session, actor=admin, now=now, journalist=journalist)
+    exported = privacy.export_journalist(session, actor=admin, now=now, journalist=journalist)
     text = json.dumps(exported)
     assert exported["name_latin"] == "Claire Dubois"
     assert exported["affiliations"][0]["outlet"] == "Le Monde"
     assert exported["trips"][0]["trip"] == trip.title
     assert "PASS-77" not in text and "identity" not in text
     with pytest.raises(NotAllowed):
-        services.export_journalist(
+        privacy.export_journalist(
             session, actor=create_person(session, role="editor"), now=now, journalist=journalist
         )
 
@@ -250,7 +250,7 @@ def test_erasure_forgets_the_person_but_keeps_anonymised_coverage_statistics(ses
         invitation=invitation,
         data=trips.LogisticsInput(hotel="Metropole", dietary_needs="halal"),
     )
-    services.add_identity_document(
+    privacy.add_identity_document(
         session,
         actor=None,
         now=now,
@@ -272,7 +272,7 @@ def test_erasure_forgets_the_person_but_keeps_anonymised_coverage_statistics(ses
         ),
     )
     admin = create_person(session, role="admin")
-    services.erase_journalist(session, actor=admin, now=now, journalist=journalist)
+    privacy.erase_journalist(session, actor=admin, now=now, journalist=journalist)
 
     assert journalist.erased_at == now
     assert "Claire" not in journalist.name_latin and journalist.phone == journalist.notes == ""
@@ -291,7 +291,7 @@ def test_erasure_forgets_the_person_but_keeps_anonymised_coverage_statistics(ses
     assert report.by_country[0].label == "FR" and report.tone["positive"] == 1
     assert queries.search_journalists(session) == []
     with pytest.raises(Conflict):
-        services.erase_journalist(session, actor=admin, now=now, journalist=journalist)
+        privacy.erase_journalist(session, actor=admin, now=now, journalist=journalist)
 
 
 def test_merging_moves_everything_onto_the_kept_record(session, now):
@@ -348,12 +348,12 @@ GOOD_CSV = (
 def test_a_csv_previews_then_imports_with_affiliations(session, now):
     create_outlet(session, name="Le Monde")
     editor = create_person(session, role="editor")
-    preview = services.import_journalists_csv(
+    preview = csv_import.import_journalists_csv(
         session, actor=editor, now=now, content=GOOD_CSV.encode("utf-8-sig")
     )
     assert preview.valid and preview.created == 0 and len(preview.rows) == 2
     assert count(session, Journalist) == 0
-    result = services.import_journalists_csv(
+    result = csv_import.import_journalists_csv(
         session, actor=editor, now=now, content=GOOD_CSV.encode(), apply=True
     )
     assert result.created == 2
@@ -368,7 +368,7 @@ def test_a_csv_with_row_errors_imports_nothing_and_names_each_row(session, now):
         b"Good Person,FR,,,\n"
         b",XX,bad,Nowhere Times,31/12/2026\n"
     )
-    preview = services.import_journalists_csv(
+    preview = csv_import.import_journalists_csv(
         session, actor=None, now=now, content=content, apply=True
     )
     assert not preview.valid and preview.created == 0 and preview.error_count == 1
@@ -389,7 +389,7 @@ def test_a_csv_with_row_errors_imports_nothing_and_names_each_row(session, now):
 )
 def test_an_unreadable_csv_is_refused_with_a_clear_message(session, now, content, fragment):
     with pytest.raises(Invalid) as caught:
-        services.import_journalists_csv(session, actor=None, now=now, content=content)
+        csv_import.import_journalists_csv(session, actor=None, now=now, content=content)
     assert fragment in caught.value.message
     assert "file" in caught.value.errors
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from campaigns.calendar.models import Event
 from campaigns.errors import Conflict, Invalid, NotAllowed
 from campaigns.org.models import AuditEntry
-from campaigns.press import queries, trips
+from campaigns.press import itinerary, queries, trips
 from campaigns.press.models import Invitation, ItineraryItem, Trip
 from campaigns.press.rules import ClashKind
 from tests.factories import create_person, create_unit
@@ -281,12 +281,12 @@ def test_an_item_with_an_unknown_escort_or_reversed_times_is_refused(session, no
     trip = create_trip(session)
     start = datetime(2027, 8, 31, 9, 0)  # noqa: DTZ001
     with pytest.raises(Invalid) as caught:
-        trips.create_itinerary_item(
+        itinerary.create_itinerary_item(
             session,
             actor=None,
             now=now,
             trip=trip,
-            data=trips.ItemInput(
+            data=itinerary.ItemInput(
                 activity="Visit",
                 starts_local=start,
                 ends_local=start - timedelta(hours=1),
@@ -338,7 +338,7 @@ def test_a_cancelled_item_frees_its_escort(session, now):
     trip = create_trip(session)
     day = datetime(2027, 9, 1, 9, 0)  # noqa: DTZ001
     item = add_item(session, trip, day, escort=escort)
-    trips.change_item_status(session, actor=None, now=now, item=item, status="cancelled")
+    itinerary.change_item_status(session, actor=None, now=now, item=item, status="cancelled")
     add_item(session, trip, day, escort=escort, confirm_clashes=False)
 
 
@@ -405,43 +405,47 @@ def test_moving_an_item_raises_its_sequence_and_delay_shifts_it(session, now):
     trip = create_trip(session)
     item = add_item(session, trip, escort=escort)
     starts = item.starts_at
-    trips.delay_itinerary_item(session, actor=escort, now=now, item=item, minutes=30)
+    itinerary.delay_itinerary_item(session, actor=escort, now=now, item=item, minutes=30)
     assert item.starts_at == starts + timedelta(minutes=30) and item.sequence == 1
     with pytest.raises(Invalid):
-        trips.delay_itinerary_item(session, actor=escort, now=now, item=item, minutes=0)
+        itinerary.delay_itinerary_item(session, actor=escort, now=now, item=item, minutes=0)
     with pytest.raises(NotAllowed):
-        trips.delay_itinerary_item(
+        itinerary.delay_itinerary_item(
             session, actor=create_person(session, role="field"), now=now, item=item, minutes=5
         )
     for status in ("confirmed", "done"):
-        trips.change_item_status(session, actor=escort, now=now, item=item, status=status)
+        itinerary.change_item_status(session, actor=escort, now=now, item=item, status=status)
     with pytest.raises(Invalid):
-        trips.change_item_status(session, actor=None, now=now, item=item, status="tentative")
+        itinerary.change_item_status(session, actor=None, now=now, item=item, status="tentative")
 
 
 def test_interview_requests_walk_their_own_states(session, now):
     trip = create_trip(session)
     journalist = create_journalist(session)
     invite(session, trip, journalist)
-    request = trips.request_interview(
+    request = itinerary.request_interview(
         session, actor=None, now=now, trip=trip, journalist=journalist, interviewee="Minister"
     )
     with pytest.raises(Invalid):
-        trips.change_interview_status(session, actor=None, now=now, request=request, status="done")
-    trips.change_interview_status(session, actor=None, now=now, request=request, status="approved")
+        itinerary.change_interview_status(
+            session, actor=None, now=now, request=request, status="done"
+        )
+    itinerary.change_interview_status(
+        session, actor=None, now=now, request=request, status="approved"
+    )
     with pytest.raises(Invalid) as caught:
-        trips.change_interview_status(
+        itinerary.change_interview_status(
             session, actor=None, now=now, request=request, status="scheduled"
         )
     assert "item_id" in caught.value.errors
     item = add_item(session, trip, interviewee="Minister")
-    trips.change_interview_status(
+    itinerary.change_interview_status(
         session, actor=None, now=now, request=request, status="scheduled", item=item
     )
-    trips.change_interview_status(session, actor=None, now=now, request=request, status="done")
+    itinerary.change_interview_status(session, actor=None, now=now, request=request, status="done")
     assert request.status == "done" and request.item is item
     with pytest.raises(Invalid) as caught:
-        trips.request_interview(
+        itinerary.request_interview(
             session,
             actor=None,
             now=now,

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from campaigns.org import services as org_services
-from campaigns.press import services
+from campaigns.press import privacy
 from tests.factories import create_person, create_unit
 from tests.press_factories import add_item, create_journalist, create_outlet, create_trip, invite
 
@@ -54,7 +54,7 @@ def test_journalists_and_outlets_through_the_api(client, session, coordinator):
 
 def test_a_journalist_in_the_api_never_carries_identity_documents(client, session, coordinator):
     journalist = create_journalist(session)
-    services.add_identity_document(
+    privacy.add_identity_document(
         session, actor=None, now=NOW, journalist=journalist, trip=None, number="P-999",
         nationality="FR",
     )  # fmt: skip

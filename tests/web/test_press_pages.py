@@ -8,7 +8,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from campaigns.press import coverage, feeds, services, trips
+from campaigns.press import coverage, feeds, itinerary, privacy
 from campaigns.press.models import CoverageItem, IdentityDocument, ItineraryItem, Journalist, Trip
 from tests.conftest import TEST_SECRET
 from tests.factories import create_person, create_unit, login
@@ -34,7 +34,7 @@ def trip_setup(session):
     )
     invitations = [invite(session, trip, claire), invite(session, trip, yuki)]
     item = add_item(session, trip, escort=escort, activity="Ba Đình Square")
-    services.add_identity_document(
+    privacy.add_identity_document(
         session, actor=None, now=datetime(2026, 1, 1, tzinfo=UTC), journalist=claire, trip=trip,
         number="PASSPORT-123", nationality="FR",
     )  # fmt: skip
@@ -355,7 +355,7 @@ def test_the_staff_feed_needs_a_valid_link_and_follows_a_delay(client, session, 
     assert "Escort: Vũ Mai Linh" in str(event["description"])
     assert b"PASSPORT" not in response.data and b"VTIMEZONE" in response.data
     assert client.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
-    trips.delay_itinerary_item(
+    itinerary.delay_itinerary_item(
         session, actor=escort, now=datetime(2027, 8, 30, tzinfo=UTC), item=item, minutes=30
     )
     session.commit()
@@ -399,4 +399,4 @@ def test_retention_setting_is_for_administrators(client, session):
     login(client, admin)
     assert client.post("/press/settings", data={"days": "0"}).status_code == 422
     assert client.post("/press/settings", data={"days": "14"}).status_code == 303
-    assert services.identity_retention_days(session) == 14
+    assert privacy.identity_retention_days(session) == 14

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from campaigns.press import coverage, services, trips
+from campaigns.press import coverage, itinerary, privacy
 from tests.factories import create_person, create_unit, login
 from tests.press_factories import add_item, create_journalist, create_outlet, create_trip, invite
 
@@ -114,10 +114,10 @@ def world(session):
     other = create_journalist(session)
     invitation = invite(session, trip, journalist)
     item = add_item(session, trip, escort=people["escort"])
-    interview = trips.request_interview(
+    interview = itinerary.request_interview(
         session, actor=None, now=NOW, trip=trip, journalist=journalist, interviewee="Minister"
     )
-    document = services.add_identity_document(
+    document = privacy.add_identity_document(
         session, actor=None, now=NOW, journalist=journalist, trip=trip, number="P1",
         nationality="FR", photo=b"\x89PNG", photo_type="image/png",
     )  # fmt: skip

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from campaigns.db import utcnow
 from campaigns.permissions import require
-from campaigns.press import coverage, queries, services, trips
+from campaigns.press import coverage, itinerary, queries, services, trips
 from campaigns.press.models import (
     AccreditationStatus,
     CoverageStatus,
@@ -579,7 +579,7 @@ class TripItinerary(MethodView):
         """Add an item. 409 with the clashes unless confirm_clashes is true."""
         trip = queries.get_trip(db.session, trip_id, actor=actor())
         try:
-            item = trips.create_itinerary_item(
+            item = itinerary.create_itinerary_item(
                 db.session,
                 actor=actor(),
                 now=utcnow(),
@@ -668,8 +668,8 @@ class InvitationLogistics(MethodView):
 # --- itinerary ---------------------------------------------------------------------------------
 
 
-def _item_input(data: dict) -> trips.ItemInput:
-    return trips.ItemInput(
+def _item_input(data: dict) -> itinerary.ItemInput:
+    return itinerary.ItemInput(
         activity=data.get("activity") or "",
         starts_local=_naive(data.get("starts_local")),
         ends_local=_naive(data.get("ends_local")),
@@ -703,7 +703,7 @@ class ItemById(MethodView):
         item = queries.get_item(db.session, item_id, actor=actor())
         merged = _merged(ItemSchema, item, data)
         try:
-            trips.update_itinerary_item(
+            itinerary.update_itinerary_item(
                 db.session,
                 actor=actor(),
                 now=utcnow(),
@@ -726,7 +726,7 @@ class ItemStatusChange(MethodView):
     def post(self, data, item_id):
         """Confirm, cancel or mark done an item."""
         item = queries.get_item(db.session, item_id, actor=actor())
-        trips.change_item_status(
+        itinerary.change_item_status(
             db.session, actor=actor(), now=utcnow(), item=item, status=data["status"]
         )
         db.session.commit()
@@ -741,7 +741,7 @@ class ItemDelay(MethodView):
     def post(self, data, item_id):
         """Shift an item by some minutes (the escort's "delayed 30 min")."""
         item = queries.get_item(db.session, item_id, actor=actor())
-        trips.delay_itinerary_item(
+        itinerary.delay_itinerary_item(
             db.session, actor=actor(), now=utcnow(), item=item, minutes=data["minutes"]
         )
         db.session.commit()
