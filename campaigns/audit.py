@@ -46,7 +46,7 @@ def snapshot(obj: Any) -> dict[str, Any]:
 
 
 def label_of(obj: Any) -> str:
-    for attribute in ("code", "email", "name", "title"):
+    for attribute in ("code", "email", "name", "title", "title_en", "title_vi", "key"):
         value = getattr(obj, attribute, None)
         if isinstance(value, str) and value:
             return value[:200]
