@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from campaigns.org import services as org_services
@@ -138,6 +140,35 @@ def test_own_post_cannot_be_approved_through_the_api(client, world):
     rejected = client.post(f"/api/v1/posts/{post['id']}/reject", json={"expected_version": 1},
                            headers=world["second"])  # fmt: skip
     assert rejected.status_code == 422 and "comment" in rejected.get_json()["errors"]
+
+
+def test_images_are_checked_by_their_content(client, app, world, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "HERALD_MEDIA_ROOT", str(tmp_path))
+    post = client.post(
+        f"/api/v1/campaigns/{world['campaign'].id}/posts",
+        json={"title": "With a photo", "variants": {"en": "Look"}},
+        headers=world["editor"],
+    ).get_json()
+    url = f"/api/v1/posts/{post['id']}/variants/en/images"
+    refused = client.post(
+        url,
+        data={"image": (io.BytesIO(b"%PDF-1.4 not an image"), "photo.jpg")},
+        headers=world["editor"],
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and "image" in refused.get_json()["errors"]
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "blue").save(buffer, format="JPEG")
+    saved = client.post(
+        url,
+        data={"image": (io.BytesIO(buffer.getvalue()), "photo.jpg"), "expected_version": "1"},
+        headers=world["editor"],
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 201, saved.get_json()
+    (variant,) = saved.get_json()["variants"]
+    assert [a["mime_type"] for a in variant["attachments"]] == ["image/jpeg"]
+    assert saved.get_json()["version"] == 2
 
 
 def test_bad_posts_are_refused_with_field_names(client, world):

@@ -14,6 +14,7 @@ import dataclasses
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from campaigns.db import utcnow
@@ -32,6 +33,7 @@ from campaigns.social.models import (
 from campaigns.timezones import to_zone
 from web.api.auth import authenticate_bearer, requires
 from web.api.org import HeraldErrorSchema
+from web.campaigns.routes import media_root
 from web.extensions import db
 from web.security import actor
 
@@ -229,6 +231,10 @@ class VariantInputSchema(Schema):
     text = fields.String(required=True)
     channel_overrides = fields.Dict(keys=fields.String(), values=fields.String(), load_default={})
     expected_version = fields.Integer(load_default=None)
+
+
+class ImageFileSchema(Schema):
+    image = Upload(required=True, metadata={"description": "PNG, JPEG, GIF or WebP, at most 5 MB"})
 
 
 class VersionSchema(Schema):
@@ -493,6 +499,33 @@ class PostVariant(MethodView):
         post = queries.get_post(db.session, post_id, actor=person)
         services.remove_variant(
             db.session, actor=person, now=utcnow(), post=post, language=language, **data
+        )
+        db.session.commit()
+        return post
+
+
+@posts_blueprint.route("/<int:post_id>/variants/<language>/images")
+class VariantImages(MethodView):
+    @posts_blueprint.arguments(VersionSchema, location="form")
+    @posts_blueprint.arguments(ImageFileSchema, location="files")
+    @posts_blueprint.response(201, PostSchema)
+    @posts_blueprint.alt_response(422, schema=HeraldErrorSchema)
+    def post(self, form, files, post_id, language):
+        """Attach an image (multipart ``image``), checked by its content. A cleared post goes
+        back to review."""
+        person = actor()
+        post = queries.get_post(db.session, post_id, actor=person)
+        upload = files["image"]
+        services.add_attachment(
+            db.session,
+            actor=person,
+            now=utcnow(),
+            post=post,
+            language=language,
+            filename=upload.filename or "image",
+            content=upload.read(),
+            media_root=media_root(),
+            **form,
         )
         db.session.commit()
         return post

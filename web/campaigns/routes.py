@@ -681,6 +681,7 @@ def remove_variant(post_id: int, language: str):
 def add_attachment(post_id: int):
     person = actor()
     post = queries.get_post(db.session, post_id, actor=person)
+    require(person, "post.edit", post)
     was_cleared = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
     form = forms.AttachmentForm()
     upload = form.image.data
