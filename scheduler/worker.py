@@ -36,7 +36,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from campaigns.db import utcnow
 from campaigns.health.services import beat
@@ -46,7 +47,13 @@ from campaigns.social.checks import (
     finish_connection_check,
     pending_connection_checks,
 )
-from campaigns.social.models import Channel, ChannelKind, Publication, PublicationStatus
+from campaigns.social.models import (
+    Channel,
+    ChannelKind,
+    PostVariant,
+    Publication,
+    PublicationStatus,
+)
 from campaigns.social.platform import ErrorKind, PlatformClient, PlatformError
 from scheduler.transactions import Transactions
 
@@ -127,6 +134,7 @@ class Worker:
                 limit=self.batch,
                 lease_seconds=self.lease_seconds,
             )
+            _load_for_publishing(session, claimed)
             session.commit()
             for publication in claimed:
                 self._handle(session, publication, at)
@@ -328,6 +336,20 @@ class Worker:
         finally:
             self.close()
             log.info("worker %s stopped", self.worker_id)
+
+
+def _load_for_publishing(session: Session, publications: Sequence[Publication]) -> None:
+    """What publishing needs (channel, variant, images) in three queries for the whole batch,
+    not a few per publication."""
+    if publications:
+        session.scalars(
+            select(Publication)
+            .where(Publication.id.in_([publication.id for publication in publications]))
+            .options(
+                selectinload(Publication.channel),
+                selectinload(Publication.variant).selectinload(PostVariant.attachments),
+            )
+        ).all()
 
 
 def _close(client: PlatformClient) -> None:
