@@ -50,6 +50,8 @@ def test_a_coordinator_walks_the_demo_pages(client, session, now):
     assert campaign.name_vi in client.get("/social/campaigns").get_data(as_text=True)
     page = client.get(f"/social/campaigns/{campaign.id}").get_data(as_text=True)
     assert "Photo exhibition opens" in page
+    (link,) = campaign.anniversary_links
+    assert link.anniversary.title("vi") in page  # the anniversary is on the timeline
     queue = client.get("/social/clearance").get_data(as_text=True)
     assert "Photo exhibition opens" in queue
     assert client.get("/social/channels").status_code == 200

@@ -331,6 +331,7 @@ def test_rapid_response_needs_a_second_coordinator_then_publishes_now(client, se
     _switch(client, world["second"])
     told = session.scalars(select(Notification).where(Notification.person_id == world["second"].id))
     assert [n.kind for n in told] == ["rapid_review_requested"]
+    assert "1 unread notification" in client.get("/").get_data(as_text=True)
     assert "Official position" in client.get("/social/notifications").get_data(as_text=True)
     client.post(f"/social/posts/{post.id}/approve", data={"expected_version": str(post.version)})
     page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)

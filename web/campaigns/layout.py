@@ -40,10 +40,13 @@ def post_instant(post: Post) -> datetime | None:
 
 
 def campaign_timeline(
-    events: list[Event], posts: list[Post], zone: str
+    events: list[Event], posts: list[Post], zone: str, anniversary_links: list[Any] = ()
 ) -> tuple[list[TimelineEntry], list[Post]]:
-    """Events and scheduled posts in one date order; posts with no time yet apart."""
-    entries = []
+    """Anniversaries, events and scheduled posts in one date order; posts with no time yet
+    apart."""
+    entries = [
+        TimelineEntry("anniversary", link.occurrence_date, None, link) for link in anniversary_links
+    ]
     for event in events:
         at = None if event.all_day or event.starts_at is None else to_zone(event.starts_at, zone)
         entries.append(TimelineEntry("event", event_day(event, zone), at, event))

@@ -271,7 +271,9 @@ def campaign_page(campaign_id: int):
     person = actor()
     campaign = queries.get_campaign(db.session, campaign_id, actor=person)
     posts = queries.campaign_posts(db.session, campaign)
-    timeline, unscheduled = campaign_timeline(campaign.events, posts, person.timezone)
+    timeline, unscheduled = campaign_timeline(
+        campaign.events, posts, person.timezone, campaign.anniversary_links
+    )
     return render_template(
         "campaigns/campaign.html",
         campaign=campaign,
