@@ -433,3 +433,19 @@ def test_every_social_page_opens(client, session, world):
             assert client.get(url).status_code == 200, url
         page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
         assert "<script>" not in page and "style=" not in page
+
+
+def test_a_variant_can_say_it_differently_on_one_channel(client, session, world):
+    post = _cleared(client, session, world)
+    channel = world["channels"][0]
+    _switch(client, world["editor"])
+    page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
+    assert f'name="override-{channel.id}"' in page
+    client.post(
+        f"/social/posts/{post.id}/variants",
+        data={"language": "en", "text": post.variant("en").text, "expected_version": _version(page),
+              f"override-{channel.id}": "Shorter for this channel"},
+    )  # fmt: skip
+    session.refresh(post)
+    assert post.variant("en").channel_overrides == {str(channel.id): "Shorter for this channel"}
+    assert post.status == "in_review"  # published wording changed: cleared again

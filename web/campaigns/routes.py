@@ -489,6 +489,7 @@ def _post_context(post: Post, **overrides) -> dict:
     context = {
         "post": post,
         "campaign": post.campaign,
+        "channels": channels,
         "zone": person.timezone,
         "locale": _locale(),
         "reports": {
@@ -624,6 +625,15 @@ def _back_to_review_message(was_cleared: bool) -> str:
     return gettext("Saved.")
 
 
+def _overrides() -> dict[str, str]:
+    """The per-channel wordings of a variant form (``override-<channel id>`` fields)."""
+    return {
+        key.removeprefix("override-"): value
+        for key, value in request.form.items()
+        if key.startswith("override-") and key.removeprefix("override-").isdigit()
+    }
+
+
 @blueprint.post("/posts/<int:post_id>/variants")
 @login_required
 def save_variant(post_id: int):
@@ -641,6 +651,7 @@ def save_variant(post_id: int):
             post=post,
             language=language,
             text=form.text.data or "",
+            channel_overrides=_overrides(),
             expected_version=_expected(form),
         )
     except HeraldError as error:
