@@ -45,6 +45,7 @@ from campaigns.org.models import Person, Unit
 from campaigns.org.queries import unit_by_code
 from campaigns.org.rules import check_text
 from campaigns.permissions import can, may_see_event, require, sees_all_units
+from campaigns.social import scheduling as social_scheduling
 from campaigns.timezones import is_country, is_zone
 
 __all__ = [
@@ -356,7 +357,23 @@ def _apply(
     record_change(
         session, actor=actor, now=now, action=action, target=event, before=before, comment=comment
     )
+    _follow_with_publications(session, actor=actor, now=now, event=event, before=before)
     return True
+
+
+_TIME_FIELDS = ("starts_at", "ends_at", "start_date", "end_date", "timezone", "all_day")
+
+
+def _follow_with_publications(
+    session: Session, *, actor: Person | None, now: datetime, event: Event, before: dict
+) -> None:
+    """Posts scheduled relative to this event follow it: they move when it moves (and stay
+    cleared), and are held when it is cancelled."""
+    after = snapshot(event)
+    if after["status"] == EventStatus.CANCELLED and before["status"] != EventStatus.CANCELLED:
+        social_scheduling.hold_for_cancelled_event(session, event=event, now=now, actor=actor)
+    elif any(before.get(field) != after.get(field) for field in _TIME_FIELDS):
+        social_scheduling.reschedule_for_event(session, event=event, now=now, actor=actor)
 
 
 def update_event(
