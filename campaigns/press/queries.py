@@ -357,6 +357,9 @@ def _staff_clashes(session: Session, trip: Trip, probe: ItemProbe) -> list[Clash
         query = query.where(ItineraryItem.id != probe.item_id)
     clashes = []
     for other in session.scalars(query):
+        # Two items of one trip clash with each other: the trip's page names the pair once.
+        if probe.item_id is not None and other.trip_id == trip.id and other.id < probe.item_id:
+            continue
         for person_id in people & {other.escort_id, other.interpreter_id}:
             person = session.get(Person, person_id)
             clashes.append(

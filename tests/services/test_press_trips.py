@@ -469,3 +469,16 @@ def test_field_staff_see_only_the_trips_they_are_assigned_to(session, now):
         queries.get_trip(session, other.id, actor=escort)
     viewer = create_person(session, role="viewer")
     assert set(queries.visible_trips(session, viewer)) == {mine, other}
+
+
+def test_two_items_of_one_trip_with_the_same_escort_are_named_once(session, now):
+    escort = create_person(session, role="field")
+    trip = create_trip(session)
+    day3 = datetime(2027, 9, 1, 9, 0)  # noqa: DTZ001
+    add_item(session, trip, day3, hours=2, escort=escort, activity="Bát Tràng")
+    add_item(session, trip, day3 + timedelta(hours=1), escort=escort, activity="VNA")
+    staff = [
+        c for c in queries.trip_clashes(session, trip) if c.kind == ClashKind.STAFF_DOUBLE_BOOKED
+    ]
+    assert len(staff) == 1
+    assert {staff[0].params["activity"], staff[0].params["other"]} == {"Bát Tràng", "VNA"}
