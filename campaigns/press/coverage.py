@@ -28,6 +28,7 @@ from campaigns.press.models import (
     Tone,
     Trip,
 )
+from campaigns.social.models import Campaign
 
 
 @dataclass
@@ -37,6 +38,7 @@ class CoverageInput:
     journalist_id: int | None = None
     outlet_id: int | None = None
     interview_id: int | None = None
+    campaign_id: int | None = None
     published_on: date | None = None
     language: str = ""
     headline: str = ""
@@ -64,12 +66,16 @@ def _clean(session: Session, data: CoverageInput, *, today: date) -> dict[str, A
         ("journalist", Journalist, data.journalist_id, N_("There is no such journalist.")),
         ("outlet", Outlet, data.outlet_id, N_("There is no such outlet.")),
         ("interview", InterviewRequest, data.interview_id, N_("There is no such interview.")),
+        ("campaign", Campaign, data.campaign_id, N_("There is no such campaign.")),
     )
     for name, model, key, message in references:
         cleaned[name] = session.get(model, key) if key else None
         if key and cleaned[name] is None:
             errors[f"{name}_id"] = message
     journalist, trip = cleaned["journalist"], cleaned["trip"]
+    if cleaned["campaign"] is None and trip is not None:
+        # An article from a trip counts for the campaign the trip belongs to.
+        cleaned["campaign"] = trip.campaign
     if cleaned["outlet"] is None and journalist is not None:
         outlets = journalist.current_outlets(data.published_on or today)
         cleaned["outlet"] = outlets[0] if outlets else None

@@ -6,6 +6,7 @@ import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +26,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from campaigns.calendar.models import Event
 from campaigns.db import Base, UTCDateTime
 from campaigns.org.models import Person, Unit
+
+if TYPE_CHECKING:
+    from campaigns.social.models import Campaign
 
 
 class OutletKind(StrEnum):
@@ -263,6 +267,9 @@ class Trip(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
     city: Mapped[str] = mapped_column(String(100), default="")
     host_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("social_campaigns.id", ondelete="SET NULL"), index=True
+    )
     theme: Mapped[str] = mapped_column(Text, default="")
     key_messages: Mapped[list[str]] = mapped_column(JSON, default=list)
     budget_planned: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
@@ -273,6 +280,7 @@ class Trip(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     host_unit: Mapped[Unit] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
     events: Mapped[list[Event]] = relationship(secondary=trip_events)
     nominating_missions: Mapped[list[Unit]] = relationship(secondary=trip_missions)
     coordinators: Mapped[list[Person]] = relationship(secondary=trip_coordinators)
@@ -436,6 +444,9 @@ class CoverageItem(Base):
     interview_id: Mapped[int | None] = mapped_column(
         ForeignKey("press_interview_requests.id", ondelete="SET NULL")
     )
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("social_campaigns.id", ondelete="SET NULL"), index=True
+    )
     published_on: Mapped[date | None] = mapped_column(Date)
     language: Mapped[str] = mapped_column(String(20), default="")
     headline: Mapped[str] = mapped_column(String(500), default="")
@@ -452,6 +463,7 @@ class CoverageItem(Base):
     journalist: Mapped[Journalist | None] = relationship()
     trip: Mapped[Trip | None] = relationship()
     interview: Mapped[InterviewRequest | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
     reported_by: Mapped[Person | None] = relationship()
 
     @property

@@ -17,6 +17,7 @@ from campaigns.press import rules
 from campaigns.press.models import (
     Affiliation,
     CoverageItem,
+    CoverageStatus,
     IdentityDocument,
     InterviewRequest,
     Invitation,
@@ -545,4 +546,21 @@ def coverage_of_trip(session: Session, trip: Trip) -> list[CoverageItem]:
             .options(selectinload(CoverageItem.outlet), selectinload(CoverageItem.journalist))
             .order_by(CoverageItem.published_on, CoverageItem.id)
         )
+    )
+
+
+def coverage_articles_for_campaign(session: Session, campaign_id: int) -> int:
+    """Articles found or verified for a campaign (directly, or through one of its trips): what
+    a campaign's "coverage_articles" target is measured against."""
+    trip_ids = select(Trip.id).where(Trip.campaign_id == campaign_id)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(CoverageItem)
+            .where(
+                CoverageItem.status.in_((CoverageStatus.FOUND, CoverageStatus.VERIFIED)),
+                or_(CoverageItem.campaign_id == campaign_id, CoverageItem.trip_id.in_(trip_ids)),
+            )
+        )
+        or 0
     )

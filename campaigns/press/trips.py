@@ -32,6 +32,7 @@ from campaigns.press.models import (
     TripStatus,
 )
 from campaigns.press.rules import Clash
+from campaigns.social.models import Campaign
 from campaigns.timezones import is_zone
 
 
@@ -67,6 +68,7 @@ class TripInput:
     host_unit_code: str
     timezone: str = "Asia/Ho_Chi_Minh"
     city: str = ""
+    campaign_id: int | None = None
     nominating_unit_codes: list[str] = field(default_factory=list)
     coordinator_ids: list[int] = field(default_factory=list)
     event_ids: list[int] = field(default_factory=list)
@@ -117,6 +119,9 @@ def _clean_trip(session: Session, data: TripInput) -> dict[str, Any]:
     if host is None:
         errors["host_unit_code"] = N_("There is no unit with this code.")
     cleaned["host_unit"] = host
+    cleaned["campaign"] = session.get(Campaign, data.campaign_id) if data.campaign_id else None
+    if data.campaign_id and cleaned["campaign"] is None:
+        errors["campaign_id"] = N_("There is no such campaign.")
     missions: list[Unit] = []
     for code in rules.split_list(data.nominating_unit_codes):
         unit = unit_by_code(session, code)

@@ -167,3 +167,27 @@ def test_a_headline_is_never_a_spreadsheet_formula(session, now):
     log(session, now, "https://x.example/f", trip_id=trip.id, headline='=HYPERLINK("x")')
     text = reports.report_csv(reports.trip_report(session, trip)).decode("utf-8-sig")
     assert "'=HYPERLINK" in text
+
+
+def test_articles_count_for_the_campaign_of_their_trip(session, now):
+    from datetime import date
+
+    from campaigns.social.models import Campaign
+
+    owner = create_person(session, role="coordinator")
+    campaign = Campaign(
+        name_vi="Quốc khánh", name_en="National Day", starts_on=date(2027, 8, 1),
+        ends_on=date(2027, 9, 30), owner_unit_id=create_trip(session).host_unit_id,
+        created_by_id=owner.id, created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(campaign)
+    session.flush()
+    trip = create_trip(session, campaign_id=campaign.id)
+    item, _ = log(session, now, "https://x.example/c1", trip_id=trip.id)
+    assert item.campaign is campaign
+    log(session, now, "https://x.example/c2", status="expected", trip_id=trip.id)
+    log(session, now, "https://x.example/c3", campaign_id=campaign.id)
+    assert queries.coverage_articles_for_campaign(session, campaign.id) == 2
+    with pytest.raises(Invalid) as caught:
+        log(session, now, "https://x.example/c4", campaign_id=987654)
+    assert "campaign_id" in caught.value.errors

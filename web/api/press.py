@@ -142,6 +142,7 @@ class TripSchema(Schema):
         lambda trip: [event.id for event in trip.events],
         deserialize=lambda value: value,
     )
+    campaign_id = fields.Integer(allow_none=True, load_default=None)
     theme = fields.String(load_default="")
     key_messages = fields.List(fields.String(), load_default=list)
     budget_planned = fields.Decimal(as_string=True, allow_none=True, load_default=None)
@@ -256,6 +257,7 @@ class CoverageSchema(Schema):
     journalist_id = fields.Integer(allow_none=True, load_default=None)
     outlet_id = fields.Integer(allow_none=True, load_default=None)
     interview_id = fields.Integer(allow_none=True, load_default=None)
+    campaign_id = fields.Integer(allow_none=True, load_default=None)
     published_on = fields.Date(allow_none=True, load_default=None)
     language = fields.String(load_default="")
     headline = fields.String(load_default="")
@@ -446,6 +448,7 @@ def _trip_input(data: dict) -> trips.TripInput:
         start_date=_date(data.get("start_date")),
         end_date=_date(data.get("end_date")),
         host_unit_code=data.get("host_unit") or "",
+        campaign_id=data.get("campaign_id"),
         timezone=data.get("timezone") or "",
         city=data.get("city") or "",
         nominating_unit_codes=data.get("nominating_missions") or [],
@@ -756,6 +759,7 @@ _COVERAGE_FIELDS = (
     "journalist_id",
     "outlet_id",
     "interview_id",
+    "campaign_id",
     "published_on",
     "language",
     "headline",

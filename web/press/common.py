@@ -6,13 +6,22 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template
 
 from campaigns.errors import HeraldError, NotAllowed
+from campaigns.permissions import can
 from campaigns.press import rules
+from campaigns.social import queries as social_queries
 from web import labels
 from web.extensions import db
 from web.forms import show_domain_error
 from web.i18n import error_message, translate
 
 blueprint = Blueprint("press", __name__, url_prefix="/press")
+
+
+def visible_campaigns(person) -> list:
+    """Campaigns a trip or an article may be linked to, for those who may see campaigns."""
+    if not can(person, "campaign.view"):
+        return []
+    return social_queries.list_campaigns(db.session, actor=person)
 
 
 def to_int(value) -> int | None:

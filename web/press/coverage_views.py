@@ -17,7 +17,16 @@ from campaigns.permissions import can, require
 from campaigns.press import coverage, feeds, privacy, queries, reports, rules, services
 from web.extensions import db
 from web.press import forms
-from web.press.common import blueprint, done, failed, form_error, form_page, next_states_of, to_int
+from web.press.common import (
+    blueprint,
+    done,
+    failed,
+    form_error,
+    form_page,
+    next_states_of,
+    to_int,
+    visible_campaigns,
+)
 from web.security import actor
 
 # --- report ------------------------------------------------------------------------------------
@@ -95,6 +104,7 @@ def _coverage_form(trip_id: int | None, item=None) -> forms.CoverageForm:
         journalists=journalists,
         outlets=queries.list_outlets(db.session),
         messages=trip.key_messages if trip else [],
+        campaigns=visible_campaigns(person),
     )
 
 
@@ -104,6 +114,7 @@ def _coverage_input(form: forms.CoverageForm) -> coverage.CoverageInput:
         trip_id=to_int(form.trip.data),
         journalist_id=to_int(form.journalist.data),
         outlet_id=to_int(form.outlet.data),
+        campaign_id=to_int(form.campaign.data),
         published_on=form.published_on.data,
         language=form.language.data or "",
         headline=form.headline.data or "",
@@ -114,7 +125,12 @@ def _coverage_input(form: forms.CoverageForm) -> coverage.CoverageInput:
     )
 
 
-_COVERAGE_ALIASES = {"trip_id": "trip", "journalist_id": "journalist", "outlet_id": "outlet"}
+_COVERAGE_ALIASES = {
+    "trip_id": "trip",
+    "journalist_id": "journalist",
+    "outlet_id": "outlet",
+    "campaign_id": "campaign",
+}
 
 
 @blueprint.route("/coverage/new", methods=["GET", "POST"])
@@ -172,6 +188,7 @@ def edit_coverage(item_id: int):
         form.journalist.data = str(item.journalist_id or "")
         form.outlet.data = str(item.outlet_id or "")
         form.tone.data = item.tone or ""
+        form.campaign.data = str(item.campaign_id or "")
     if not form.key_messages.choices:
         del form.key_messages
     if form.validate_on_submit():

@@ -35,6 +35,11 @@ def country_choices(empty: str = "—"):
     return choices([("", empty), *ordered])
 
 
+def campaign_choices(campaigns):
+    locale = str(get_locale() or "vi")
+    return choices([("", "—"), *((str(c.id), c.name(locale)) for c in campaigns)])
+
+
 class OutletForm(FlaskForm):
     name = StringField(_l("Name"))
     country = SelectField(_l("Country"), validate_choice=False)
@@ -132,6 +137,7 @@ class TripForm(FlaskForm):
     city = StringField(_l("City"), description=_l("Where the programme takes place."))
     timezone = StringField(_l("Time zone"), description=_l("IANA name, e.g. Asia/Ho_Chi_Minh."))
     host_unit = SelectField(_l("Host unit"), validate_choice=False)
+    campaign = SelectField(_l("Campaign"), validate_choice=False)
     nominating_missions = SelectMultipleField(_l("Nominating missions"), validate_choice=False)
     coordinators = SelectMultipleField(
         _l("Trip coordinators"),
@@ -145,9 +151,10 @@ class TripForm(FlaskForm):
     budget_actual = StringField(_l("Actual cost"))
     currency = StringField(_l("Currency"), description=_l("e.g. VND, USD, EUR."))
 
-    def __init__(self, *args, units=(), people=(), events=(), **kwargs):
+    def __init__(self, *args, units=(), people=(), events=(), campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.host_unit.choices = choices((unit.code, unit.code) for unit in units)
+        self.campaign.choices = campaign_choices(campaigns)
         self.nominating_missions.choices = choices(
             (unit.code, unit.code) for unit in units if unit.kind == "mission"
         )
@@ -266,6 +273,9 @@ class CoverageForm(FlaskForm):
     headline = StringField(_l("Headline (original)"))
     headline_translation = StringField(_l("Headline (translation)"))
     tone = SelectField(_l("Tone"), validate_choice=False)
+    campaign = SelectField(
+        _l("Campaign"), validate_choice=False, description=_l("Empty: the trip's campaign.")
+    )
     key_messages = SelectMultipleField(_l("Key messages used"), validate_choice=False)
     estimated_reach = IntegerField(
         _l("Estimated reach"),
@@ -273,8 +283,11 @@ class CoverageForm(FlaskForm):
         description=_l("Empty: the outlet's reach."),
     )
 
-    def __init__(self, *args, trips=(), journalists=(), outlets=(), messages=(), **kwargs):
+    def __init__(
+        self, *args, trips=(), journalists=(), outlets=(), messages=(), campaigns=(), **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.campaign.choices = campaign_choices(campaigns)
         self.trip.choices = choices([("", "—"), *((str(t.id), t.title) for t in trips)])
         self.journalist.choices = choices(
             [("", "—"), *((str(j.id), j.display_name()) for j in journalists)]

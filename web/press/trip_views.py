@@ -26,6 +26,7 @@ from web.press.common import (
     next_states_of,
     to_int,
     to_ints,
+    visible_campaigns,
 )
 from web.security import actor
 
@@ -55,6 +56,7 @@ def _trip_form(trip=None) -> forms.TripForm:
         units=org_queries.all_units(db.session),
         people=queries.staff_candidates(db.session),
         events=queries.linkable_events(db.session, around=utcnow()),
+        campaigns=visible_campaigns(actor()),
     )
 
 
@@ -64,6 +66,7 @@ def _trip_input(form: forms.TripForm) -> trips.TripInput:
         start_date=form.start_date.data,
         end_date=form.end_date.data,
         host_unit_code=form.host_unit.data or "",
+        campaign_id=to_int(form.campaign.data),
         timezone=(form.timezone.data or "").strip(),
         city=form.city.data or "",
         nominating_unit_codes=form.nominating_missions.data or [],
@@ -82,6 +85,7 @@ _TRIP_ALIASES = {
     "nominating_unit_codes": "nominating_missions",
     "coordinator_ids": "coordinators",
     "event_ids": "events",
+    "campaign_id": "campaign",
 }
 
 
@@ -117,6 +121,7 @@ def edit_trip(trip_id: int):
     form = _trip_form(trip)
     if request.method == "GET":
         form.host_unit.data = trip.host_unit.code
+        form.campaign.data = str(trip.campaign_id or "")
         form.nominating_missions.data = [unit.code for unit in trip.nominating_missions]
         form.coordinators.data = [str(p.id) for p in trip.coordinators]
         form.events.data = [str(event.id) for event in trip.events]
