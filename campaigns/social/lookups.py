@@ -12,7 +12,7 @@ from campaigns.errors import NotFound
 from campaigns.i18n import N_
 from campaigns.org.models import Person
 from campaigns.permissions import require
-from campaigns.social.models import Attachment, Notification, Publication, PublicationStatus
+from campaigns.social.models import Attachment, Notification, Publication
 
 
 def get_publication(session: Session, publication_id: int, *, actor: Person) -> Publication:
@@ -85,7 +85,3 @@ def publications_of(
     if channel_id is not None:
         statement = statement.where(Publication.channel_id == channel_id)
     return list(session.scalars(statement))
-
-
-def is_publication_status(value: str) -> bool:
-    return value in tuple(PublicationStatus)
