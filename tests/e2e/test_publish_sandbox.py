@@ -1,7 +1,8 @@
 """Journeys 1 and 3 in the browser: an editor writes a post in Vietnamese and English (the
 counter follows X's weighted length as she types), a coordinator who is not the author clears
 it and schedules it a few seconds ahead on two sandbox channels, and a real outbox worker
-publishes it there. Selectors avoid interface wording, which changes with the person's language.
+publishes it there. Then a rapid response: a coordinator writes it, a second one clears it and
+publishes it now. Selectors avoid interface wording, which changes with the person's language.
 """
 
 from __future__ import annotations
@@ -128,3 +129,33 @@ def test_a_cleared_post_is_published_on_the_sandbox_at_its_time(page, social_dem
 
     page.goto(post_url)
     assert page.locator("#publications tr.publication.status-published").count() == 2
+
+
+def test_a_rapid_response_is_cleared_by_a_second_coordinator_and_goes_out_now(
+    page, social_demo, worker
+):
+    marker = uuid.uuid4().hex[:8]
+    sign_in(page, "coordinator@example.org")
+    page.goto("/social/rapid")
+    page.select_option("select[name=campaign]", str(social_demo["campaign"]))
+    page.fill("input[name=title]", f"Official position {marker}")
+    page.fill("textarea[name=text_vi]", f"Lập trường chính thức ({marker})")
+    page.fill("textarea[name=text_en]", f"Official position ({marker})")
+    submit(page)
+    post_url = page.url
+    assert page.locator("button[data-action=approve]").count() == 0  # not by its author
+    sign_out(page)
+
+    sign_in(page, "coordinator2@example.org")
+    page.goto(post_url)
+    submit(page, "button[data-action=approve]")
+    page.locator("#publish-now-form select[name=channel_ids]").select_option(
+        [str(social_demo["vi"]), str(social_demo["en"])]
+    )
+    submit(page, "button[data-action=publish-now]")
+    deadline = datetime.now(UTC) + PUBLISH_TIMEOUT
+    while page.locator("#publications tr.publication.status-published").count() < 2:
+        assert datetime.now(UTC) < deadline, "the rapid response was not published"
+        page.wait_for_timeout(500)
+        page.goto(post_url)
+    assert published_on(page, social_demo["en"], f"Official position ({marker})")
