@@ -400,3 +400,25 @@ def test_retention_setting_is_for_administrators(client, session):
     assert client.post("/press/settings", data={"days": "0"}).status_code == 422
     assert client.post("/press/settings", data={"days": "14"}).status_code == 303
     assert privacy.identity_retention_days(session) == 14
+
+
+def test_coverage_can_point_at_an_interview_of_its_trip(client, session, trip_setup):
+    trip, claire = trip_setup["trip"], trip_setup["claire"]
+    interview = itinerary.request_interview(
+        session, actor=None, now=datetime(2026, 1, 1, tzinfo=UTC), trip=trip, journalist=claire,
+        interviewee="Deputy Minister",
+    )  # fmt: skip
+    admin = create_person(session, role="admin")
+    session.commit()
+    login(client, admin)
+    page = client.get(f"/press/coverage/new?trip={trip.id}")
+    assert "Deputy Minister · Claire Dubois" in page.text
+    assert 'name="interview"' not in client.get("/press/coverage/new").text
+    response = client.post(
+        "/press/coverage/new",
+        data={"url": "https://lemonde.fr/interview", "trip": str(trip.id),
+              "interview": str(interview.id), "journalist": str(claire.id)},
+    )  # fmt: skip
+    assert response.status_code == 303
+    item = session.scalars(select(CoverageItem).where(CoverageItem.url.contains("interview"))).one()
+    assert item.interview_id == interview.id

@@ -104,8 +104,17 @@ def _coverage_form(trip_id: int | None, item=None) -> forms.CoverageForm:
         journalists=journalists,
         outlets=queries.list_outlets(db.session),
         messages=trip.key_messages if trip else [],
+        interviews=queries.interviews_of(db.session, trip) if trip else [],
         campaigns=visible_campaigns(person),
     )
+
+
+def _drop_empty_choices(form: forms.CoverageForm) -> None:
+    # Key messages and interviews belong to a trip: without one there is nothing to pick.
+    if not form.key_messages.choices:
+        del form.key_messages
+    if len(form.interview.choices) <= 1:
+        del form.interview
 
 
 def _coverage_input(form: forms.CoverageForm) -> coverage.CoverageInput:
@@ -121,6 +130,7 @@ def _coverage_input(form: forms.CoverageForm) -> coverage.CoverageInput:
         headline_translation=form.headline_translation.data or "",
         tone=form.tone.data or None,
         key_messages=(form.key_messages.data if form.key_messages else None) or [],
+        interview_id=to_int(form.interview.data) if form.interview else None,
         estimated_reach=form.estimated_reach.data,
     )
 
@@ -130,6 +140,7 @@ _COVERAGE_ALIASES = {
     "journalist_id": "journalist",
     "outlet_id": "outlet",
     "campaign_id": "campaign",
+    "interview_id": "interview",
 }
 
 
@@ -146,8 +157,7 @@ def new_coverage():
     form = _coverage_form(trip_id)
     if request.method == "GET" and trip_id:
         form.trip.data = str(trip_id)
-    if not form.key_messages.choices:
-        del form.key_messages
+    _drop_empty_choices(form)
     if form.validate_on_submit():
         try:
             item, created = coverage.record_coverage(
@@ -189,8 +199,9 @@ def edit_coverage(item_id: int):
         form.outlet.data = str(item.outlet_id or "")
         form.tone.data = item.tone or ""
         form.campaign.data = str(item.campaign_id or "")
-    if not form.key_messages.choices:
-        del form.key_messages
+        if item.interview_id:
+            form.interview.data = str(item.interview_id)
+    _drop_empty_choices(form)
     if form.validate_on_submit():
         try:
             coverage.update_coverage(

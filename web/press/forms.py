@@ -277,6 +277,7 @@ class CoverageForm(FlaskForm):
         _l("Campaign"), validate_choice=False, description=_l("Empty: the trip's campaign.")
     )
     key_messages = SelectMultipleField(_l("Key messages used"), validate_choice=False)
+    interview = SelectField(_l("From the interview"), validate_choice=False)
     estimated_reach = IntegerField(
         _l("Estimated reach"),
         validators=[Optional()],
@@ -284,9 +285,23 @@ class CoverageForm(FlaskForm):
     )
 
     def __init__(
-        self, *args, trips=(), journalists=(), outlets=(), messages=(), campaigns=(), **kwargs
+        self,
+        *args,
+        trips=(),
+        journalists=(),
+        outlets=(),
+        messages=(),
+        interviews=(),
+        campaigns=(),
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.interview.choices = choices(
+            [
+                ("", "—"),
+                *((str(i.id), f"{i.interviewee} · {i.journalist.name_latin}") for i in interviews),
+            ]
+        )
         self.campaign.choices = campaign_choices(campaigns)
         self.trip.choices = choices([("", "—"), *((str(t.id), t.title) for t in trips)])
         self.journalist.choices = choices(
