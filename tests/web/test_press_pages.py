@@ -354,6 +354,7 @@ def test_the_staff_feed_needs_a_valid_link_and_follows_a_delay(client, session, 
     assert str(event["summary"]) == "Ba Đình Square" and event["sequence"] == 0
     assert "Escort: Vũ Mai Linh" in str(event["description"])
     assert b"PASSPORT" not in response.data and b"VTIMEZONE" in response.data
+    assert response.last_modified == item.updated_at.replace(microsecond=0)
     assert client.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     itinerary.delay_itinerary_item(
         session, actor=escort, now=datetime(2027, 8, 30, tzinfo=UTC), item=item, minutes=30

@@ -295,7 +295,7 @@ def settings():
 # --- itinerary feeds (no session: the signed link is the credential) --------------------------
 
 
-def _ics(body: bytes, name: str):
+def _ics(body: bytes, name: str, last_modified):
     etag = hashlib.sha256(body).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
@@ -303,6 +303,7 @@ def _ics(body: bytes, name: str):
         response = Response(body, mimetype="text/calendar")
         response.headers["Content-Disposition"] = f'inline; filename="{name}.ics"'
     response.set_etag(etag)
+    response.last_modified = last_modified
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -315,7 +316,8 @@ def staff_feed(trip_id: int, token: str):
     )
     if person is None:
         abort(404)
-    return _ics(feeds.staff_feed(trip), f"trip-{trip.id}")
+    changed = feeds.last_change(trip.items, trip.updated_at)
+    return _ics(feeds.staff_feed(trip), f"trip-{trip.id}", changed)
 
 
 @blueprint.get("/feeds/invitations/<int:invitation_id>/<token>.ics")
@@ -328,4 +330,6 @@ def journalist_feed(invitation_id: int, token: str):
     )
     if invitation is None or invitation.status not in rules.ACTIVE_INVITATIONS:
         abort(404)
-    return _ics(feeds.journalist_feed(invitation), f"trip-{invitation.trip_id}")
+    items = queries.items_for_invitation(invitation)
+    changed = feeds.last_change(items, invitation.trip.updated_at)
+    return _ics(feeds.journalist_feed(invitation), f"trip-{invitation.trip_id}", changed)
