@@ -74,10 +74,17 @@ def worker_name(index: int = 0) -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{index}"
 
 
+# Platforms close keep-alive connections that sat idle (the fake X after 30 s); a post sent just
+# as the server closes its connection gets no answer and must be reconciled after a backoff. A
+# client idle longer than this starts again with fresh connections.
+CLIENT_IDLE = timedelta(seconds=20)
+
+
 @dataclass
 class _CachedClient:
     key: tuple[int, Any]
     client: PlatformClient
+    used_at: datetime
 
 
 class Worker:
@@ -157,7 +164,7 @@ class Worker:
     ) -> None:
         outgoing = outbox.outgoing_post(publication, media_root=self.media_root)
         try:
-            client = self._client(publication.channel)
+            client = self._client(publication.channel, at())
         except PlatformError as error:  # e.g. credentials this server cannot decrypt
             self._record_error(session, publication, error, at())
             return
@@ -258,7 +265,7 @@ class Worker:
         self._forget_client(check.channel_id)
         client = None
         try:
-            client = self._client(check.channel)
+            client = self._client(check.channel, at())
             account = client.check_connection()
         except PlatformError as failure:
             error = failure
@@ -278,18 +285,20 @@ class Worker:
 
     # --- platform clients ------------------------------------------------------------------------
 
-    def _client(self, channel: Channel) -> PlatformClient:
-        """The channel's client, kept while its settings (credentials, handle) are unchanged.
-        A sandbox client writes through the session it was made in, so it is made each time."""
+    def _client(self, channel: Channel, now: datetime) -> PlatformClient:
+        """The channel's client, kept while its settings (credentials, handle) are unchanged and
+        it is in use. A sandbox client writes through the session it was made in, so it is made
+        each time."""
         if channel.kind == ChannelKind.SANDBOX:
             return self.client_factory(channel)
         key = (channel.id, channel.updated_at)
         cached = self._clients.get(channel.id)
-        if cached is not None and cached.key == key:
+        if cached is not None and cached.key == key and now - cached.used_at < CLIENT_IDLE:
+            cached.used_at = now
             return cached.client
         self._forget_client(channel.id)
         client = self.client_factory(channel)
-        self._clients[channel.id] = _CachedClient(key, client)
+        self._clients[channel.id] = _CachedClient(key, client, now)
         return client
 
     def _forget_client(self, channel_id: int) -> None:

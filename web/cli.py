@@ -149,7 +149,13 @@ def _media_root(app: Flask) -> Path:
 
 
 def _start_workers(
-    app: Flask, stop: Any, *, concurrency: int, max_attempts: int = 5, lease_seconds: int = 120
+    app: Flask,
+    stop: Any,
+    *,
+    concurrency: int,
+    max_attempts: int = 5,
+    lease_seconds: int = 120,
+    batch: int = 10,
 ) -> list:
     """Outbox workers as threads of this process, publishing through ``bots``' adapters."""
     from functools import partial
@@ -172,6 +178,7 @@ def _start_workers(
         media_root=_media_root(app),
         policy=RetryPolicy(max_attempts=max_attempts),
         lease_seconds=lease_seconds,
+        batch=batch,
     )
 
 
@@ -193,7 +200,14 @@ def _start_workers(
     type=click.IntRange(2, 3600),
     help="how long a claim lasts before another worker reconciles it",
 )
-def worker(concurrency: int, max_attempts: int, lease_seconds: int) -> None:
+@click.option(
+    "--batch",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 500),
+    help="publications claimed at a time",
+)
+def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) -> None:
     """Claim due publications and publish them (SIGTERM or Ctrl-C stops after the batch)."""
     import signal
     import threading
@@ -213,6 +227,7 @@ def worker(concurrency: int, max_attempts: int, lease_seconds: int) -> None:
         concurrency=concurrency,
         max_attempts=max_attempts,
         lease_seconds=lease_seconds,
+        batch=batch,
     )
     click.echo(f"herald worker: {concurrency} thread(s) publishing; Ctrl-C stops them.")
     stop.wait()

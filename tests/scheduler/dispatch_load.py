@@ -174,6 +174,7 @@ def start_worker(
     log_path: Path,
     lease_seconds: int = 120,
     concurrency: int = 1,
+    batch: int = 10,
 ) -> subprocess.Popen:
     """A real ``herald worker`` process on the given database and fake X."""
     environment = {
@@ -192,6 +193,8 @@ def start_worker(
                 str(concurrency),
                 "--lease-seconds",
                 str(lease_seconds),
+                "--batch",
+                str(batch),
             ],
             env=environment,
             cwd=log_path.parent,

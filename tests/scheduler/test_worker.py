@@ -415,3 +415,27 @@ def test_herald_worker_stops_on_sigterm(app, database_url, fake_x, tmp_path):
                 process.kill()
         output = process.stdout.read()
     assert output.count("stopped") == 2
+
+
+def test_a_client_left_idle_starts_again_with_fresh_connections(
+    session, transactions, config, x_channel, fake_x, start, tmp_path
+):
+    # The platform closes idle keep-alive connections; a post sent just as it does gets no
+    # answer and would wait for a reconcile, so an idle client is made anew.
+    made = []
+
+    def factory(channel):
+        made.append(client_for(channel, config=config))
+        return made[-1]
+
+    worker = Worker(transactions, factory, worker_id="w1", media_root=tmp_path)
+    due = start + timedelta(seconds=30)
+    for seconds in (0, 10, 45):
+        due_publications(session, [x_channel], due + timedelta(seconds=seconds), start)
+    try:
+        for seconds in (0, 10, 45):
+            assert worker.run_once(due + timedelta(seconds=seconds)) == 1
+    finally:
+        worker.close()
+    assert len(made) == 2  # kept across 10 s, made anew after 35 s idle
+    assert len(fake_x.tweets(username="herald_office")) == 3

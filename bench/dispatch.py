@@ -1,0 +1,268 @@
+"""Benchmark: the publishing pipeline against a bare loop, and how late publications go out.
+
+Run: .venv/bin/python bench/dispatch.py [--quick] [--workers 4] [--items 2000]
+     [--database-url postgresql://postgres@127.0.0.1:5432/bench_dispatch]
+
+Needs PostgreSQL (the database is emptied and migrated); the platform is the fake X server
+(tests/fakes/x.py) in this process, on 127.0.0.1, with ten accounts.
+
+1. Throughput: ``--items`` publications due at once, published by ``--workers`` real
+   ``herald worker`` processes (claim with a lease, publish through the X adapter, record, one
+   transaction per step); against a bare loop: the same number of processes posting the same
+   texts straight to the fake through the same adapter (``bots.x.XClient``), no database. The
+   ratio is bare time / pipeline time.
+2. Lateness: 1,000 publications spread evenly over 5 minutes (``--quick``: 60 seconds), the same
+   workers; lateness = when the worker recorded the post as published - its scheduled instant.
+
+Targets (issue #4): ratio >= 0.8; lateness p99 <= 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from bots.x import XClient
+from campaigns.db import utcnow
+from campaigns.health.models import Heartbeat
+from campaigns.social.models import Publication
+from campaigns.social.platform import OutgoingPost, fingerprint
+from tests.fakes.x import FakeX
+from tests.scheduler.dispatch_load import (
+    check_exactly_once,
+    count_published,
+    due_publications,
+    start_worker,
+    stop_workers,
+    x_channels,
+)
+from tests.social_factories import SECRET
+from web import create_app
+from web.cli import upgrade_database
+from web.extensions import db
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/bench_dispatch"
+CHANNELS = 10
+LATENESS_ITEMS = 1_000
+TARGET_RATIO = 0.8
+TARGET_P99_S = 1.0
+
+
+def _prepare_database(url: str) -> str:
+    """Create the database if need be, empty it, migrate it; returns the URL Herald uses."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        sys.exit("bench/dispatch.py needs PostgreSQL (--database-url)")
+    server = create_engine(
+        parsed.set(drivername="postgresql+psycopg", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with server.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    server.dispose()
+    herald_url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    engine = create_engine(herald_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return herald_url
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+# --- the bare loop ---------------------------------------------------------------------------
+
+
+def _bare_poster(base_url: str, work: list[tuple[str, str]], start, done) -> None:
+    """One process of the bare loop: clients made beforehand, then post and nothing else."""
+    clients: dict[str, XClient] = {}
+    for token, _ in work:
+        if token not in clients:
+            clients[token] = XClient(
+                consumer_key="ck",
+                consumer_secret="cs",
+                access_token=token,
+                access_token_secret="ats",
+                api_base=base_url,
+            )
+    start.wait()
+    for token, body in work:
+        clients[token].publish(OutgoingPost(body, (), fingerprint(body, [])))
+    for client in clients.values():
+        client.close()
+    done.put(os.getpid())
+
+
+def bare_loop(fake: FakeX, tokens: list[str], items: int, processes: int) -> float:
+    """Seconds for ``processes`` processes to post ``items`` texts straight to the fake."""
+    context = multiprocessing.get_context("spawn")
+    work = [(tokens[index % len(tokens)], f"Bare loop: item {index}") for index in range(items)]
+    shares = [work[number::processes] for number in range(processes)]
+    start, done = context.Event(), context.Queue()
+    children = [
+        context.Process(target=_bare_poster, args=(fake.base_url, share, start, done))
+        for share in shares
+    ]
+    for child in children:
+        child.start()
+    time.sleep(3)  # let every process import and build its clients before the clock starts
+    began = time.perf_counter()
+    start.set()
+    for _ in children:
+        done.get(timeout=600)
+    elapsed = time.perf_counter() - began
+    for child in children:
+        child.join()
+    return elapsed
+
+
+# --- the pipeline ----------------------------------------------------------------------------
+
+
+def _wait_for_workers(session, count: int, pause: threading.Event) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        session.expire_all()
+        alive = session.scalar(
+            select(func.count()).where(Heartbeat.seen_at > utcnow() - timedelta(seconds=30))
+        )
+        if alive >= count:
+            return
+        pause.wait(0.2)
+    sys.exit("the workers did not start (see their logs)")
+
+
+def _wait_for(session, ids: list[int], pause: threading.Event, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while count_published(session, ids) < len(ids):
+        if time.monotonic() > deadline:
+            sys.exit(f"only {count_published(session, ids)} of {len(ids)} published in time")
+        pause.wait(0.1)
+
+
+def pipeline(session, fake: FakeX, channels, items: int, pause: threading.Event) -> float:
+    """Seconds from the instant ``items`` publications fall due to the last one recorded."""
+    now = utcnow()
+    due = now + timedelta(seconds=1)
+    ids = due_publications(
+        session, channels, items, due_at=due, tag="throughput", now=now - timedelta(hours=1)
+    )
+    session.commit()
+    _wait_for(session, ids, pause, timeout=600)
+    last = session.scalar(select(func.max(Publication.published_at)).where(Publication.id.in_(ids)))
+    result = check_exactly_once(session, fake, ids)
+    assert not result.duplicated and result.missing == 0, result
+    return (last - due).total_seconds()
+
+
+def lateness(session, channels, spread: timedelta, pause: threading.Event) -> list[float]:
+    now = utcnow()
+    ids = due_publications(
+        session,
+        channels,
+        LATENESS_ITEMS,
+        due_at=now + timedelta(seconds=2),
+        spread=spread,
+        tag="lateness",
+        now=now - timedelta(hours=1),
+    )
+    session.commit()
+    _wait_for(session, ids, pause, timeout=spread.total_seconds() + 120)
+    rows = session.execute(
+        select(Publication.scheduled_at, Publication.published_at).where(Publication.id.in_(ids))
+    ).all()
+    return [(published - scheduled).total_seconds() for scheduled, published in rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="spread lateness over 60 s, not 5 min")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--items", type=int, default=2_000)
+    parser.add_argument(
+        "--batch", type=int, default=10, help="publications a worker claims at once"
+    )
+    parser.add_argument("--skip-lateness", action="store_true")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("HERALD_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+    )
+    options = parser.parse_args()
+    url = _prepare_database(options.database_url)
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None}
+    )
+    upgrade_database(app)
+    spread = timedelta(seconds=60) if options.quick else timedelta(minutes=5)
+    pause = threading.Event()
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}"
+    )
+    with FakeX() as fake, app.app_context(), tempfile.TemporaryDirectory() as logs:
+        session = db.session
+        session.info["door"] = "system"
+        channels = x_channels(session, fake, CHANNELS, prefix="bench")
+        session.commit()
+        tokens = [f"bench-token-{index}" for index in range(CHANNELS)]
+
+        bare_seconds = bare_loop(fake, tokens, options.items, options.workers)
+        print(
+            f"bare loop:  {options.items} posts, {options.workers} processes: "
+            f"{bare_seconds:.2f} s ({options.items / bare_seconds:.0f} posts/s)"
+        )
+
+        workers = [
+            start_worker(
+                url, fake.base_url, log_path=Path(logs) / f"worker{n}.log", batch=options.batch
+            )
+            for n in range(options.workers)
+        ]
+        try:
+            _wait_for_workers(session, options.workers, pause)
+            pipeline_seconds = pipeline(session, fake, channels, options.items, pause)
+            ratio = bare_seconds / pipeline_seconds
+            print(
+                f"pipeline:   {options.items} publications, {options.workers} workers: "
+                f"{pipeline_seconds:.2f} s ({options.items / pipeline_seconds:.0f}/s), "
+                f"exactly once; ratio {ratio:.2f} (target >= {TARGET_RATIO})"
+            )
+            late = [] if options.skip_lateness else lateness(session, channels, spread, pause)
+        finally:
+            stop_workers(workers)
+        if not late:
+            return
+        p50, p99 = statistics.median(late), _percentile(late, 0.99)
+        print(
+            f"lateness:   {len(late)} publications over {spread.total_seconds():.0f} s: "
+            f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {max(late) * 1000:.0f} ms, "
+            f"min {min(late) * 1000:.0f} ms (target p99 <= {TARGET_P99_S:.0f} s)"
+        )
+    with app.app_context():
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
