@@ -125,3 +125,9 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def now() -> datetime:
     return datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright keeps an event loop in the main thread while its
+    browser lives, which the asyncio-based Telegram client of earlier tests must not meet."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
