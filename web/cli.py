@@ -144,8 +144,7 @@ def scheduler() -> None:
 
 
 def _media_root(app: Flask) -> Path:
-    configured = app.config.get("HERALD_MEDIA_ROOT")
-    return Path(configured) if configured else Path(app.instance_path) / "media"
+    return Path(app.config["HERALD_MEDIA_ROOT"])
 
 
 def _start_workers(

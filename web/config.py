@@ -44,6 +44,8 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
             "HERALD_TELEGRAM_API_BASE", "https://api.telegram.org"
         ),
         "HERALD_X_API_BASE": environ.get("HERALD_X_API_BASE", "https://api.twitter.com"),
+        "HERALD_PLATFORM_TIMEOUT": float(environ.get("HERALD_PLATFORM_TIMEOUT", "10")),
+        "HERALD_MEDIA_ROOT": environ.get("HERALD_MEDIA_ROOT") or str(instance_path / "media"),
         "HERALD_DEMO": False,
         "RATELIMIT_STORAGE_URI": environ.get("HERALD_RATELIMIT_STORAGE_URI", "memory://"),
         "HERALD_LOGIN_ATTEMPTS_PER_MINUTE": int(

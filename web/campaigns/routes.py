@@ -94,8 +94,7 @@ def _today() -> date:
 
 def media_root() -> Path:
     """Where images live: ``HERALD_MEDIA_ROOT``, by default ``instance/media``."""
-    configured = current_app.config.get("HERALD_MEDIA_ROOT")
-    return Path(configured) if configured else Path(current_app.instance_path) / "media"
+    return Path(current_app.config["HERALD_MEDIA_ROOT"])
 
 
 def _done(message: str, target: str):
