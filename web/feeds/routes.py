@@ -168,16 +168,7 @@ def _respond(feed: Feed, *, viewer: Person | None, unit: Unit | None = None) -> 
         body = feed_cache().get(etag)
         if body is None:
             with paused_garbage_collector():
-                contents = feeds.feed_contents(
-                    db.session, feed, viewer=viewer, since=since, until=until, zone=zone
-                )
-                body = feeds.render_feed(
-                    contents,
-                    name=name,
-                    locale=feed.locale,
-                    labels=labels,
-                    fragments=fragment_cache(),
-                )
+                body = _build(feed, viewer, since, until, zone, name, labels)
             feed_cache().put(etag, body)
         response = Response(body, content_type=CONTENT_TYPE)
         response.headers["Content-Disposition"] = f'inline; filename="herald-{feed.kind}.ics"'
@@ -188,6 +179,19 @@ def _respond(feed: Feed, *, viewer: Person | None, unit: Unit | None = None) -> 
         "public, no-cache" if feed.kind is FeedKind.PUBLIC else "private, no-cache"
     )
     return response
+
+
+def _build(feed, viewer, since, until, zone, name, labels) -> bytes:
+    # A function of its own: the loaded events are freed when it returns, before the garbage
+    # collector is back, so it does not walk them (nor the session's map of them) afterwards.
+    contents = feeds.feed_contents(
+        db.session, feed, viewer=viewer, since=since, until=until, zone=zone
+    )
+    body = feeds.render_feed(
+        contents, name=name, locale=feed.locale, labels=labels, fragments=fragment_cache()
+    )
+    db.session.expunge_all()
+    return body
 
 
 @contextmanager
