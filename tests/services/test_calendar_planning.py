@@ -53,7 +53,7 @@ def test_six_months_before_the_60th_with_cambodia_a_task_appears_for_the_owner_u
         "Prepare the 60th anniversary of Vietnam–Cambodia diplomatic relations — 24 Jun 2027"
     )
     assert task.title_vi == (
-        "Chuẩn bị kỷ niệm 60 năm Ngày thiết lập quan hệ ngoại giao Việt Nam – Cam-pu-chia"
+        "Chuẩn bị kỷ niệm 60 năm Ngày thiết lập quan hệ ngoại giao Việt Nam – Campuchia"
         " — 24/06/2027"
     )
     editor_kh = create_person(session, role="editor", unit=mission_kh)
