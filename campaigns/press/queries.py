@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -310,32 +311,30 @@ def item_clashes(session: Session, trip: Trip, probe: ItemProbe) -> list[Clash]:
     """Clashes of one (possibly unsaved) itinerary item: outside the trip's dates, escort or
     interpreter booked elsewhere at the same time, a national-priority event in the same city."""
     clashes: list[Clash] = []
-    if rules.outside_trip(
-        probe.starts_at, probe.ends_at, probe.timezone, trip.start_date, trip.end_date
-    ):
-        day = probe.starts_at.astimezone(_zone(probe.timezone)).date()
-        clashes.append(
-            Clash(
-                ClashKind.OUTSIDE_TRIP_DATES,
-                N_("“%(activity)s” on %(day)s is outside the trip dates (%(start)s to %(end)s)."),
-                {
-                    "activity": probe.activity,
-                    "day": day.isoformat(),
-                    "start": trip.start_date.isoformat(),
-                    "end": trip.end_date.isoformat(),
-                },
-                probe.item_id,
-            )
-        )
+    outside = outside_dates_clash(probe, trip.start_date, trip.end_date)
+    if outside is not None:
+        clashes.append(outside)
     clashes.extend(_staff_clashes(session, trip, probe))
     clashes.extend(_event_clashes(session, probe))
     return clashes
 
 
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
+def outside_dates_clash(probe: ItemProbe, start: date, end: date) -> Clash | None:
+    """The clash of an item that falls (locally) outside the days [start, end], if it does."""
+    if not rules.outside_trip(probe.starts_at, probe.ends_at, probe.timezone, start, end):
+        return None
+    day = probe.starts_at.astimezone(ZoneInfo(probe.timezone)).date()
+    return Clash(
+        ClashKind.OUTSIDE_TRIP_DATES,
+        N_("“%(activity)s” on %(day)s is outside the trip dates (%(start)s to %(end)s)."),
+        {
+            "activity": probe.activity,
+            "day": day.isoformat(),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        },
+        probe.item_id,
+    )
 
 
 def _staff_clashes(session: Session, trip: Trip, probe: ItemProbe) -> list[Clash]:

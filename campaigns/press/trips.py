@@ -27,6 +27,7 @@ from campaigns.press.models import (
     AccreditationStatus,
     Invitation,
     InvitationStatus,
+    ItemStatus,
     Journalist,
     Trip,
     TripStatus,
@@ -174,17 +175,51 @@ def create_trip(session: Session, *, actor: Person | None, now: datetime, data: 
 
 
 def update_trip(
-    session: Session, *, actor: Person | None, now: datetime, trip: Trip, data: TripInput
+    session: Session,
+    *,
+    actor: Person | None,
+    now: datetime,
+    trip: Trip,
+    data: TripInput,
+    confirm_clashes: bool = False,
 ) -> Trip:
-    """Change a trip's plan. Raises NotAllowed, Invalid, or Conflict (closed or cancelled)."""
+    """Change a trip's plan. New dates are checked first: journalists who would be on another
+    trip at the same time, itinerary items left outside the dates.
+
+    Raises NotAllowed, Invalid, Conflict (closed or cancelled) or ClashWarning (new dates that
+    clash, unless ``confirm_clashes``). Nothing changes when it raises.
+    """
     authorise(actor, "trip.edit", trip)
     if trip.status in (TripStatus.CLOSED, TripStatus.CANCELLED):
         raise Conflict(N_("A closed or cancelled trip cannot be changed."))
+    cleaned = _clean_trip(session, data)
+    moved = (cleaned["start_date"], cleaned["end_date"]) != (trip.start_date, trip.end_date)
+    if moved and not confirm_clashes:
+        clashes = _date_clashes(session, trip, cleaned["start_date"], cleaned["end_date"])
+        if clashes:
+            raise ClashWarning(clashes)
     before = snapshot(trip)
-    for key, value in _clean_trip(session, data).items():
+    for key, value in cleaned.items():
         setattr(trip, key, value)
     touch(session, actor=actor, now=now, target=trip, before=before)
     return trip
+
+
+def _date_clashes(session: Session, trip: Trip, start: date, end: date) -> list[Clash]:
+    clashes: list[Clash] = []
+    for invitation in trip.invitations:
+        if invitation.status in rules.ACTIVE_INVITATIONS:
+            clashes.extend(
+                queries.journalist_clashes(
+                    session, trip, invitation.journalist, start=start, end=end
+                )
+            )
+    for item in trip.items:
+        if item.status != ItemStatus.CANCELLED:
+            outside = queries.outside_dates_clash(queries.probe_of(item), start, end)
+            if outside is not None:
+                clashes.append(outside)
+    return clashes
 
 
 def change_trip_status(

@@ -482,3 +482,27 @@ def test_two_items_of_one_trip_with_the_same_escort_are_named_once(session, now)
     ]
     assert len(staff) == 1
     assert {staff[0].params["activity"], staff[0].params["other"]} == {"Bát Tràng", "VNA"}
+
+
+def test_new_trip_dates_that_clash_are_shown_before_saving(session, now):
+    journalist = create_journalist(session)
+    other = create_trip(session, start=date(2027, 9, 10), days=3, title="Later trip")
+    invite(session, other, journalist, status="invited")
+    trip = create_trip(session, start=date(2027, 8, 30), days=5)
+    invite(session, trip, journalist, status="invited")
+    add_item(session, trip, datetime(2027, 8, 30, 9, 0), activity="First-day visit")  # noqa: DTZ001
+    moved = trip_input(
+        trip.host_unit.code,
+        title=trip.title,
+        start_date=date(2027, 9, 8),
+        end_date=date(2027, 9, 12),
+    )
+    with pytest.raises(trips.ClashWarning) as caught:
+        trips.update_trip(session, actor=None, now=now, trip=trip, data=moved)
+    kinds = sorted(clash.kind for clash in caught.value.clashes)
+    assert kinds == [ClashKind.JOURNALIST_ON_TWO_TRIPS, ClashKind.OUTSIDE_TRIP_DATES]
+    assert trip.start_date == date(2027, 8, 30)
+    trips.update_trip(session, actor=None, now=now, trip=trip, data=moved, confirm_clashes=True)
+    assert trip.start_date == date(2027, 9, 8)
+    # Keeping the dates does not ask again.
+    trips.update_trip(session, actor=None, now=now, trip=trip, data=moved)

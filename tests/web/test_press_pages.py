@@ -423,3 +423,26 @@ def test_coverage_can_point_at_an_interview_of_its_trip(client, session, trip_se
     assert response.status_code == 303
     item = session.scalars(select(CoverageItem).where(CoverageItem.url.contains("interview"))).one()
     assert item.interview_id == interview.id
+
+
+def test_moving_a_trip_outside_its_itinerary_asks_first(client, session, trip_setup):
+    trip = trip_setup["trip"]
+    admin = create_person(session, role="admin")
+    session.commit()
+    login(client, admin)
+    data = {
+        "title": trip.title,
+        "start_date": "2027-10-01",
+        "end_date": "2027-10-03",
+        "host_unit": trip.host_unit.code,
+        "timezone": trip.timezone,
+        "currency": "VND",
+    }
+    response = client.post(f"/press/trips/{trip.id}/edit", data=data)
+    assert response.status_code == 409 and "Ba Đình Square" in response.text
+    session.refresh(trip)
+    assert trip.start_date.isoformat() == "2027-08-30"
+    confirmed = client.post(f"/press/trips/{trip.id}/edit", data={**data, "confirm_clashes": "y"})
+    assert confirmed.status_code == 303
+    session.refresh(trip)
+    assert trip.start_date.isoformat() == "2027-10-01"

@@ -149,6 +149,7 @@ class TripSchema(Schema):
     budget_actual = fields.Decimal(as_string=True, allow_none=True, load_default=None)
     currency = fields.String(load_default="VND")
     status = fields.String(dump_only=True, metadata=_enum(TripStatus))
+    confirm_clashes = fields.Boolean(load_only=True, load_default=False)
 
 
 class TripPatchSchema(TripSchema):
@@ -504,12 +505,22 @@ class TripById(MethodView):
     @trips_blueprint.response(200, TripSchema)
     @trips_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def patch(self, data, trip_id):
-        """Change some fields of a trip."""
+        """Change some fields of a trip. New dates that clash answer 409 with the clashes
+        unless confirm_clashes is true."""
         trip = queries.get_trip(db.session, trip_id, actor=actor())
         merged = _merged(TripSchema, trip, data)
-        trips.update_trip(
-            db.session, actor=actor(), now=utcnow(), trip=trip, data=_trip_input(merged)
-        )
+        try:
+            trips.update_trip(
+                db.session,
+                actor=actor(),
+                now=utcnow(),
+                trip=trip,
+                data=_trip_input(merged),
+                confirm_clashes=data.get("confirm_clashes", False),
+            )
+        except trips.ClashWarning as warning:
+            db.session.rollback()
+            return _clash_response(warning)
         db.session.commit()
         return trip
 

@@ -150,6 +150,7 @@ class TripForm(FlaskForm):
     budget_planned = StringField(_l("Planned budget"))
     budget_actual = StringField(_l("Actual cost"))
     currency = StringField(_l("Currency"), description=_l("e.g. VND, USD, EUR."))
+    confirm_clashes = BooleanField(_l("Save despite the clashes"))
 
     def __init__(self, *args, units=(), people=(), events=(), campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)

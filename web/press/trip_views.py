@@ -107,6 +107,7 @@ def new_trip():
             form_error(form, error, aliases=_TRIP_ALIASES)
         else:
             return done(gettext("The trip was created."), url_for("press.trip", trip_id=trip.id))
+    del form.confirm_clashes
     return form_page(
         "press/form.html", form, title=gettext("New press trip"), cancel=url_for("press.trips_list")
     )
@@ -126,20 +127,32 @@ def edit_trip(trip_id: int):
         form.coordinators.data = [str(p.id) for p in trip.coordinators]
         form.events.data = [str(event.id) for event in trip.events]
         form.key_messages.data = "\n".join(trip.key_messages)
+    clashes: list[str] = []
     if form.validate_on_submit():
         try:
             trips.update_trip(
-                db.session, actor=person, now=utcnow(), trip=trip, data=_trip_input(form)
+                db.session,
+                actor=person,
+                now=utcnow(),
+                trip=trip,
+                data=_trip_input(form),
+                confirm_clashes=bool(form.confirm_clashes.data),
             )
+        except trips.ClashWarning as warning:
+            db.session.rollback()
+            clashes = clash_texts(warning.clashes)
         except HeraldError as error:
             form_error(form, error, aliases=_TRIP_ALIASES)
         else:
             return done(gettext("The trip was saved."), url_for("press.trip", trip_id=trip.id))
+    if not clashes:
+        del form.confirm_clashes
     return form_page(
         "press/form.html",
         form,
         title=gettext("Edit %(title)s", title=trip.title),
         cancel=url_for("press.trip", trip_id=trip.id),
+        clashes=clashes,
     )
 
 
