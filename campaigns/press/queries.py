@@ -247,6 +247,30 @@ def trips_for_staff(session: Session, person: Person) -> list[Trip]:
     return list(session.scalars(_trips_query().where(Trip.id.in_(_assigned_trip_ids(person)))))
 
 
+def items_for_staff(
+    session: Session, person: Person, *, since: datetime, until: datetime
+) -> list[ItineraryItem]:
+    """Items the person escorts or interprets that start in [since, until), cancelled ones
+    left out: their agenda (the bot's daily digest, reminders)."""
+    return list(
+        session.scalars(
+            select(ItineraryItem)
+            .join(Trip, ItineraryItem.trip_id == Trip.id)
+            .where(
+                or_(
+                    ItineraryItem.escort_id == person.id, ItineraryItem.interpreter_id == person.id
+                ),
+                ItineraryItem.status != ItemStatus.CANCELLED,
+                Trip.status.not_in(_DORMANT_TRIPS),
+                ItineraryItem.starts_at >= since,
+                ItineraryItem.starts_at < until,
+            )
+            .options(selectinload(ItineraryItem.trip))
+            .order_by(ItineraryItem.starts_at)
+        )
+    )
+
+
 def items_for_invitation(invitation: Invitation) -> list[ItineraryItem]:
     """What concerns one journalist: items naming them, and items naming nobody."""
     return [

@@ -506,3 +506,16 @@ def test_new_trip_dates_that_clash_are_shown_before_saving(session, now):
     assert trip.start_date == date(2027, 9, 8)
     # Keeping the dates does not ask again.
     trips.update_trip(session, actor=None, now=now, trip=trip, data=moved)
+
+
+def test_an_escorts_agenda_lists_their_items_of_the_day(session, now):
+    escort = create_person(session, role="field")
+    trip = create_trip(session)
+    morning = add_item(session, trip, datetime(2027, 8, 31, 9, 0), escort=escort)  # noqa: DTZ001
+    evening = add_item(session, trip, datetime(2027, 8, 31, 19, 0), interpreter=escort)  # noqa: DTZ001
+    add_item(session, trip, datetime(2027, 9, 1, 9, 0), escort=escort)  # noqa: DTZ001
+    cancelled = add_item(session, trip, datetime(2027, 8, 31, 14, 0), escort=escort)  # noqa: DTZ001
+    itinerary.change_item_status(session, actor=None, now=now, item=cancelled, status="cancelled")
+    day = datetime(2027, 8, 30, 17, 0, tzinfo=UTC)  # 31 August, 00:00 in Hanoi
+    agenda = queries.items_for_staff(session, escort, since=day, until=day + timedelta(days=1))
+    assert agenda == [morning, evening]
