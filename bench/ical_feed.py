@@ -39,7 +39,7 @@ import icalendar
 from sqlalchemy import insert, select, update
 from werkzeug.serving import make_server
 
-from campaigns.calendar import feeds
+from campaigns.calendar import feeds, ical
 from campaigns.calendar.models import Event
 from campaigns.org import services as org_services
 from web import create_app
@@ -296,10 +296,10 @@ def main() -> int:
         with app.app_context(), paused_garbage_collector():  # as the route does
             load_s, contents = _timed(load, arguments.runs)
             render_s, _ = _timed(
-                lambda: feeds.render_feed(contents, name="bench", locale="vi"), arguments.runs
+                lambda: ical.render_feed(contents, name="bench", locale="vi"), arguments.runs
             )
             fragments_s, _ = _timed(
-                lambda: feeds.render_feed(contents, name="bench", locale="vi", fragments=fragments),
+                lambda: ical.render_feed(contents, name="bench", locale="vi", fragments=fragments),
                 arguments.runs,
             )
             version_s, _ = _timed(lambda: feeds.data_version(db.session), 50)

@@ -20,14 +20,12 @@ from campaigns.calendar.feed_links import (
 )
 from campaigns.calendar.feeds import (
     Feed,
-    FeedContents,
     FeedKind,
     data_version,
     feed_contents,
     feed_window,
-    render_feed,
-    vtimezone,
 )
+from campaigns.calendar.ical import FeedContents, render_feed, vtimezone
 from campaigns.calendar.models import Event
 from campaigns.calendar.services import EventInput
 from campaigns.errors import NotAllowed, NotFound

@@ -30,7 +30,7 @@ from flask_babel import force_locale, gettext
 from flask_login import login_required
 from werkzeug.http import is_resource_modified
 
-from campaigns.calendar import feeds
+from campaigns.calendar import feeds, ical
 from campaigns.calendar.feed_links import (
     person_for_feed_token,
     reset_feed_links,
@@ -187,7 +187,7 @@ def _build(feed, viewer, since, until, zone, name, labels) -> bytes:
     contents = feeds.feed_contents(
         db.session, feed, viewer=viewer, since=since, until=until, zone=zone
     )
-    body = feeds.render_feed(
+    body = ical.render_feed(
         contents, name=name, locale=feed.locale, labels=labels, fragments=fragment_cache()
     )
     db.session.expunge_all()
