@@ -46,6 +46,11 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
         "HERALD_X_API_BASE": environ.get("HERALD_X_API_BASE", "https://api.twitter.com"),
         "HERALD_PLATFORM_TIMEOUT": float(environ.get("HERALD_PLATFORM_TIMEOUT", "10")),
         "HERALD_MEDIA_ROOT": environ.get("HERALD_MEDIA_ROOT") or str(instance_path / "media"),
+        # Per-process caches of rendered calendar feeds (whole bodies; single events).
+        "HERALD_FEED_CACHE_BYTES": int(environ.get("HERALD_FEED_CACHE_BYTES", 64 * 1024 * 1024)),
+        "HERALD_FEED_FRAGMENT_CACHE_BYTES": int(
+            environ.get("HERALD_FEED_FRAGMENT_CACHE_BYTES", 32 * 1024 * 1024)
+        ),
         "HERALD_DEMO": False,
         "RATELIMIT_STORAGE_URI": environ.get("HERALD_RATELIMIT_STORAGE_URI", "memory://"),
         "HERALD_LOGIN_ATTEMPTS_PER_MINUTE": int(

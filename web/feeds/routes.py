@@ -64,7 +64,7 @@ _ENDPOINTS = {
 }
 
 
-@blueprint.record_once
+@blueprint.record
 def _create_caches(state) -> None:
     config = state.app.config
     bodies = config.get("HERALD_FEED_CACHE_BYTES", DEFAULT_CACHE_BYTES)
