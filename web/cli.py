@@ -12,6 +12,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate.cli import db as migrate_commands
+from werkzeug.serving import run_simple
 
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError, Invalid
@@ -70,7 +71,7 @@ def upgrade_database(app: Flask) -> None:
         upgrade(directory=MIGRATIONS_DIRECTORY)
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def demo(host: str, port: int) -> None:
@@ -99,10 +100,11 @@ def demo(host: str, port: int) -> None:
     import threading
 
     _start_workers(app, threading.Event(), concurrency=1)
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Not app.run(): under a Flask CLI group it returns at once, by Flask's design.
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers")
@@ -132,13 +134,15 @@ def _scheduler_lock_file(app: Flask) -> Path:
     return Path(app.instance_path) / "scheduler.lock"
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 def scheduler() -> None:
     """The single clock process (a second one waits, and takes over when the first dies)."""
     from scheduler.clock import run_forever
 
     app = _create_app()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # APScheduler announces every run of every job; Herald's jobs log what they did themselves.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     click.echo("herald scheduler: planning anniversaries hourly; Ctrl-C stops it.")
     run_forever(app.config["SQLALCHEMY_DATABASE_URI"], _scheduler_lock_file(app))
 
@@ -181,7 +185,7 @@ def _start_workers(
     )
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 @click.option(
     "--concurrency", default=1, show_default=True, type=click.IntRange(1, 64), help="threads"
 )
@@ -234,13 +238,13 @@ def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) 
         thread.join()
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 def bot() -> None:
     """The field-staff Telegram bot (long polling)."""
     _not_yet("bot")
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
