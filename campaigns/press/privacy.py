@@ -190,6 +190,11 @@ _EXPORTED_FIELDS = (
 )
 
 
+def _plain(value: Any) -> Any:
+    """A value as JSON has it: dates and instants in ISO 8601."""
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
 def export_journalist(
     session: Session, *, actor: Person | None, now: datetime, journalist: Journalist
 ) -> dict[str, Any]:
@@ -198,31 +203,27 @@ def export_journalist(
     Identity documents are deliberately left out: they never leave Herald. Raises NotAllowed.
     """
     authorise(actor, "journalist.erase")
-    from campaigns.audit import _json_value
-
-    data: dict[str, Any] = {
-        name: _json_value(getattr(journalist, name)) for name in _EXPORTED_FIELDS
-    }
+    data: dict[str, Any] = {name: _plain(getattr(journalist, name)) for name in _EXPORTED_FIELDS}
     data["affiliations"] = [
         {
             "outlet": affiliation.outlet.name,
             "role": affiliation.role,
-            "starts_on": _json_value(affiliation.starts_on),
-            "ends_on": _json_value(affiliation.ends_on),
+            "starts_on": _plain(affiliation.starts_on),
+            "ends_on": _plain(affiliation.ends_on),
         }
         for affiliation in journalist.affiliations
     ]
     data["trips"] = [
         {
             "trip": invitation.trip.title,
-            "start_date": _json_value(invitation.trip.start_date),
-            "end_date": _json_value(invitation.trip.end_date),
+            "start_date": _plain(invitation.trip.start_date),
+            "end_date": _plain(invitation.trip.end_date),
             "status": invitation.status,
             "visa_status": invitation.visa_status,
             "arrival_flight": invitation.arrival_flight,
-            "arrival_at": _json_value(invitation.arrival_at),
+            "arrival_at": _plain(invitation.arrival_at),
             "departure_flight": invitation.departure_flight,
-            "departure_at": _json_value(invitation.departure_at),
+            "departure_at": _plain(invitation.departure_at),
             "hotel": invitation.hotel,
             "dietary_needs": invitation.dietary_needs,
             "interpreter_language": invitation.interpreter_language,
@@ -230,7 +231,7 @@ def export_journalist(
         for invitation in queries.invitations_of(session, journalist)
     ]
     data["coverage"] = [
-        {"url": item.url, "headline": item.headline, "published_on": _json_value(item.published_on)}
+        {"url": item.url, "headline": item.headline, "published_on": _plain(item.published_on)}
         for item in session.scalars(
             select(CoverageItem).where(CoverageItem.journalist_id == journalist.id)
         )
