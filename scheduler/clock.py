@@ -55,6 +55,16 @@ def _add_jobs(scheduler: BaseScheduler, transactions: Transactions) -> None:
         max_instances=1,
     )
     scheduler.add_job(
+        jobs.purge_identity_documents,
+        "interval",
+        hours=24,
+        args=[transactions],
+        id="purge_identity_documents",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
         jobs.tidy_up,
         "interval",
         hours=24,

@@ -8,6 +8,7 @@ from datetime import datetime
 from campaigns.calendar import services as calendar_services
 from campaigns.db import utcnow
 from campaigns.health import services as health_services
+from campaigns.press import privacy
 from campaigns.social import outbox
 from scheduler.transactions import Transactions
 
@@ -22,6 +23,15 @@ def plan_anniversaries(transactions: Transactions, now: datetime | None = None) 
     if created:
         log.info("created %d planning task(s)", created)
     return created
+
+
+def purge_identity_documents(transactions: Transactions, now: datetime | None = None) -> int:
+    """Delete journalists' identity documents past their retention period."""
+    with transactions() as session:
+        purged = privacy.purge_expired_identity_documents(session, now=now or utcnow())
+    if purged:
+        log.info("deleted %d identity document(s) past their retention", purged)
+    return purged
 
 
 def heartbeat(transactions: Transactions, name: str, now: datetime | None = None) -> None:

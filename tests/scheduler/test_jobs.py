@@ -1,13 +1,16 @@
 """The scheduler's jobs run in their own transactions and are safe to run again."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from campaigns.calendar.models import PlanningTask
-from scheduler.jobs import plan_anniversaries
+from campaigns.press import privacy
+from campaigns.press.models import IdentityDocument
+from scheduler.jobs import plan_anniversaries, purge_identity_documents
 from scheduler.transactions import Transactions
 from tests.factories import create_anniversary, create_unit
+from tests.press_factories import create_journalist, create_trip
 
 
 def test_planning_job_creates_each_task_once(session, database_url):
@@ -26,4 +29,26 @@ def test_planning_job_creates_each_task_once(session, database_url):
     assert task.occurrence_date == date(2027, 6, 24)
     assert task.years == 60 and task.tier == "major"
     assert session.scalar(select(func.count()).select_from(PlanningTask)) == 1
+    transactions.engine.dispose()
+
+
+def test_retention_job_deletes_identity_documents_past_their_time(session, database_url):
+    recorded = datetime(2026, 11, 1, tzinfo=UTC)
+    trip = create_trip(session, start=date(2026, 11, 1), days=3)
+    privacy.add_identity_document(
+        session,
+        actor=None,
+        now=recorded,
+        journalist=create_journalist(session),
+        trip=trip,
+        number="P1234567",
+        nationality="FR",
+    )
+    session.commit()
+    transactions = Transactions.for_url(database_url, door="scheduler")
+    days = privacy.identity_retention_days(session)
+    still_kept = datetime(2026, 11, 3, 12, tzinfo=UTC) + timedelta(days=days - 1)
+    assert purge_identity_documents(transactions, now=still_kept) == 0
+    assert purge_identity_documents(transactions, now=still_kept + timedelta(days=2)) == 1
+    assert session.scalars(select(IdentityDocument)).first() is None
     transactions.engine.dispose()
