@@ -386,7 +386,11 @@ def test_the_loop_wakes_on_time_and_stops_when_asked(session, make_worker, x_cha
     assert not thread.is_alive()
     reread(session, publication)
     assert publication.status == "published"
-    assert timedelta(0) <= publication.published_at - due < timedelta(seconds=1)
+    # Claimed as soon as it fell due (a missed wake-up would cost the one-second idle sleep);
+    # published well under a second later on a quiet machine (bench/dispatch.py measures it),
+    # with room here for a loaded test machine.
+    assert timedelta(0) <= publication.attempt_log[0].started_at - due < timedelta(seconds=0.5)
+    assert publication.published_at - due < timedelta(seconds=1.5)
 
 
 def test_herald_worker_stops_on_sigterm(app, database_url, fake_x, tmp_path):
