@@ -54,7 +54,7 @@ from campaigns.social.models import (
     Publication,
     PublicationStatus,
 )
-from campaigns.social.platform import ErrorKind, PlatformClient, PlatformError
+from campaigns.social.platform import ErrorKind, OutgoingPost, PlatformClient, PlatformError
 from scheduler.transactions import Transactions
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ class Worker:
         session: Session,
         publication: Publication,
         client: PlatformClient,
-        outgoing: Any,
+        outgoing: OutgoingPost,
         at: Callable[[], datetime],
     ) -> bool:
         """True when the publication is not on the platform and this worker should send it."""
