@@ -64,6 +64,24 @@ def make_test_config(database_url: str, **overrides) -> dict:
     }
 
 
+@pytest.fixture
+def make_app(database_url: str) -> Iterator:
+    """Another app on the test database, with some configuration changed. Its engine is
+    disposed at the end, so no connection is left for the garbage collector to close."""
+    made: list[Flask] = []
+
+    def make(**overrides) -> Flask:
+        application = create_app(make_test_config(database_url, **overrides))
+        application.test_client_class = IsolatedClient
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     application = create_app(make_test_config(database_url))

@@ -75,6 +75,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
     server.shutdown()
     thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

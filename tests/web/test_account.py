@@ -4,9 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.org.models import ApiToken, Person
-from tests.conftest import IsolatedClient, make_test_config
 from tests.factories import PASSWORD, create_person, login
-from web import create_app
 
 
 def test_login_page_speaks_vietnamese_to_a_visitor(client):
@@ -153,10 +151,8 @@ def test_password_change(client, session):
 
 
 @pytest.fixture
-def csrf_client(database_url):
-    application = create_app(make_test_config(database_url, WTF_CSRF_ENABLED=True))
-    application.test_client_class = IsolatedClient
-    return application.test_client()
+def csrf_client(make_app):
+    return make_app(WTF_CSRF_ENABLED=True).test_client()
 
 
 def test_forms_without_a_csrf_token_are_refused(csrf_client, session):
@@ -184,12 +180,8 @@ def test_security_headers_and_cookie_flags(client, session):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_secure_cookies_behind_https(database_url):
-    application = create_app(
-        make_test_config(
-            database_url, SESSION_COOKIE_SECURE=True, HERALD_BASE_URL="https://herald.example.org"
-        )
-    )
+def test_secure_cookies_behind_https(make_app):
+    application = make_app(SESSION_COOKIE_SECURE=True, HERALD_BASE_URL="https://herald.example.org")
     response = application.test_client().get("/login")
     assert "Strict-Transport-Security" in response.headers
 
@@ -200,8 +192,8 @@ def test_friendly_404_page(client):
     assert "Không tìm thấy trang" in response.text
 
 
-def test_friendly_500_page_without_traceback(database_url, caplog):
-    application = create_app(make_test_config(database_url))
+def test_friendly_500_page_without_traceback(make_app, caplog):
+    application = make_app()
 
     @application.get("/boom-for-test")
     def boom():
