@@ -55,6 +55,16 @@ def _add_jobs(scheduler: BaseScheduler, transactions: Transactions) -> None:
         max_instances=1,
     )
     scheduler.add_job(
+        jobs.hold_missed_publications,
+        "interval",
+        minutes=1,
+        args=[transactions],
+        id="hold_missed_publications",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
         jobs.purge_identity_documents,
         "interval",
         hours=24,

@@ -34,6 +34,15 @@ def purge_identity_documents(transactions: Transactions, now: datetime | None = 
     return purged
 
 
+def hold_missed_publications(transactions: Transactions, now: datetime | None = None) -> int:
+    """Hold publications that missed their window, even while no worker runs."""
+    with transactions() as session:
+        held = outbox.hold_missed_publications(session, now=now or utcnow())
+    if held:
+        log.info("held %d publication(s) that missed their window", held)
+    return held
+
+
 def heartbeat(transactions: Transactions, name: str, now: datetime | None = None) -> None:
     """Tell /healthz the scheduler is alive."""
     with transactions() as session:

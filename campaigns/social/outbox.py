@@ -256,6 +256,12 @@ def _hold(
     return True
 
 
+def hold_missed_publications(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Hold every waiting publication whose misfire window has closed (a person decides), even
+    while no worker is claiming. Returns how many were held."""
+    return _hold_past_window(session, now, limit)
+
+
 def _hold_past_window(session: Session, now: datetime, limit: int) -> int:
     """Publications that can no longer go out within their window are held, not sent late."""
     candidates = session.scalars(

@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 from campaigns.calendar.models import PlanningTask
 from campaigns.press import privacy
 from campaigns.press.models import IdentityDocument
-from scheduler.jobs import plan_anniversaries, purge_identity_documents
+from scheduler.jobs import hold_missed_publications, plan_anniversaries, purge_identity_documents
 from scheduler.transactions import Transactions
 from tests.factories import create_anniversary, create_unit
 from tests.press_factories import create_journalist, create_trip
+from tests.social_factories import create_channel, scheduled_post
 
 
 def test_planning_job_creates_each_task_once(session, database_url):
@@ -51,4 +52,17 @@ def test_retention_job_deletes_identity_documents_past_their_time(session, datab
     assert purge_identity_documents(transactions, now=still_kept) == 0
     assert purge_identity_documents(transactions, now=still_kept + timedelta(days=2)) == 1
     assert session.scalars(select(IdentityDocument)).first() is None
+    transactions.engine.dispose()
+
+
+def test_missed_publications_are_held_even_while_no_worker_runs(session, database_url, now):
+    due = now + timedelta(hours=1)
+    post = scheduled_post(session, [create_channel(session)], at=due, now=now)
+    session.commit()
+    transactions = Transactions.for_url(database_url, door="scheduler")
+    assert hold_missed_publications(transactions, now=due + timedelta(minutes=29)) == 0
+    assert hold_missed_publications(transactions, now=due + timedelta(minutes=31)) == 1
+    session.expire_all()
+    (publication,) = post.publications
+    assert (publication.status, publication.held_reason) == ("held", "missed_window")
     transactions.engine.dispose()
