@@ -151,9 +151,7 @@ def _press_add_coverage(actor: Person, trip: Any) -> bool:
 
 
 def _press_letterhead(actor: Person, unit: Any) -> bool:
-    return actor.role in _SEES_ALL_UNITS or (
-        actor.role == Role.EDITOR and in_own_unit(actor, unit)
-    )
+    return actor.role in _SEES_ALL_UNITS or (actor.role == Role.EDITOR and in_own_unit(actor, unit))
 
 
 def _press_roles(roles: frozenset[str]):
