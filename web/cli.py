@@ -143,7 +143,10 @@ def scheduler() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # APScheduler announces every run of every job; Herald's jobs log what they did themselves.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    click.echo("herald scheduler: planning anniversaries hourly; Ctrl-C stops it.")
+    click.echo(
+        "herald scheduler: planning tasks, missed-window holds, retention and heartbeats;"
+        " Ctrl-C stops it."
+    )
     run_forever(app.config["SQLALCHEMY_DATABASE_URI"], _scheduler_lock_file(app))
 
 
