@@ -8,8 +8,6 @@ Calendar apps fetch feeds without a session, so the token is the only credential
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import secrets
 from datetime import datetime
@@ -19,15 +17,11 @@ from sqlalchemy.orm import Session
 from campaigns.audit import record_change, snapshot
 from campaigns.org.models import Person
 from campaigns.permissions import require
-
-# 24 bytes of HMAC-SHA256, base64url: 32 characters, 192 bits.
-_SIGNATURE_BYTES = 24
+from campaigns.signing import link_signature
 
 
 def _signature(secret: str, person_id: int, feed_key: str) -> str:
-    message = f"herald-calendar-feed:{person_id}:{feed_key}".encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:_SIGNATURE_BYTES]).decode().rstrip("=")
+    return link_signature(secret, "herald-calendar-feed", person_id, feed_key)
 
 
 def sign_feed_token(secret: str, person_id: int, feed_key: str) -> str:

@@ -9,8 +9,6 @@ it, as it kills the calendar feeds); a journalist's link signs the invitation an
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 from datetime import datetime
 
@@ -22,6 +20,7 @@ from campaigns.org.models import Person
 from campaigns.permissions import can
 from campaigns.press import queries
 from campaigns.press.models import Invitation, ItemStatus, ItineraryItem, Trip
+from campaigns.signing import link_signature
 from campaigns.timezones import to_zone
 
 PRODID = "-//Herald//Press trip itinerary//EN"
@@ -34,11 +33,7 @@ _STATUS = {
 
 
 def _sign(secret: str, *parts: object) -> str:
-    if not secret:
-        raise ValueError("a secret key is required to sign feed links")
-    message = ":".join(str(part) for part in ("herald-press-feed", *parts)).encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+    return link_signature(secret, "herald-press-feed", *parts)
 
 
 def staff_feed_token(secret: str, trip: Trip, person: Person) -> str:
