@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from campaigns.i18n import N_
+
 
 class HeraldError(Exception):
     """Base of every error a service raises on purpose."""
@@ -46,6 +48,8 @@ class Invalid(HeraldError):
     """Input that breaks a rule. ``errors`` maps field names to message templates."""
 
     status = 422
+    # Names the fields as the code does, for API clients; a form shows each field's own message.
+    FIELDS_MESSAGE = N_("Please correct these fields: %(fields)s")
 
     def __init__(
         self,
@@ -63,6 +67,4 @@ class Invalid(HeraldError):
     @classmethod
     def from_fields(cls, errors: dict[str, str]) -> Invalid:
         """One error for several fields; its message names the fields."""
-        return cls(
-            "Please correct these fields: %(fields)s", errors=errors, fields=", ".join(errors)
-        )
+        return cls(cls.FIELDS_MESSAGE, errors=errors, fields=", ".join(errors))

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import flash
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from campaigns.errors import HeraldError
+from campaigns.errors import HeraldError, Invalid
 from web.i18n import error_message, field_errors
 
 
@@ -32,5 +33,8 @@ def show_domain_error(form: FlaskForm, error: HeraldError, aliases: dict[str, st
         flash(error_message(error), "error")
     elif unplaced:
         flash(" ".join(unplaced), "error")
+    elif error.template == Invalid.FIELDS_MESSAGE:
+        # Each field says what is wrong; the code's names for the fields mean nothing here.
+        flash(gettext("Please correct the fields marked below."), "error")
     else:
         flash(error_message(error), "error")

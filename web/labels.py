@@ -203,6 +203,18 @@ HELD_REASON_LABELS = {
     HeldReason.UNRECONCILABLE: _l("nobody can tell whether it went out"),
 }
 
+# What one try at sending came to (PublicationAttempt.outcome).
+ATTEMPT_OUTCOME_LABELS = {
+    "publishing": _l("Publishing"),
+    "published": _l("Published"),
+    "failed": _l("Failed"),
+    "reconciling": _l("Checking whether it went out"),
+    "reconciled_found": _l("Found on the platform"),
+    "reconciled_missing": _l("Not found on the platform"),
+    "reconcile_failed": _l("The platform could not be checked"),
+    "unreconcilable": _l("Nobody can tell whether it went out"),
+}
+
 CHANNEL_KIND_LABELS = {
     ChannelKind.X: _l("X"),
     ChannelKind.TELEGRAM: _l("Telegram"),

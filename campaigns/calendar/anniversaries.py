@@ -345,9 +345,8 @@ def _import_anniversary_rows(
             prepared.append((key, data, values))
     if problems:
         raise Invalid(
-            N_("%(count)s row(s) have errors; nothing was imported."),
+            N_("Nothing was imported: correct the rows listed below and import the file again."),
             errors=problems,
-            count=len(problems),
         )
     result = ImportResult()
     with session.begin_nested():

@@ -117,10 +117,9 @@ class OverlapWarning(Conflict):
         self.clashes = clashes
         super().__init__(
             N_(
-                "This event overlaps %(count)s national or high-priority event(s) of the same "
-                "unit or partner country: %(titles)s. Save again to keep it anyway."
+                "National or high-priority events of the same unit or partner country at the same "
+                "time: %(titles)s. Save again to keep this event anyway."
             ),
-            count=len(clashes),
             titles="; ".join(event.title for event in clashes),
         )
 

@@ -174,7 +174,7 @@ def _tables(report: TripReport, _: Translate) -> list[tuple[str, list[str], list
         (
             _(N_("Articles")),
             [
-                _(N_("Published")),
+                _(N_("Published on")),
                 _(N_("Outlet")),
                 _(N_("Journalist")),
                 _(N_("Language")),

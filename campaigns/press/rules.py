@@ -125,12 +125,13 @@ def check_transition(
     if target not in machine:
         raise Invalid(N_("%(state)s is not a known state."), field=field, state=target)
     if target not in machine.get(current, frozenset()):
-        following = ", ".join(next_states(machine, current)) or "—"
+        # The pages offer only the possible steps; naming states here would show their codes.
         raise Invalid(
-            N_("From %(current)s the next step can only be: %(following)s."),
+            N_(
+                "This step is not possible from the current status: choose one of the next "
+                "steps offered."
+            ),
             field=field,
-            current=current,
-            following=following,
         )
 
 

@@ -79,6 +79,7 @@ def normalise_language(tag: str) -> str | None:
 
 @dataclass(frozen=True)
 class PlatformFormat:
+    name: str  # the platform's own name, the same in every language
     max_length: int
     max_caption_length: int  # when the text goes with images
     max_images: int
@@ -86,9 +87,9 @@ class PlatformFormat:
 
 
 PLATFORM_FORMATS: dict[str, PlatformFormat] = {
-    ChannelKind.X: PlatformFormat(280, 280, 4, weighted=True),
-    ChannelKind.TELEGRAM: PlatformFormat(4096, 1024, 10, weighted=False),
-    ChannelKind.SANDBOX: PlatformFormat(4096, 4096, 4, weighted=False),
+    ChannelKind.X: PlatformFormat("X", 280, 280, 4, weighted=True),
+    ChannelKind.TELEGRAM: PlatformFormat("Telegram", 4096, 1024, 10, weighted=False),
+    ChannelKind.SANDBOX: PlatformFormat("Sandbox", 4096, 4096, 4, weighted=False),
 }
 
 # No platform takes more; longer texts are refused when saved.
@@ -130,15 +131,16 @@ def check_format(kind: str, text: str, images: int = 0) -> LengthCheck:
 
 def format_problem(check: LengthCheck) -> tuple[str, dict[str, object]] | None:
     """A message (template, params) for a text that does not fit, or None."""
+    platform = PLATFORM_FORMATS[check.kind].name
     if check.length > check.limit:
         return N_("Too long for %(platform)s: %(length)s of %(limit)s characters."), {
-            "platform": check.kind,
+            "platform": platform,
             "length": check.length,
             "limit": check.limit,
         }
     if check.images > check.max_images:
         return N_("%(platform)s takes at most %(limit)s images."), {
-            "platform": check.kind,
+            "platform": platform,
             "limit": check.max_images,
         }
     return None

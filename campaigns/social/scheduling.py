@@ -367,17 +367,14 @@ def _publication_change(
     now: datetime,
     publication: Publication,
     allowed_from: tuple[str, ...],
+    refusal: str,
     status: str,
     action: str,
     send_again: bool = False,
 ) -> Publication:
     _authorise(actor, "publication.manage", publication)
     if publication.status not in allowed_from:
-        raise Conflict(
-            N_("A publication that is %(status)s cannot be %(action)s."),
-            status=publication.status,
-            action=action,
-        )
+        raise Conflict(refusal)
     if send_again:
         _check_still_cleared(publication)
     before = snapshot(publication)
@@ -420,6 +417,7 @@ def retry_publication(
         now=now,
         publication=publication,
         allowed_from=(PublicationStatus.DEAD,),
+        refusal=N_("Only a publication that gave up can be tried again."),
         status=PublicationStatus.SCHEDULED,
         action="retry",
         send_again=True,
@@ -439,10 +437,20 @@ def release_publication(
         now=now,
         publication=publication,
         allowed_from=(PublicationStatus.HELD,),
+        refusal=N_("Only a held publication can be released."),
         status=PublicationStatus.SCHEDULED,
         action="release",
         send_again=True,
     )
+
+
+def _cancel_refusal(status: str) -> str:
+    """Why a publication in this status can no longer be cancelled."""
+    if status == PublicationStatus.PUBLISHED:
+        return N_("This publication is already published: it can no longer be cancelled.")
+    if status == PublicationStatus.CANCELLED:
+        return N_("This publication is already cancelled.")
+    return N_("This publication is being sent right now: it can no longer be cancelled.")
 
 
 def cancel_publication(
@@ -455,6 +463,7 @@ def cancel_publication(
         now=now,
         publication=publication,
         allowed_from=(*PENDING, PublicationStatus.DEAD),
+        refusal=_cancel_refusal(publication.status),
         status=PublicationStatus.CANCELLED,
         action="cancel",
     )

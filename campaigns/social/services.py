@@ -546,14 +546,13 @@ def remove_attachment(
 # --- clearance -----------------------------------------------------------------------------------
 
 
-def _transition(post: Post, *, target: str, action: str, now: datetime) -> dict:
-    """Move the post along the clearance path; the snapshot from before, for the audit."""
+def _transition(post: Post, *, target: str, refusal: str, now: datetime) -> dict:
+    """Move the post along the clearance path; the snapshot from before, for the audit.
+
+    ``refusal`` is the whole sentence a person reads when the post is not where the step starts.
+    """
     if not rules.can_move(post.status, target):
-        raise Conflict(
-            N_("A post that is %(status)s cannot be %(action)s."),
-            status=post.status,
-            action=action,
-        )
+        raise Conflict(refusal)
     before = snapshot(post)
     post.status = target
     post.updated_at = now
@@ -576,7 +575,12 @@ def submit_post(
     _check_expected_version(post, expected_version)
     if not post.variants:
         raise Invalid(N_("Write the post in at least one language."), field="variants")
-    before = _transition(post, target=PostStatus.IN_REVIEW, action="submitted", now=now)
+    before = _transition(
+        post,
+        target=PostStatus.IN_REVIEW,
+        refusal=N_("Only a draft or a post that was sent back can be sent for clearance."),
+        now=now,
+    )
     post.submitted_at = now
     post.review_comment = ""
     session.flush()
@@ -617,7 +621,12 @@ def approve_post(
         raise NotAllowed(refusal or N_("You are not allowed to do this."))
     require(actor, "post.approve", post)
     _check_expected_version(post, expected_version)
-    before = _transition(post, target=PostStatus.APPROVED, action="approved", now=now)
+    before = _transition(
+        post,
+        target=PostStatus.APPROVED,
+        refusal=N_("Only a post waiting for clearance can be cleared."),
+        now=now,
+    )
     post.approved_by_id = actor.id
     post.approved_at = now
     post.approved_version = post.version
@@ -667,7 +676,12 @@ def reject_post(
     if not (comment or "").strip():
         raise Invalid(N_("Say what should change."), field="comment")
     _check_expected_version(post, expected_version)
-    before = _transition(post, target=PostStatus.REJECTED, action="rejected", now=now)
+    before = _transition(
+        post,
+        target=PostStatus.REJECTED,
+        refusal=N_("Only a post waiting for clearance can be sent back."),
+        now=now,
+    )
     post.review_comment = comment.strip()
     session.flush()
     record_change(

@@ -309,7 +309,7 @@ def test_a_csv_file_with_bad_rows_names_them_and_imports_nothing(session, now):
     assert "origin_date" in errors["row 3"] and "YYYY-MM-DD" in errors["row 3"]
     assert "lunar_day: not a whole number" in errors["row 4"]
     assert "key: used by an earlier row" in errors["row 5"]
-    assert caught.value.message == "3 row(s) have errors; nothing was imported."
+    assert caught.value.message.startswith("Nothing was imported")
     assert count(session, Anniversary) == 0
 
 

@@ -43,6 +43,28 @@ def test_the_author_cannot_clear_their_own_post_even_as_a_coordinator(session, n
     assert post.status == "in_review"
 
 
+def test_a_step_out_of_order_is_refused_in_words_a_person_reads(session, now):
+    post = create_post(session)
+    coordinator = create_person(session, "coordinator")
+    with pytest.raises(Conflict, match="Only a post waiting for clearance can be cleared"):
+        services.approve_post(
+            session, actor=coordinator, now=now, post=post, expected_version=post.version
+        )
+    with pytest.raises(Conflict, match="Only a post waiting for clearance can be sent back"):
+        services.reject_post(
+            session,
+            actor=coordinator,
+            now=now,
+            post=post,
+            expected_version=post.version,
+            comment="Not yet",
+        )
+    services.submit_post(session, actor=post.author, now=now, post=post)
+    with pytest.raises(Conflict, match="Only a draft or a post that was sent back can be sent"):
+        services.submit_post(session, actor=post.author, now=now, post=post)
+    assert post.status == "in_review"
+
+
 def test_an_editor_cannot_clear_a_post(session, now):
     post = create_post(session)
     services.submit_post(session, actor=post.author, now=now, post=post)
@@ -284,7 +306,7 @@ def test_scheduling_refuses_a_time_in_the_past_an_unknown_zone_and_an_overlong_x
         local_date=at_utc(2027, 1, 1).date(),
         zone="UTC",
     )
-    with pytest.raises(Invalid, match="Too long for x: 282 of 280 characters"):
+    with pytest.raises(Invalid, match="Too long for X: 282 of 280 characters"):
         scheduling.schedule_post(session, actor=None, now=now, post=long_post, data=data)
     assert session.scalars(select(Publication)).all() == []
     assert post.status == "approved" and post.schedule_mode is None

@@ -305,12 +305,16 @@ def test_a_held_publication_can_be_cancelled(session, now, due):
         session, actor=create_person(session, "coordinator"), now=due, publication=publication
     )
     assert publication.status == "cancelled"
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="Only a held publication can be released"):
         scheduling.release_publication(
             session,
             actor=create_person(session, "coordinator"),
             now=due,
             publication=publication,
+        )
+    with pytest.raises(Conflict, match="This publication is already cancelled"):
+        scheduling.cancel_publication(
+            session, actor=create_person(session, "coordinator"), now=due, publication=publication
         )
 
 

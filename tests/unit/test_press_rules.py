@@ -31,7 +31,7 @@ def test_only_http_links_are_accepted(raw):
 def test_a_visa_case_cannot_skip_a_step():
     with pytest.raises(Invalid) as caught:
         rules.check_transition(rules.VISA_TRANSITIONS, "letter_requested", "applied", field="visa")
-    assert "letter_issued" in caught.value.message
+    assert "not possible from the current status" in caught.value.message
     assert caught.value.errors == {"visa": caught.value.template}
     rules.check_transition(rules.VISA_TRANSITIONS, "letter_requested", "letter_issued", field="v")
 

@@ -76,7 +76,7 @@ def test_a_text_that_fits_in_280_characters_may_not_fit_in_x_weighted():
     check = rules.check_format("x", text)
     assert (check.length, check.limit, check.ok) == (282, 280, False)
     _template, params = rules.format_problem(check)
-    assert params == {"platform": "x", "length": 282, "limit": 280}
+    assert params == {"platform": "X", "length": 282, "limit": 280}
     assert rules.check_format("telegram", text).ok
 
 
@@ -91,7 +91,7 @@ def test_image_counts_per_platform():
     assert not rules.check_format("x", "hi", images=5).ok
     assert rules.check_format("x", "hi", images=4).ok
     problem = rules.format_problem(rules.check_format("x", "hi", images=5))
-    assert problem[1] == {"platform": "x", "limit": 4}
+    assert problem[1] == {"platform": "X", "limit": 4}
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,9 @@ def test_bad_zone_is_shown_next_to_the_field_and_nothing_is_saved(client, sessio
     field = page[page.index('name="timezone"') :]
     assert "IANA" in field[: field.index("</div>")]
     assert 'aria-invalid="true"' in page
+    # The flash message does not name fields by their names in the code.
+    assert "Please correct the fields marked below." in page
+    assert "Please correct these fields" not in page
     assert session.scalar(select(func.count()).select_from(Unit)) == 0
 
 

@@ -370,7 +370,7 @@ def test_a_coordinator_retries_a_dead_publication_and_sees_its_attempts(client, 
     session.refresh(publication)
     assert publication.status == "scheduled"
     response = client.post(f"/social/publications/{publication.id}/release", follow_redirects=True)
-    assert "cannot be" in response.get_data(as_text=True)
+    assert "Only a held publication can be released." in response.get_data(as_text=True)
     client.post(f"/social/publications/{publication.id}/cancel")
     session.refresh(publication)
     assert publication.status == "cancelled"

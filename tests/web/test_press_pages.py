@@ -1,7 +1,7 @@
 import base64
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -202,9 +202,24 @@ def test_a_visa_step_cannot_be_skipped_from_the_web(client, session, trip_setup)
         data={"status": "granted"},
         follow_redirects=True,
     )
-    assert "the next step can only be" in response.text
+    assert "not possible from the current status" in response.text
     session.refresh(invitation)
     assert invitation.visa_status == "undecided"
+
+
+def test_the_escort_delays_an_item_by_thirty_minutes_from_the_trip_page(
+    client, session, trip_setup
+):
+    trip, escort, item = trip_setup["trip"], trip_setup["escort"], trip_setup["item"]
+    starts_at = item.starts_at
+    login(client, escort)
+    assert "Delay 30 min" in client.get(f"/press/trips/{trip.id}").text
+    response = client.post(
+        f"/press/items/{item.id}/delay", data={"delay-minutes": "30"}, follow_redirects=True
+    )
+    assert "Ba Đình Square was delayed by 30 minutes" in response.text
+    session.refresh(item)
+    assert item.starts_at == starts_at + timedelta(minutes=30)
 
 
 # --- restricted records: who sees what --------------------------------------------------------
@@ -317,7 +332,7 @@ def test_csv_import_previews_with_row_errors_then_imports(client, session):
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert "1 rows have errors" in response.text and "Nowhere" in response.text
+    assert "1 row has errors" in response.text and "Nowhere" in response.text
     assert count(session, Journalist) == 0
     wrong = client.post(
         "/press/journalists/import",
@@ -332,6 +347,7 @@ def test_csv_import_previews_with_row_errors_then_imports(client, session):
         content_type="multipart/form-data",
     )
     assert preview.status_code == 200 and count(session, Journalist) == 0
+    assert "2 rows are ready to import" in preview.text and "Import 2 journalists" in preview.text
     response = client.post(
         "/press/journalists/import",
         data={"content": base64.b64encode(good).decode(), "confirm": "1"},

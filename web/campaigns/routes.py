@@ -71,6 +71,7 @@ def social_helpers():
         "POST_STATUS_LABELS": labels.POST_STATUS_LABELS,
         "PUBLICATION_STATUS_LABELS": labels.PUBLICATION_STATUS_LABELS,
         "HELD_REASON_LABELS": labels.HELD_REASON_LABELS,
+        "ATTEMPT_OUTCOME_LABELS": labels.ATTEMPT_OUTCOME_LABELS,
         "CHANNEL_KIND_LABELS": labels.CHANNEL_KIND_LABELS,
         "CHANNEL_HEALTH_LABELS": labels.CHANNEL_HEALTH_LABELS,
         "local_in": lambda instant, zone: to_zone(instant, zone) if instant else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import login_required
 
 from campaigns.db import utcnow
@@ -144,17 +144,22 @@ def item_status(item_id: int):
 def delay_item(item_id: int):
     item = queries.get_item(db.session, item_id, actor=actor())
     target = url_for("press.trip", trip_id=item.trip_id) + "#itinerary"
+    minutes = to_int(request.form.get("delay-minutes")) or 0
     try:
         itinerary.delay_itinerary_item(
-            db.session,
-            actor=actor(),
-            now=utcnow(),
-            item=item,
-            minutes=to_int(request.form.get("delay-minutes")) or 0,
+            db.session, actor=actor(), now=utcnow(), item=item, minutes=minutes
         )
     except HeraldError as error:
         return failed(error, target)
-    return done(gettext("The item was moved; calendars follow on their next refresh."), target)
+    return done(
+        ngettext(
+            "%(activity)s was delayed by %(num)d minute; calendars follow on their next refresh.",
+            "%(activity)s was delayed by %(num)d minutes; calendars follow on their next refresh.",
+            minutes,
+            activity=item.activity,
+        ),
+        target,
+    )
 
 
 # --- interviews --------------------------------------------------------------------------------

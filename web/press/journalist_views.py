@@ -8,7 +8,7 @@ import binascii
 import json
 
 from flask import Response, abort, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import login_required
 
 from campaigns.db import utcnow
@@ -382,7 +382,11 @@ def import_journalists():
         else:
             if confirming and preview.created:
                 return done(
-                    gettext("%(count)d journalists were imported.", count=preview.created),
+                    ngettext(
+                        "%(num)d journalist was imported.",
+                        "%(num)d journalists were imported.",
+                        preview.created,
+                    ),
                     url_for("press.journalists"),
                 )
             form.content.data = base64.b64encode(content).decode()
