@@ -6,10 +6,16 @@ One pass (``Worker.run_once``) follows DESIGN.md's pipeline, one short transacti
     for each claim:
         reconciling: find_published -> resolve_reconcile -> commit  (stop unless "retry")
         publish through the channel's client
-        record_success / record_failure                  -> commit
+        record_failure                                   -> commit
+    record_successes (the batch's)                       -> commit
 
-Nothing is held open while a platform answers except what the sandbox writes (its "platform"
-is Herald's own database, so its post and the publication's success commit together).
+Successes are recorded together, once per batch (or every second, whichever comes first): a
+handful of statements for the batch instead of several per post, which is what lets the workers
+keep up with a fast platform. This is safe because of reconcile: a worker that dies before
+recording leaves claims whose lease expires, and whoever takes them finds the posts on the
+platform and records them, never sending twice. Where the platform cannot be asked (Telegram), a
+success is recorded at once, so that a crash leaves at most one publication for a person to check.
+No transaction is held open while a platform answers.
 
 Which client serves a channel is not decided here: ``scheduler/`` may not import ``bots/``, so
 the caller passes a factory (``herald worker`` passes ``bots.registry.client_for`` with the
@@ -36,8 +42,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from campaigns.db import utcnow
 from campaigns.health.services import beat
@@ -50,7 +55,6 @@ from campaigns.social.checks import (
 from campaigns.social.models import (
     Channel,
     ChannelKind,
-    PostVariant,
     Publication,
     PublicationStatus,
 )
@@ -67,6 +71,10 @@ CHECK_INTERVAL = timedelta(seconds=1)
 HEARTBEAT_INTERVAL = timedelta(seconds=5)
 # After an unexpected error (the database went away), wait a little before trying again.
 ERROR_PAUSE_SECONDS = 2.0
+# Successes waiting to be recorded are recorded at least this often within a batch.
+RECORD_EVERY = timedelta(seconds=1)
+# A worker looks for missed windows and expired leases this often (not on every claim).
+HOUSEKEEPING_EVERY = timedelta(seconds=1)
 
 
 def worker_name(index: int = 0) -> str:
@@ -120,6 +128,7 @@ class Worker:
         self._last_beat: datetime | None = None
         self._last_checks: datetime | None = None
         self._last_claim_at: datetime | None = None
+        self._last_housekeeping: datetime | None = None
 
     # --- one pass --------------------------------------------------------------------------------
 
@@ -134,33 +143,59 @@ class Worker:
             session.info["door"] = "worker"
             self._beat(session, at())
             self._last_claim_at = at()
+            housekeeping = (
+                self._last_housekeeping is None
+                or self._last_claim_at - self._last_housekeeping >= HOUSEKEEPING_EVERY
+                or now is not None
+            )
+            if housekeeping:
+                self._last_housekeeping = self._last_claim_at
             claimed = outbox.claim_due_publications(
                 session,
                 worker_id=self.worker_id,
                 now=self._last_claim_at,
                 limit=self.batch,
                 lease_seconds=self.lease_seconds,
+                housekeeping=housekeeping,
             )
-            _load_for_publishing(session, claimed)
             session.commit()
+            sent: list[outbox.Sent] = []
             for publication in claimed:
-                self._handle(session, publication, at)
+                self._handle(session, publication, at, sent)
+                if sent and at() - sent[0].at >= RECORD_EVERY:
+                    self._record(session, sent, at())
+            self._record(session, sent, at())
             self._answer_checks(session, at)
         return len(claimed)
 
     def _handle(
-        self, session: Session, publication: Publication, at: Callable[[], datetime]
+        self,
+        session: Session,
+        publication: Publication,
+        at: Callable[[], datetime],
+        sent: list[outbox.Sent],
     ) -> None:
         """Reconcile if need be, publish, record; an unexpected error leaves the claim to expire
         (it is then reconciled, never resent blindly) and the pass goes on with the next one."""
         try:
-            self._publish(session, publication, at)
+            self._publish(session, publication, at, sent)
         except Exception:
             session.rollback()
             log.exception("worker %s: publication %s failed", self.worker_id, publication.id)
 
+    def _record(self, session: Session, sent: list[outbox.Sent], now: datetime) -> None:
+        """Record the successes waiting in ``sent`` in one transaction, and forget them."""
+        if sent:
+            outbox.record_successes(session, sent, worker_id=self.worker_id, now=now)
+            session.commit()
+            sent.clear()
+
     def _publish(
-        self, session: Session, publication: Publication, at: Callable[[], datetime]
+        self,
+        session: Session,
+        publication: Publication,
+        at: Callable[[], datetime],
+        sent: list[outbox.Sent],
     ) -> None:
         outgoing = outbox.outgoing_post(publication, media_root=self.media_root)
         try:
@@ -181,10 +216,9 @@ class Worker:
         except PlatformError as error:
             self._record_error(session, publication, error, at())
             return
-        outbox.record_success(
-            session, publication=publication, worker_id=self.worker_id, result=result, now=at()
-        )
-        session.commit()
+        sent.append(outbox.Sent(publication, result, at()))
+        if not getattr(client, "reconcilable", True):
+            self._record(session, sent, at())
 
     def _reconcile(
         self,
@@ -345,20 +379,6 @@ class Worker:
         finally:
             self.close()
             log.info("worker %s stopped", self.worker_id)
-
-
-def _load_for_publishing(session: Session, publications: Sequence[Publication]) -> None:
-    """What publishing needs (channel, variant, images) in three queries for the whole batch,
-    not a few per publication."""
-    if publications:
-        session.scalars(
-            select(Publication)
-            .where(Publication.id.in_([publication.id for publication in publications]))
-            .options(
-                selectinload(Publication.channel),
-                selectinload(Publication.variant).selectinload(PostVariant.attachments),
-            )
-        ).all()
 
 
 def _close(client: PlatformClient) -> None:

@@ -3,6 +3,7 @@
 A worker's loop, one short transaction per step (see DESIGN.md, "The publishing pipeline")::
 
     with transaction:  claimed = claim_due_publications(session, worker_id=..., now=utcnow())
+    sent = []
     for publication in claimed:
         outgoing = outgoing_post(publication, media_root=...)
         client = client_for(publication.channel, ...)
@@ -16,27 +17,32 @@ A worker's loop, one short transaction per step (see DESIGN.md, "The publishing 
         except PlatformError as error:
             with transaction:  record_failure(session, publication=..., error=error, ...)
         else:
-            with transaction:  record_success(session, publication=..., result=result, ...)
+            sent.append(Sent(publication, result, utcnow()))
+    with transaction:  record_successes(session, sent, worker_id=..., now=utcnow())
 
 Claims are exclusive: ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, and on both databases
 every state change is a conditional ``UPDATE`` that only one transaction can win. The rate budget
-of a channel is a row per window, consumed by an atomic upsert in the claiming transaction, so
-however many workers run, a channel never gets more than its budget.
+of a channel is a row per window, consumed by an atomic upsert in the claiming transaction (one
+statement for all the channels of a claim), so however many workers run, a channel never gets
+more than its budget. A batch's claims and its successes each cost a handful of statements, not a
+handful per publication; ``scheduler/worker.py`` says when a success may wait for its batch.
 """
 
 from __future__ import annotations
 
 import random as random_module
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from campaigns.audit import record_change, snapshot
 from campaigns.i18n import N_
@@ -49,6 +55,7 @@ from campaigns.social.models import (
     HeldReason,
     Post,
     PostStatus,
+    PostVariant,
     Publication,
     PublicationAttempt,
     PublicationStatus,
@@ -123,10 +130,18 @@ def _conditional_update(
 
 
 def _reload(session: Session, ids: Sequence[int]) -> list[Publication]:
+    """The claimed publications as they are now, with what publishing needs (channel, variant,
+    images) loaded for the whole batch in a few queries, not a few per publication."""
     if not ids:
         return []
     rows = session.scalars(
-        select(Publication).where(Publication.id.in_(ids)).execution_options(populate_existing=True)
+        select(Publication)
+        .where(Publication.id.in_(ids))
+        .options(
+            joinedload(Publication.channel),
+            joinedload(Publication.variant).selectinload(PostVariant.attachments),
+        )
+        .execution_options(populate_existing=True)
     ).all()
     by_id = {row.id: row for row in rows}
     return [by_id[publication_id] for publication_id in ids if publication_id in by_id]
@@ -313,8 +328,69 @@ def _take_budget(
     return session.execute(statement).first() is not None
 
 
+@dataclass(frozen=True)
+class _Want:
+    """Posts a claim would like from one channel's budget."""
+
+    count: int
+    limit: int
+    window_seconds: int
+
+
+def _take_budgets(session: Session, wanted: dict[int, _Want], *, now: datetime) -> dict[int, int]:
+    """Use posts of several channels' budgets at once; returns how many each channel got.
+
+    One multi-row upsert gives every channel its whole share where it fits (the usual case: a
+    budget is set well below what a batch asks); a channel whose budget cannot take the whole
+    share is then served one post at a time until it is spent. Rows are taken in channel order,
+    the same for every worker, so two claimers never wait on each other in a circle.
+    """
+    table = ChannelBudget.__table__
+    insert = postgresql.insert if _is_postgres(session) else sqlite.insert
+    whole = []
+    for channel_id in sorted(wanted):
+        want = wanted[channel_id]
+        if want.count <= want.limit:
+            start, end = rules.budget_window(now, want.window_seconds)
+            whole.append(
+                {
+                    "channel_id": channel_id,
+                    "window_start": start,
+                    "window_end": end,
+                    "capacity": want.limit,
+                    "used": want.count,
+                }
+            )
+    granted: dict[int, int] = {}
+    if whole:
+        statement = insert(table).values(whole)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.channel_id, table.c.window_start],
+            set_={
+                "used": table.c.used + statement.excluded.used,
+                "capacity": statement.excluded.capacity,
+            },
+            where=table.c.used + statement.excluded.used <= statement.excluded.capacity,
+        ).returning(table.c.channel_id)
+        granted = {
+            channel_id: wanted[channel_id].count for channel_id in session.scalars(statement)
+        }
+    for channel_id in sorted(set(wanted) - set(granted)):
+        want, got = wanted[channel_id], 0
+        while got < want.count and _take_budget(
+            session,
+            channel_id=channel_id,
+            limit=want.limit,
+            window_seconds=want.window_seconds,
+            now=now,
+        ):
+            got += 1
+        granted[channel_id] = got
+    return granted
+
+
 def _give_back_budget(
-    session: Session, *, channel_id: int, window_seconds: int, now: datetime
+    session: Session, *, channel_id: int, window_seconds: int, now: datetime, count: int = 1
 ) -> None:
     start, _ = rules.budget_window(now, window_seconds)
     session.execute(
@@ -322,9 +398,9 @@ def _give_back_budget(
         .where(
             ChannelBudget.channel_id == channel_id,
             ChannelBudget.window_start == start,
-            ChannelBudget.used > 0,
+            ChannelBudget.used >= count,
         )
-        .values(used=ChannelBudget.used - 1)
+        .values(used=ChannelBudget.used - count)
         .execution_options(synchronize_session=False)
     )
 
@@ -460,6 +536,7 @@ def claim_due_publications(
     now: datetime,
     limit: int = 10,
     lease_seconds: int = 120,
+    housekeeping: bool = True,
 ) -> list[Publication]:
     """Claim up to ``limit`` publications for ``worker_id`` with a lease; commit right after.
 
@@ -468,25 +545,30 @@ def claim_due_publications(
     ``publishing``: send them), each consuming one post of its channel's rate budget. Paused
     channels and campaigns, broken channels, channels told to wait (429) and channels whose
     budget is spent are skipped. No two workers ever hold the same publication.
+
+    ``housekeeping=False`` skips the first two steps (a busy worker looks for missed windows and
+    expired leases once a second, not on every claim; what missed its window is never claimed).
     """
     lease = timedelta(seconds=lease_seconds)
-    _hold_past_window(session, now, limit=max(limit, 50))
-    claimed = _claim_expired_leases(session, worker_id=worker_id, now=now, lease=lease, limit=limit)
-    spent: set[int] = set()
+    claimed: list[int] = []
+    if housekeeping:
+        _hold_past_window(session, now, limit=max(limit, 50))
+        claimed = _claim_expired_leases(
+            session, worker_id=worker_id, now=now, lease=lease, limit=limit
+        )
+    candidates = _due_candidates(session, now=now, limit=limit - len(claimed))
+    wanted: dict[int, _Want] = {}
+    for row in candidates:
+        want = wanted.get(row.channel_id)
+        wanted[row.channel_id] = _Want(
+            (want.count if want else 0) + 1, row.rate_limit_posts, row.rate_window_seconds
+        )
+    left = _take_budgets(session, wanted, now=now)
     budgeted = []
-    for row in _due_candidates(session, now=now, limit=limit - len(claimed)):
-        if row.channel_id in spent:
-            continue
-        if _take_budget(
-            session,
-            channel_id=row.channel_id,
-            limit=row.rate_limit_posts,
-            window_seconds=row.rate_window_seconds,
-            now=now,
-        ):
+    for row in candidates:  # in due order: a channel's earliest publications use its budget
+        if left.get(row.channel_id, 0) > 0:
+            left[row.channel_id] -= 1
             budgeted.append(row)
-        else:
-            spent.add(row.channel_id)
     won: set[int] = set()
     if budgeted:
         # One conditional UPDATE for them all: a row another worker took meanwhile is left out.
@@ -511,13 +593,17 @@ def claim_due_publications(
                 .execution_options(synchronize_session=False)
             )
         )
+    lost: dict[int, tuple[int, int]] = {}
     for row in budgeted:
         if row.id in won:
             claimed.append(row.id)
         else:
-            _give_back_budget(
-                session, channel_id=row.channel_id, window_seconds=row.rate_window_seconds, now=now
-            )
+            count, _ = lost.get(row.channel_id, (0, row.rate_window_seconds))
+            lost[row.channel_id] = (count + 1, row.rate_window_seconds)
+    for channel_id, (count, window_seconds) in lost.items():
+        _give_back_budget(
+            session, channel_id=channel_id, window_seconds=window_seconds, now=now, count=count
+        )
     publications = _reload(session, claimed)
     for publication in publications:
         if publication.status == PublicationStatus.PUBLISHING:
@@ -530,66 +616,158 @@ def claim_due_publications(
 # --- recording what happened ---------------------------------------------------------------------
 
 
-def _record_published(
+class Sent(NamedTuple):
+    """A post the platform accepted, waiting to be recorded: what it said and when."""
+
+    publication: Publication
+    result: PublishedPost
+    at: datetime
+
+
+def _by_id(values: dict[int, Any], column: Any) -> Any:
+    """``CASE id WHEN ... THEN ... END``: one value per publication in a single UPDATE, bound
+    with the column's own type (instants stay UTC on SQLite)."""
+    return case(
+        {key: bindparam(None, value, type_=column.type) for key, value in values.items()},
+        value=Publication.id,
+    )
+
+
+def record_successes(
     session: Session,
-    publication: Publication,
-    result: PublishedPost,
+    sent: Sequence[Sent],
     *,
     worker_id: str,
     now: datetime,
-    outcome: str,
-    comment: str,
-) -> bool:
-    """Mark published in a few statements, loading no collection: a worker's hot path.
+    outcome: str = "published",
+    comment: str | None = None,
+) -> list[Publication]:
+    """The platform accepted these posts: keep their ids and URLs, mark them published.
 
-    False when it was already published (nothing changes then).
+    A worker's hot path, so a whole batch costs a handful of statements, loading nothing: one
+    conditional UPDATE of the publications, one of their open attempts, one of the channels'
+    health, one of the posts that are now wholly published, and the audit entries in one
+    insert. Recorded whatever happened meanwhile (a lease that ran out, a person who held or
+    cancelled it): the post did go out. Idempotent: a publication already recorded as published
+    is left as it is. Returns the publications this call marked published.
     """
-    before = snapshot(publication)
-    values: dict[str, Any] = {
-        "status": PublicationStatus.PUBLISHED,
-        "platform_id": result.platform_id,
-        "url": result.url,
-        "published_at": result.published_at or now,
-        "claimed_by": None,
-        "lease_until": None,
-        "held_reason": None,
-        "updated_at": now,
-    }
-    # Recorded whatever happened meanwhile (a person held or cancelled it): it did go out.
-    changed = session.scalar(
-        update(Publication)
-        .where(Publication.id == publication.id, Publication.status != PublicationStatus.PUBLISHED)
-        .values(**values)
-        .returning(Publication.id)
-        .execution_options(synchronize_session=False)
+    by_id = {item.publication.id: item for item in sent}
+    if not by_id:
+        return []
+    published_at = {key: item.result.published_at or item.at for key, item in by_id.items()}
+    changed = set(
+        session.scalars(
+            update(Publication)
+            .where(
+                Publication.id.in_(list(by_id)),
+                Publication.status != PublicationStatus.PUBLISHED,
+            )
+            .values(
+                status=PublicationStatus.PUBLISHED,
+                platform_id=_by_id(
+                    {key: item.result.platform_id for key, item in by_id.items()},
+                    Publication.platform_id,
+                ),
+                url=_by_id({key: item.result.url for key, item in by_id.items()}, Publication.url),
+                published_at=_by_id(published_at, Publication.published_at),
+                claimed_by=None,
+                lease_until=None,
+                held_reason=None,
+                updated_at=now,
+            )
+            .returning(Publication.id)
+            .execution_options(synchronize_session=False)
+        )
     )
-    if changed is None:
-        session.refresh(publication)
-        return False
-    for name, value in values.items():
-        set_committed_value(publication, name, value)
-    _finish_attempt(session, publication, worker_id, now=now, outcome=outcome)
+    recorded = []
+    for key, item in by_id.items():
+        publication = item.publication
+        if key not in changed:
+            session.refresh(publication)  # already published: show it as it is
+            continue
+        before = snapshot(publication)
+        for name, value in (
+            ("status", PublicationStatus.PUBLISHED),
+            ("platform_id", item.result.platform_id),
+            ("url", item.result.url),
+            ("published_at", published_at[key]),
+            ("claimed_by", None),
+            ("lease_until", None),
+            ("held_reason", None),
+            ("updated_at", now),
+        ):
+            set_committed_value(publication, name, value)
+        _audit(session, publication, "publish", before, now, comment=comment or worker_id)
+        recorded.append(publication)
+    if not recorded:
+        return []
+    finished = set(
+        session.scalars(
+            update(PublicationAttempt)
+            .where(
+                PublicationAttempt.publication_id.in_(changed),
+                PublicationAttempt.worker_id == worker_id,
+                PublicationAttempt.finished_at.is_(None),
+            )
+            .values(
+                finished_at=case(
+                    {
+                        key: bindparam(
+                            None, by_id[key].at, type_=PublicationAttempt.finished_at.type
+                        )
+                        for key in changed
+                    },
+                    value=PublicationAttempt.publication_id,
+                ),
+                outcome=outcome,
+            )
+            .returning(PublicationAttempt.publication_id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for publication in recorded:
+        if publication.id not in finished:  # a worker that never logged its start
+            at = by_id[publication.id].at
+            session.add(
+                PublicationAttempt(
+                    publication_id=publication.id,
+                    number=publication.attempts,
+                    worker_id=worker_id,
+                    started_at=at,
+                    finished_at=at,
+                    outcome=outcome,
+                )
+            )
     session.execute(
         update(Channel)
-        .where(Channel.id == publication.channel_id, Channel.health == ChannelHealth.DEGRADED)
+        .where(
+            Channel.id.in_({publication.channel_id for publication in recorded}),
+            Channel.health == ChannelHealth.DEGRADED,
+        )
         .values(health=ChannelHealth.OK, updated_at=now)
     )
     unfinished = (
         select(Publication.id)
         .where(
-            Publication.post_id == publication.post_id,
+            Publication.post_id == Post.id,
             Publication.status.not_in([PublicationStatus.PUBLISHED, PublicationStatus.CANCELLED]),
         )
         .exists()
     )
-    session.execute(
+    done_posts = session.scalars(
         update(Post)
-        .where(Post.id == publication.post_id, ~unfinished)
+        .where(Post.id.in_({publication.post_id for publication in recorded}), ~unfinished)
         .values(status=PostStatus.PUBLISHED, updated_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
-    _audit(session, publication, "publish", before, now, comment=comment)
-    return True
+        .returning(Post.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for post_id in done_posts:  # a post this session holds shows its new status
+        post = session.identity_map.get(identity_key(Post, post_id))
+        if post is not None:
+            set_committed_value(post, "status", PostStatus.PUBLISHED)
+            set_committed_value(post, "updated_at", now)
+    session.flush()
+    return recorded
 
 
 def record_success(
@@ -600,20 +778,8 @@ def record_success(
     result: PublishedPost,
     now: datetime,
 ) -> Publication:
-    """The platform accepted the post: keep its id and URL, mark it published.
-
-    Recorded even when this worker's lease has run out meanwhile (it did go out). Idempotent.
-    """
-    _record_published(
-        session,
-        publication,
-        result,
-        worker_id=worker_id,
-        now=now,
-        outcome="published",
-        comment=worker_id,
-    )
-    session.flush()
+    """The platform accepted one post (``record_successes`` for a batch of one)."""
+    record_successes(session, [Sent(publication, result, now)], worker_id=worker_id, now=now)
     return publication
 
 
@@ -814,16 +980,14 @@ def resolve_reconcile(
     if publication.status != PublicationStatus.RECONCILING or publication.claimed_by != worker_id:
         return ReconcileDecision.HELD
     if found is not None:
-        _record_published(
+        record_successes(
             session,
-            publication,
-            found,
+            [Sent(publication, found, now)],
             worker_id=worker_id,
             now=now,
             outcome="reconciled_found",
             comment="found on the platform",
         )
-        session.flush()
         return ReconcileDecision.PUBLISHED
     if not reconcilable:
         _finish_attempt(session, publication, worker_id, now=now, outcome="unreconcilable")

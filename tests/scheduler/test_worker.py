@@ -443,3 +443,54 @@ def test_a_client_left_idle_starts_again_with_fresh_connections(
         worker.close()
     assert len(made) == 2  # kept across 10 s, made anew after 35 s idle
     assert len(fake_x.tweets(username="herald_office")) == 3
+
+
+def test_a_batch_is_recorded_together_and_a_crash_before_recording_sends_nothing_twice(
+    session, make_worker, x_channel, fake_x, start, monkeypatch
+):
+    due = start + timedelta(seconds=30)
+    publications = [
+        publication
+        for _ in range(3)
+        for publication in due_publications(session, [x_channel], due, start)
+    ]
+    batches = []
+
+    def database_gone(session, sent, **options):
+        batches.append(len(sent))
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(outbox, "record_successes", database_gone)
+    with pytest.raises(RuntimeError):
+        make_worker("w1", lease_seconds=60).run_once(due)
+    assert batches == [3]  # one recording for the whole batch
+    assert len(fake_x.tweets(username="herald_office")) == 3
+    monkeypatch.undo()
+
+    # Whoever takes the expired claims finds the posts on X and records them; none is resent.
+    assert make_worker("w2", lease_seconds=60).run_once(due + timedelta(seconds=121)) == 3
+    reread(session, *publications)
+    tweets = {tweet.id for tweet in fake_x.tweets(username="herald_office")}
+    assert len(tweets) == 3
+    assert {publication.platform_id for publication in publications} == tweets
+    for publication in publications:
+        assert [a.outcome for a in publication.attempt_log] == ["publishing", "reconciled_found"]
+
+
+def test_telegram_successes_are_recorded_at_once_not_with_the_batch(
+    session, make_worker, x_channel, telegram_channel, start, monkeypatch
+):
+    due = start + timedelta(seconds=30)
+    due_publications(session, [telegram_channel, x_channel], due, start)
+    recorded = []
+    record = outbox.record_successes
+
+    def watch(session, sent, **options):
+        recorded.append(sorted(item.publication.channel.kind for item in sent))
+        return record(session, sent, **options)
+
+    monkeypatch.setattr(outbox, "record_successes", watch)
+    assert make_worker().run_once(due) == 2
+    # Telegram cannot be asked afterwards whether a post went out: its success is recorded
+    # before anything else is sent; X's waits for the end of the batch.
+    assert recorded == [["telegram"], ["x"]]

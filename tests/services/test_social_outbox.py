@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from campaigns.errors import Conflict, NotAllowed
 from campaigns.org.models import AuditEntry
@@ -75,6 +75,69 @@ def test_success_keeps_the_platform_id_and_url_and_publishes_the_post(session, n
         session, publication=publication, worker_id=WORKER, result=result, now=due
     )
     assert publication.status == "published"
+
+
+def test_a_batch_of_successes_is_recorded_at_once_each_with_its_own_answer(session, now, due):
+    channels = [create_channel(session), create_channel(session)]
+    post = scheduled_post(session, channels, at=due, now=now)
+    other = _one_due(session, now, due)
+    claimed = _claim(session, due)
+    assert len(claimed) == 3
+    sent = [
+        outbox.Sent(
+            publication,
+            PublishedPost(platform_id=f"id-{publication.id}", url=f"u/{publication.id}"),
+            due + timedelta(seconds=index),
+        )
+        for index, publication in enumerate(claimed)
+    ]
+    recorded = outbox.record_successes(
+        session, sent, worker_id=WORKER, now=due + timedelta(seconds=5)
+    )
+    assert recorded == claimed
+    for index, publication in enumerate(claimed):
+        assert (publication.status, publication.platform_id, publication.url) == (
+            "published",
+            f"id-{publication.id}",
+            f"u/{publication.id}",
+        )
+        # Each says when its platform answered, not when the batch was recorded.
+        assert publication.published_at == due + timedelta(seconds=index)
+        (attempt,) = publication.attempt_log
+        assert (attempt.outcome, attempt.finished_at) == (
+            "published",
+            due + timedelta(seconds=index),
+        )
+    session.expire_all()
+    assert post.status == other.post.status == "published"
+    audited = session.scalars(
+        select(AuditEntry.target_id).where(
+            AuditEntry.target_type == "publication", AuditEntry.action == "publish"
+        )
+    ).all()
+    assert sorted(audited) == sorted(publication.id for publication in claimed)
+    # Recording the same batch again changes nothing and writes no second entry.
+    assert outbox.record_successes(session, sent, worker_id=WORKER, now=due) == []
+    assert session.scalar(select(func.count()).where(AuditEntry.action == "publish")) == len(
+        claimed
+    )
+
+
+def test_a_post_is_published_only_once_all_its_publications_are(session, now, due):
+    post = scheduled_post(
+        session, [create_channel(session), create_channel(session)], at=due, now=now
+    )
+    first, second = _claim(session, due)
+    outbox.record_successes(
+        session, [outbox.Sent(first, PublishedPost("1", "u1"), due)], worker_id=WORKER, now=due
+    )
+    session.expire_all()
+    assert post.status == "scheduled"
+    outbox.record_successes(
+        session, [outbox.Sent(second, PublishedPost("2", "u2"), due)], worker_id=WORKER, now=due
+    )
+    session.expire_all()
+    assert post.status == "published"
 
 
 def test_a_published_post_cannot_be_edited(session, now, due):
@@ -351,6 +414,23 @@ def test_the_rate_budget_is_never_exceeded(session, now, due):
     later = _claim(session, window_end, **long)
     assert sorted(p.id for p in later) == sorted(p.id for p in mine if p not in claimed)
     assert outbox.budget_used(session, channel=channel, now=window_end) == 2
+
+
+def test_one_claim_serves_several_channels_budgets_as_far_as_each_goes(session, now, due):
+    tight = create_channel(session, rate_limit_posts=3, rate_window_seconds=3600)
+    ample = create_channel(session, rate_limit_posts=100, rate_window_seconds=3600)
+    long = {"misfire_window_minutes": 600}
+    first = _one_due(session, now, due, channel=tight, **long)
+    assert _claim(session, due) == [first]  # one of three used
+    waiting = [_one_due(session, now, due, channel=tight, **long) for _ in range(3)]
+    others = [_one_due(session, now, due, channel=ample, **long) for _ in range(4)]
+
+    claimed = _claim(session, due, limit=10, lease_seconds=7200)
+
+    # The ample channel takes its four in one go; the tight one has room for two more.
+    assert sorted(p.id for p in claimed) == sorted(p.id for p in [*waiting[:2], *others])
+    assert outbox.budget_used(session, channel=tight, now=due) == 3
+    assert outbox.budget_used(session, channel=ample, now=due) == 4
 
 
 def test_an_expired_lease_is_reconciled_and_found(session, now, due):
