@@ -100,6 +100,8 @@ def demo(host: str, port: int) -> None:
     import threading
 
     _start_workers(app, threading.Event(), concurrency=1)
+    if app.config["HERALD_TELEGRAM_BOT_TOKEN"]:
+        _start_bot_in_background(app)
     # Not app.run(): under a Flask CLI group it returns at once, by Flask's design.
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
@@ -124,10 +126,6 @@ def web(host: str, port: int, workers: int) -> None:
             return app
 
     Server().run()
-
-
-def _not_yet(process: str) -> None:
-    click.echo(f"herald {process}: nothing to run yet (this process arrives with its issue).")
 
 
 def _scheduler_lock_file(app: Flask) -> Path:
@@ -241,10 +239,76 @@ def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) 
         thread.join()
 
 
+def _field_bot(app: Flask) -> Any:
+    """The field-staff bot of HERALD_TELEGRAM_BOT_TOKEN, speaking with the web's catalogs."""
+    from bots.fieldbot import FieldBot, catalog_translations
+
+    return FieldBot(
+        token=app.config["HERALD_TELEGRAM_BOT_TOKEN"],
+        database_url=app.config["SQLALCHEMY_DATABASE_URI"],
+        base_url=app.config["HERALD_BASE_URL"],
+        translations=catalog_translations(Path(app.root_path) / "translations"),
+        api_base=app.config["HERALD_TELEGRAM_API_BASE"],
+        timeout=float(app.config["HERALD_PLATFORM_TIMEOUT"]),
+    )
+
+
+def _quiet_bot_logs() -> None:
+    # httpx logs every request's URL at INFO, and Telegram's URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _start_bot_in_background(app: Flask) -> None:
+    """For ``herald demo``: the bot in a thread of the web process."""
+    import threading
+
+    from bots.fieldbot import BotCannotStart
+
+    _quiet_bot_logs()
+    field_bot = _field_bot(app)
+
+    def run() -> None:
+        try:
+            field_bot.run()
+        except BotCannotStart as error:
+            click.secho(f"herald demo: the Telegram bot did not start: {error}", fg="red", err=True)
+
+    threading.Thread(target=run, name="herald-bot", daemon=True).start()
+    click.echo("  the Telegram bot runs too (HERALD_TELEGRAM_BOT_TOKEN is set)")
+
+
 @cli.command(with_appcontext=False)
 def bot() -> None:
-    """The field-staff Telegram bot (long polling)."""
-    _not_yet("bot")
+    """The field-staff Telegram bot: links people's chats, sends their alerts (long polling)."""
+    import signal
+
+    from bots.fieldbot import BotCannotStart
+
+    app = _create_app()
+    if not app.config["HERALD_TELEGRAM_BOT_TOKEN"]:
+        click.secho(
+            "Error: HERALD_TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in"
+            " Telegram and set its token (in the environment or in .env).",
+            fg="red",
+            err=True,
+        )
+        sys.exit(1)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _quiet_bot_logs()
+    field_bot = _field_bot(app)
+
+    def ask_to_stop(signum: int, frame: Any) -> None:
+        field_bot.stop()
+
+    signal.signal(signal.SIGTERM, ask_to_stop)
+    signal.signal(signal.SIGINT, ask_to_stop)
+    click.echo("herald bot: linking people's chats and sending their alerts; Ctrl-C stops it.")
+    try:
+        field_bot.run()
+    except BotCannotStart as error:
+        click.secho(f"Error: {error}", fg="red", err=True)
+        sys.exit(1)
 
 
 @cli.command(with_appcontext=False)

@@ -22,10 +22,10 @@ from campaigns.press.models import (
     TripStatus,
     VisaStatus,
 )
+from campaigns.social import notifications
 from campaigns.social.models import (
     ChannelHealth,
     ChannelKind,
-    HeldReason,
     PostStatus,
     PublicationStatus,
 )
@@ -195,12 +195,9 @@ PUBLICATION_STATUS_LABELS = {
     PublicationStatus.CANCELLED: _l("Cancelled"),
 }
 
+# One wording for both doors: the bot's alerts read the same map.
 HELD_REASON_LABELS = {
-    HeldReason.MISSED_WINDOW: _l("it missed its window"),
-    HeldReason.CHANNEL_BROKEN: _l("the channel is broken"),
-    HeldReason.EVENT_CANCELLED: _l("its event was cancelled"),
-    HeldReason.EVENT_MOVED_TO_PAST: _l("its event moved into the past"),
-    HeldReason.UNRECONCILABLE: _l("nobody can tell whether it went out"),
+    reason: _l(label) for reason, label in notifications.HELD_REASON_LABELS.items()
 }
 
 # What one try at sending came to (PublicationAttempt.outcome).

@@ -1,4 +1,4 @@
-"""Units of the office, the people in them, their API tokens, and the generic audit log."""
+"""Units of the office, the people in them, their API tokens and Telegram links, and the audit log."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaigns.db import Base, UTCDateTime
@@ -145,3 +145,65 @@ class AuditEntry(Base):
         return sorted(
             key for key in before.keys() | after.keys() if before.get(key) != after.get(key)
         )
+
+
+class TelegramLink(Base):
+    """A person's private chat with Herald's field bot: where their alerts go in Telegram.
+
+    One chat per person and one person per chat. Unlinking (from the web, with /stop, or because
+    the person blocked the bot) deletes the row; the audit log keeps the history.
+    """
+
+    __tablename__ = "telegram_links"
+    __audit_type__ = "telegram_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    username: Mapped[str] = mapped_column(String(64), default="")
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    person: Mapped[Person] = relationship()
+
+    @property
+    def name(self) -> str:
+        """How the audit log names the link: the Telegram account, or its chat id."""
+        return f"@{self.username}" if self.username else f"Telegram chat {self.chat_id}"
+
+
+class TelegramLinkCode(Base):
+    """A one-time code a person sends to the bot (``/start CODE``) to link their chat.
+
+    Only its SHA-256 digest is stored; it works once, until ``expires_at``, and a new code
+    replaces the person's previous one.
+    """
+
+    __tablename__ = "telegram_link_codes"
+    __audit_type__ = "telegram_link_code"
+    __audit_exclude__ = ("code_digest",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    code_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    person: Mapped[Person] = relationship()
+
+    @property
+    def name(self) -> str:
+        return f"Telegram link code of person {self.person_id}"
+
+
+class TelegramBot(Base):
+    """Who Herald's field bot is in Telegram, as it learnt at its last start (getMe).
+
+    The web shows the bot's username and its t.me link from here: the web never asks Telegram.
+    """
+
+    __tablename__ = "telegram_bots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    username: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

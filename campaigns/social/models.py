@@ -434,6 +434,12 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Delivery to the person's Telegram chat (campaigns/social/telegram_alerts.py).
+    telegram_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    telegram_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    telegram_error: Mapped[str] = mapped_column(Text, default="")
+    telegram_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    telegram_gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     person: Mapped[Person] = relationship()
 

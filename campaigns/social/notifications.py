@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,29 @@ from sqlalchemy.orm import Session
 from campaigns.errors import NotFound
 from campaigns.i18n import N_
 from campaigns.org.models import Person, Role
-from campaigns.social.models import Notification
+from campaigns.social.models import HeldReason, Notification
+
+HELD_REASON_LABELS = {
+    HeldReason.MISSED_WINDOW: N_("it missed its window"),
+    HeldReason.CHANNEL_BROKEN: N_("the channel is broken"),
+    HeldReason.EVENT_CANCELLED: N_("its event was cancelled"),
+    HeldReason.EVENT_MOVED_TO_PAST: N_("its event moved into the past"),
+    HeldReason.UNRECONCILABLE: N_("nobody can tell whether it went out"),
+}
+
+# Parameters that hold a code, and the words each code reads as.
+_CODED_PARAMETERS: dict[str, dict[str, str]] = {"reason": HELD_REASON_LABELS}
+
+
+def notification_text(notification: Notification, gettext: Callable[[str], str]) -> str:
+    """The notification in the reader's language (``gettext`` of their catalog), with the codes
+    among its parameters (a held publication's reason) as words. The web and the bot use it."""
+    params: dict[str, Any] = {}
+    for key, value in (notification.params or {}).items():
+        label = _CODED_PARAMETERS.get(key, {}).get(value) if isinstance(value, str) else None
+        params[key] = gettext(label) if label else value
+    template = gettext(notification.message)
+    return template % params if params else template
 
 
 def post_link(post: object) -> str:

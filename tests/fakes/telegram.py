@@ -1,5 +1,6 @@
-"""A fake Telegram Bot API: getMe, getUpdates, getChat, getChatMember, sendMessage, sendPhoto,
-sendMediaGroup, with Telegram's error bodies, flood control (``parameters.retry_after``) and faults.
+"""A fake Telegram Bot API: getMe, getUpdates, deleteWebhook, getChat, getChatMember, sendMessage,
+sendPhoto, sendMediaGroup, with Telegram's error bodies, flood control (``parameters.retry_after``)
+and faults.
 
 Requests go to ``/bot<token>/<method>`` with parameters in the query string, a form, a JSON body
 or a multipart body (python-telegram-bot sends forms, and multipart when there are files).
@@ -7,7 +8,11 @@ Messages are recorded per chat, so a test can assert "published exactly once" wi
 ``len(fake.messages("@channel")) == 1``.
 
 Chats are created on first use (``@name`` becomes a public channel) unless ``strict_chats``;
-``kick(chat)`` takes the bot out of a chat, ``revoke(token)`` makes a token answer 401.
+``kick(chat)`` takes the bot out of a chat, ``block(chat_id)`` is a person blocking the bot in
+their private chat, ``revoke(token)`` makes a token answer 401.
+
+People talk to the bot through ``push_message(chat_id, "/start CODE")`` (an update for
+getUpdates); ``wait_for_messages(chat, count)`` waits for the bot's answers without sleeping.
 
 Run it alone for demos and benchmarks::
 
@@ -31,6 +36,7 @@ from tests.fakes.server import FakeServer, Fault, RateLimit, RateState, Recorded
 METHODS = (
     "getMe",
     "getUpdates",
+    "deleteWebhook",
     "getChat",
     "getChatMember",
     "sendMessage",
@@ -113,6 +119,7 @@ class FakeChat:
     title: str
     username: str | None = None
     kicked: bool = False
+    blocked: bool = False  # a person's private chat in which they blocked the bot
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type, "title": self.title}
@@ -153,6 +160,7 @@ class FakeTelegram(FakeServer):
         self.strict_chats = strict_chats
         self.bot_username = bot_username
         self._updates_changed = threading.Condition(self._lock)
+        self._messages_changed = threading.Condition(self._lock)
         self.reset_state()
 
     def reset_state(self) -> None:
@@ -161,6 +169,7 @@ class FakeTelegram(FakeServer):
         self._revoked: set[str] = set()
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
+        self._incoming_ids = itertools.count(1)
         self._channel_ids = itertools.count(1_001_000_000_001)
 
     # -- what tests use ------------------------------------------------------------------------
@@ -178,6 +187,13 @@ class FakeTelegram(FakeServer):
             assert found is not None
             found.kicked = True
 
+    def block(self, chat: str | int) -> None:
+        """The person blocks the bot in their private chat: sends answer 403 from now on."""
+        with self._lock:
+            found = self._chat(str(chat), create=True)
+            assert found is not None
+            found.blocked = True
+
     def revoke(self, token: str) -> None:
         with self._lock:
             self._revoked.add(token)
@@ -187,6 +203,20 @@ class FakeTelegram(FakeServer):
         with self._lock:
             found = self._chat(str(chat), create=False)
             return list(self._messages.get(found.id, [])) if found else []
+
+    def wait_for_messages(
+        self, chat: str | int, count: int = 1, timeout: float = 5.0
+    ) -> list[FakeMessage]:
+        """The chat's messages once there are at least ``count`` (or when ``timeout`` ends)."""
+        with self._messages_changed:
+            self._messages_changed.wait_for(
+                lambda: len(self._messages_of(str(chat))) >= count, timeout=timeout
+            )
+            return self._messages_of(str(chat))
+
+    def _messages_of(self, chat: str) -> list[FakeMessage]:
+        found = self._chat(chat, create=False)
+        return list(self._messages.get(found.id, [])) if found else []
 
     def all_messages(self) -> list[FakeMessage]:
         with self._lock:
@@ -199,6 +229,37 @@ class FakeTelegram(FakeServer):
             self._updates.append({**update, "update_id": update_id})
             self._updates_changed.notify_all()
             return update_id
+
+    def push_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        chat_type: str = "private",
+        username: str | None = "linh_paris",
+        first_name: str = "Linh",
+    ) -> int:
+        """Someone writes ``text`` to the bot in chat ``chat_id`` (their private chat unless
+        ``chat_type`` says otherwise); a leading ``/command`` is marked as Telegram marks it."""
+        user: dict[str, Any] = {"id": abs(chat_id), "is_bot": False, "first_name": first_name}
+        if username:
+            user["username"] = username
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat.update({key: value for key, value in user.items() if key != "is_bot"})
+        else:
+            chat["title"] = f"chat {chat_id}"
+        message: dict[str, Any] = {
+            "message_id": next(self._incoming_ids),
+            "date": int(self.clock()),
+            "chat": chat,
+            "from": user,
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self.push_update({"message": message})
 
     def state(self) -> dict[str, Any]:
         return {
@@ -265,6 +326,8 @@ class FakeTelegram(FakeServer):
             )
         if method == "getUpdates":
             return self._get_updates(request)
+        if method == "deleteWebhook":  # long polling starts with it; the fake has no webhooks
+            return self._ok(True)
         with self._lock:
             chat_param = request.param("chat_id")
             if not chat_param:
@@ -278,6 +341,8 @@ class FakeTelegram(FakeServer):
                 return self._chat_member(request, chat, bot_id)
             if chat.kicked:
                 return Reply(403, _error(403, "Forbidden: bot is not a member of the channel chat"))
+            if chat.blocked:
+                return Reply(403, _error(403, "Forbidden: bot was blocked by the user"))
             if method == "sendMessage":
                 return self._send_message(request, chat, bot_id)
             if method == "sendPhoto":
@@ -344,6 +409,7 @@ class FakeTelegram(FakeServer):
             **content,
         )
         messages.append(message)
+        self._messages_changed.notify_all()
         return message
 
     @staticmethod

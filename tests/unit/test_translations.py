@@ -14,6 +14,7 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "_l": None, "lazy_gettext": None}
 METHODS = [
     ("campaigns/**.py", "python"),
     ("web/**.py", "python"),
+    ("bots/**.py", "python"),
     ("web/templates/**.html", "jinja2"),
 ]
 

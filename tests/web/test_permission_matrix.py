@@ -46,6 +46,8 @@ ROUTES = [
     Route("account.change_password", "POST", "/profile/password", EVERYONE),
     Route("account.create_token", "POST", "/profile/tokens", EVERYONE),
     Route("account.revoke_token", "POST", "/profile/tokens/{token}/revoke", EVERYONE),
+    Route("account.connect_telegram", "POST", "/profile/telegram", EVERYONE),
+    Route("account.disconnect_telegram", "POST", "/profile/telegram/disconnect", EVERYONE),
     Route("admin.index", "GET", "/admin/", ADMIN),
     Route("admin.units", "GET", "/admin/units", ADMIN),
     Route("admin.new_unit", "GET", "/admin/units/new", ADMIN),

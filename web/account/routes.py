@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
-from campaigns.org import queries, services
+from campaigns.org import queries, services, telegram_links
 from web.account.forms import EmptyForm, LoginForm, PasswordForm, PreferencesForm, TokenForm
 from web.extensions import db, limiter
 from web.forms import show_domain_error
@@ -143,7 +143,9 @@ def profile():
     return _profile_page(person, preferences=form)
 
 
-def _profile_page(person, *, preferences=None, password=None, token=None, new_token=None):
+def _profile_page(
+    person, *, preferences=None, password=None, token=None, new_token=None, telegram_code=None
+):
     return render_template(
         "account/profile.html",
         person=person,
@@ -153,6 +155,10 @@ def _profile_page(person, *, preferences=None, password=None, token=None, new_to
         tokens=queries.tokens_of(db.session, person),
         new_token=new_token,
         revoke_form=EmptyForm(),
+        telegram_link=telegram_links.telegram_link_of(db.session, person),
+        telegram_bot=telegram_links.bot_username(db.session),
+        telegram_code=telegram_code,
+        telegram_code_minutes=int(telegram_links.CODE_LIFETIME.total_seconds() // 60),
     )
 
 
@@ -216,3 +222,39 @@ def revoke_token(token_id: int):
         db.session.commit()
         flash(gettext("The token was revoked. Programs using it are now refused."), "success")
     return redirect(url_for("account.profile"))
+
+
+@blueprint.post("/profile/telegram")
+@login_required
+def connect_telegram():
+    """A one-time code to send to the bot; shown once, on the page this answers with."""
+    person = actor()
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("account.profile"))
+    try:
+        _, code = telegram_links.create_link_code(
+            db.session, actor=person, now=utcnow(), person=person
+        )
+    except HeraldError as error:
+        db.session.rollback()
+        flash(error_message(error), "error")
+        return redirect(url_for("account.profile"))
+    db.session.commit()
+    return _profile_page(person, telegram_code=code)
+
+
+@blueprint.post("/profile/telegram/disconnect")
+@login_required
+def disconnect_telegram():
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("account.profile"))
+    person = actor()
+    try:
+        telegram_links.disconnect_telegram(db.session, actor=person, now=utcnow(), person=person)
+    except HeraldError as error:
+        db.session.rollback()
+        flash(error_message(error), "error")
+    else:
+        db.session.commit()
+        flash(gettext("Telegram is disconnected: Herald sends you nothing there now."), "success")
+    return redirect(url_for("account.profile") + "#telegram")

@@ -37,7 +37,11 @@ from campaigns.social.models import (
     PostStatus,
     ScheduleMode,
 )
-from campaigns.social.notifications import mark_notification_read, unread_notifications
+from campaigns.social.notifications import (
+    mark_notification_read,
+    notification_text,
+    unread_notifications,
+)
 from campaigns.social.rules import wall_to_utc
 from campaigns.timezones import to_zone
 from web import labels
@@ -46,7 +50,7 @@ from web.campaigns import forms
 from web.campaigns.layout import campaign_timeline, combined_days
 from web.extensions import db
 from web.forms import show_domain_error
-from web.i18n import error_message, translate
+from web.i18n import error_message
 from web.security import actor
 
 blueprint = Blueprint("campaigns", __name__, url_prefix="/social")
@@ -935,7 +939,7 @@ def notifications():
     return render_template(
         "campaigns/notifications.html",
         notifications=[
-            (item, translate(item.message, item.params))
+            (item, notification_text(item, gettext))
             for item in unread_notifications(db.session, person=person)
         ],
         action_form=EmptyForm(),
