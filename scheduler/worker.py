@@ -45,6 +45,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from campaigns.db import utcnow
+from campaigns.health.queries import live_workers
 from campaigns.health.services import beat
 from campaigns.social import outbox, queries, rules
 from campaigns.social.checks import (
@@ -98,10 +99,12 @@ class _CachedClient:
 class Worker:
     """One outbox worker: one thread, its own platform clients, one database session per pass.
 
-    ``batch``: publications claimed per pass. ``lease_seconds``: how long a claim lasts before
-    another worker may reconcile it; a claim whose lease is more than half gone is not sent at
-    all (it will be reconciled, found missing and sent by whoever takes it), so a slow platform
-    can never make two workers send the same publication.
+    ``batch``: the most publications claimed per pass; when less is due than the live workers'
+    batches would take, each worker takes its share, so that posts due together go out side by
+    side. ``lease_seconds``: how long a claim lasts before another worker may reconcile it; a
+    claim whose lease is more than half gone is not sent at all (it will be reconciled, found
+    missing and sent by whoever takes it), so a slow platform can never make two workers send
+    the same publication.
     """
 
     def __init__(
@@ -111,7 +114,7 @@ class Worker:
         *,
         worker_id: str,
         media_root: Path | str,
-        batch: int = 10,
+        batch: int = 50,
         lease_seconds: int = 120,
         policy: rules.RetryPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
@@ -129,6 +132,7 @@ class Worker:
         self._last_checks: datetime | None = None
         self._last_claim_at: datetime | None = None
         self._last_housekeeping: datetime | None = None
+        self._workers = 1  # how many workers share the outbox (from their heartbeats)
 
     # --- one pass --------------------------------------------------------------------------------
 
@@ -157,6 +161,7 @@ class Worker:
                 limit=self.batch,
                 lease_seconds=self.lease_seconds,
                 housekeeping=housekeeping,
+                share_with=self._workers,
             )
             session.commit()
             sent: list[outbox.Sent] = []
@@ -312,9 +317,11 @@ class Worker:
         session.commit()
 
     def _beat(self, session: Session, now: datetime) -> None:
+        """Say this worker is alive, and learn how many are (they share what is due)."""
         if self._last_beat is not None and now - self._last_beat < HEARTBEAT_INTERVAL:
             return
         beat(session, kind="worker", name=self.worker_id, now=now)
+        self._workers = max(1, live_workers(session, now=now))
         self._last_beat = now
 
     # --- platform clients ------------------------------------------------------------------------

@@ -39,6 +39,19 @@ def heartbeats(session: Session, *, kind: str) -> list[Heartbeat]:
     )
 
 
+def live_workers(session: Session, *, now: datetime) -> int:
+    """How many outbox workers beat within ``ALIVE_WITHIN``."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Heartbeat.kind == ProcessKind.WORKER.value,
+                Heartbeat.seen_at >= now - ALIVE_WITHIN,
+            )
+        )
+        or 0
+    )
+
+
 def health_report(session: Session, *, now: datetime) -> dict[str, Any]:
     """The state of the database, the scheduler, the workers and the channels, as JSON data.
 

@@ -38,13 +38,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, case, func, or_, select, update
+from sqlalchemy import Select, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from campaigns.audit import record_change, snapshot
+from campaigns.audit import change_values, record_change, record_changes, snapshot
 from campaigns.i18n import N_
 from campaigns.social import rules
 from campaigns.social.models import (
@@ -529,6 +529,21 @@ def _due_candidates(session: Session, *, now: datetime, limit: int) -> list[Any]
     return list(session.execute(_skip_locked(session, statement)).all())
 
 
+def _count_due(session: Session, *, now: datetime, at_most: int) -> int:
+    """How many publications are due now, counting no further than ``at_most``."""
+    due = (
+        select(Publication.id)
+        .where(
+            Publication.status.in_(WAITING),
+            Publication.next_attempt_at <= now,
+            Publication.misfire_deadline >= now,
+        )
+        .limit(at_most)
+        .subquery()
+    )
+    return session.scalar(select(func.count()).select_from(due)) or 0
+
+
 def claim_due_publications(
     session: Session,
     *,
@@ -537,6 +552,7 @@ def claim_due_publications(
     limit: int = 10,
     lease_seconds: int = 120,
     housekeeping: bool = True,
+    share_with: int = 1,
 ) -> list[Publication]:
     """Claim up to ``limit`` publications for ``worker_id`` with a lease; commit right after.
 
@@ -548,6 +564,10 @@ def claim_due_publications(
 
     ``housekeeping=False`` skips the first two steps (a busy worker looks for missed windows and
     expired leases once a second, not on every claim; what missed its window is never claimed).
+
+    ``share_with``: how many workers are running. A worker then takes no more than its share of
+    what is due, so that ten posts due at 09:00 go out side by side on four workers rather than
+    one after the other on the first worker to wake; ``limit`` only counts when much is due.
     """
     lease = timedelta(seconds=lease_seconds)
     claimed: list[int] = []
@@ -556,7 +576,11 @@ def claim_due_publications(
         claimed = _claim_expired_leases(
             session, worker_id=worker_id, now=now, lease=lease, limit=limit
         )
-    candidates = _due_candidates(session, now=now, limit=limit - len(claimed))
+    room = limit - len(claimed)
+    if share_with > 1 and room > 1:
+        due = _count_due(session, now=now, at_most=room * share_with)
+        room = min(room, max(1, -(-due // share_with)))
+    candidates = _due_candidates(session, now=now, limit=room)
     wanted: dict[int, _Want] = {}
     for row in candidates:
         want = wanted.get(row.channel_id)
@@ -605,10 +629,30 @@ def claim_due_publications(
             session, channel_id=channel_id, window_seconds=window_seconds, now=now, count=count
         )
     publications = _reload(session, claimed)
-    for publication in publications:
-        if publication.status == PublicationStatus.PUBLISHING:
-            _start_attempt(session, publication, worker_id, now=now, outcome="publishing")
-            _audit(session, publication, "claim", None, now, comment=worker_id)
+    starting = [p for p in publications if p.status == PublicationStatus.PUBLISHING]
+    if starting:  # an attempt and an audit entry each, written in two statements
+        session.execute(
+            insert(PublicationAttempt),
+            [
+                {
+                    "publication_id": publication.id,
+                    "number": publication.attempts,
+                    "worker_id": worker_id,
+                    "started_at": now,
+                    "outcome": "publishing",
+                }
+                for publication in starting
+            ],
+        )
+        record_changes(
+            session,
+            [
+                change_values(
+                    session, actor=None, now=now, action="claim", target=p, comment=worker_id
+                )
+                for p in starting
+            ],
+        )
     session.flush()
     return publications
 
@@ -679,7 +723,7 @@ def record_successes(
             .execution_options(synchronize_session=False)
         )
     )
-    recorded = []
+    recorded, audit = [], []
     for key, item in by_id.items():
         publication = item.publication
         if key not in changed:
@@ -697,7 +741,17 @@ def record_successes(
             ("updated_at", now),
         ):
             set_committed_value(publication, name, value)
-        _audit(session, publication, "publish", before, now, comment=comment or worker_id)
+        audit.append(
+            change_values(
+                session,
+                actor=None,
+                now=now,
+                action="publish",
+                target=publication,
+                before=before,
+                comment=comment or worker_id,
+            )
+        )
         recorded.append(publication)
     if not recorded:
         return []
@@ -725,19 +779,23 @@ def record_successes(
             .execution_options(synchronize_session=False)
         )
     )
-    for publication in recorded:
-        if publication.id not in finished:  # a worker that never logged its start
-            at = by_id[publication.id].at
-            session.add(
-                PublicationAttempt(
-                    publication_id=publication.id,
-                    number=publication.attempts,
-                    worker_id=worker_id,
-                    started_at=at,
-                    finished_at=at,
-                    outcome=outcome,
-                )
-            )
+    unlogged = [publication for publication in recorded if publication.id not in finished]
+    if unlogged:  # a worker that never logged its start (or another worker's claim)
+        session.execute(
+            insert(PublicationAttempt),
+            [
+                {
+                    "publication_id": publication.id,
+                    "number": publication.attempts,
+                    "worker_id": worker_id,
+                    "started_at": by_id[publication.id].at,
+                    "finished_at": by_id[publication.id].at,
+                    "outcome": outcome,
+                }
+                for publication in unlogged
+            ],
+        )
+    record_changes(session, audit)
     session.execute(
         update(Channel)
         .where(

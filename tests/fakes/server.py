@@ -227,6 +227,9 @@ class FakeServer:
         self.host = host
         self.port = port
         self.verbose = verbose
+        #: seconds every platform answer takes, like a real platform across the internet (0: at
+        #: once); benchmarks use it to see the pipeline against realistic latency
+        self.latency = 0.0
         #: the clock of rate-limit windows and of created items; a test may replace it
         self.clock: Callable[[], float] = time.time
         self._lock = threading.RLock()
@@ -501,6 +504,8 @@ class FakeServer:
             handler.send_reply(self.rate_limited_reply(state), headers)
             return
         reply = self.handle(request, account)
+        if self.latency:
+            self.wait(self.latency)
         if fault is not None:
             self.wait(fault.delay)
             if fault.drop or self._stopping.is_set():

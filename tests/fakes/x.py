@@ -535,6 +535,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reject-duplicates", action="store_true", help="403 for repeated text")
     parser.add_argument("--post-limit", type=int, help="tweets per account per window")
     parser.add_argument("--window", type=float, default=900, help="rate-limit window, seconds")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0, help="how long every answer takes (default: none)"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     options = parser.parse_args(argv)
     fake = FakeX(
@@ -544,6 +547,7 @@ def main(argv: list[str] | None = None) -> None:
         reject_duplicates=options.reject_duplicates,
         verbose=options.verbose,
     )
+    fake.latency = options.latency_ms / 1000
     if options.post_limit is not None:
         fake.set_rate_limit(POST_TWEET, options.post_limit, options.window)
     fake.serve_until_interrupted()

@@ -174,7 +174,7 @@ def start_worker(
     log_path: Path,
     lease_seconds: int = 120,
     concurrency: int = 1,
-    batch: int = 10,
+    batch: int = 50,
 ) -> subprocess.Popen:
     """A real ``herald worker`` process on the given database and fake X."""
     environment = {

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.errors import NotAllowed
-from campaigns.health.queries import health_report
+from campaigns.health.queries import health_report, live_workers
 from campaigns.health.services import beat, forget_heartbeats
 from campaigns.org.models import AuditEntry
 from campaigns.social.checks import (
@@ -113,3 +113,11 @@ def test_a_restarted_process_under_the_same_name_starts_again_and_old_rows_are_f
     beat(session, kind="worker", name="gone", now=now - timedelta(days=2))
     assert forget_heartbeats(session, now=now) == 1
     assert health_report(session, now=now)["workers"]["processes"] == []
+
+
+def test_workers_count_as_alive_while_they_beat(session, now):
+    beat(session, kind="worker", name="host:1:0", now=now)
+    beat(session, kind="worker", name="host:1:1", now=now - timedelta(seconds=20))
+    beat(session, kind="worker", name="host:2:0", now=now - timedelta(minutes=5))
+    beat(session, kind="scheduler", name="host:3", now=now)
+    assert live_workers(session, now=now) == 2

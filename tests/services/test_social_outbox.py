@@ -433,6 +433,26 @@ def test_one_claim_serves_several_channels_budgets_as_far_as_each_goes(session, 
     assert outbox.budget_used(session, channel=ample, now=due) == 4
 
 
+def test_workers_share_what_is_due_rather_than_one_taking_it_all(session, now, due):
+    channel = create_channel(session, rate_limit_posts=100)
+    for _ in range(10):
+        _one_due(session, now, due, channel=channel)
+
+    # Four workers alive, ten due: each takes its share (three), not the whole batch.
+    first = _claim(session, due, limit=50, share_with=4)
+    assert len(first) == 3
+    # Then a quarter of what is left each time, at least one, until nothing is left.
+    sizes = [len(_claim(session, due, worker=f"w{n}", limit=50, share_with=4)) for n in range(6)]
+    assert sizes == [2, 2, 1, 1, 1, 0]
+
+
+def test_when_much_is_due_a_worker_takes_its_whole_batch(session, now, due):
+    channel = create_channel(session, rate_limit_posts=100)
+    for _ in range(12):
+        _one_due(session, now, due, channel=channel)
+    assert len(_claim(session, due, limit=5, share_with=2)) == 5
+
+
 def test_an_expired_lease_is_reconciled_and_found(session, now, due):
     channel = create_channel(session, kind="x")
     publication = _one_due(session, now, due, channel=channel)
