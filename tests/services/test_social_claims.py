@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from campaigns.social import outbox
+from campaigns.social.models import Publication
 from tests.social_factories import create_channel, scheduled_post
 from web.extensions import db
 
@@ -70,7 +71,7 @@ def test_concurrent_claimers_never_share_a_row_nor_exceed_a_budget(session, now)
     assert len(claimed_ids) == len(set(claimed_ids)), "a publication was claimed twice"
     session.expire_all()
     by_channel = Counter(
-        session.get(outbox.Publication, publication_id).channel_id for publication_id in claimed_ids
+        session.get(Publication, publication_id).channel_id for publication_id in claimed_ids
     )
     assert by_channel[tight.id] == 7
     assert all(by_channel[channel.id] == 12 for channel in roomy)

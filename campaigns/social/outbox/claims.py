@@ -1,0 +1,284 @@
+"""Claiming: a worker takes due publications (and expired leases) under a lease."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from campaigns.audit import change_values, record_changes, snapshot
+from campaigns.i18n import N_
+from campaigns.social import rules
+from campaigns.social.models import (
+    Campaign,
+    Channel,
+    ChannelBudget,
+    ChannelHealth,
+    HeldReason,
+    Post,
+    PostVariant,
+    Publication,
+    PublicationAttempt,
+    PublicationStatus,
+)
+from campaigns.social.outbox.budgets import Want, give_back_budget, take_budgets
+from campaigns.social.outbox.common import (
+    IN_FLIGHT,
+    WAITING,
+    audit_publication,
+    conditional_update,
+    skip_locked,
+    start_attempt,
+)
+from campaigns.social.outbox.holding import hold, hold_past_window
+
+
+def _reload(session: Session, ids: Sequence[int]) -> list[Publication]:
+    """The claimed publications as they are now, with what publishing needs (channel, variant,
+    images) loaded for the whole batch in a few queries, not a few per publication."""
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(Publication)
+        .where(Publication.id.in_(ids))
+        .options(
+            joinedload(Publication.channel),
+            joinedload(Publication.variant).selectinload(PostVariant.attachments),
+        )
+        .execution_options(populate_existing=True)
+    ).all()
+    by_id = {row.id: row for row in rows}
+    return [by_id[publication_id] for publication_id in ids if publication_id in by_id]
+
+
+def _claim_expired_leases(
+    session: Session, *, worker_id: str, now: datetime, lease: timedelta, limit: int
+) -> list[int]:
+    """A lease that ran out means a worker died mid-publish: never resend blindly.
+
+    Reconcilable channels are claimed for reconciling; the others (Telegram) are held.
+    """
+    candidates = session.scalars(
+        skip_locked(
+            session,
+            select(Publication)
+            .where(Publication.status.in_(IN_FLIGHT), Publication.lease_until < now)
+            .order_by(Publication.lease_until, Publication.id)
+            .limit(limit),
+        )
+    ).all()
+    claimed = []
+    for publication in candidates:
+        expired_by = publication.claimed_by
+        expired_until = publication.lease_until
+        if publication.channel.kind not in rules.RECONCILABLE_KINDS:
+            hold(
+                session,
+                publication,
+                reason=HeldReason.UNRECONCILABLE,
+                now=now,
+                from_statuses=IN_FLIGHT,
+                message=N_(
+                    "A worker stopped while publishing; the platform cannot tell whether "
+                    "it went out. Check the channel, then release or cancel."
+                ),
+            )
+            continue
+        before = snapshot(publication)
+        won = conditional_update(
+            session,
+            publication.id,
+            where=[
+                Publication.status.in_(IN_FLIGHT),
+                Publication.claimed_by == expired_by,
+                Publication.lease_until == expired_until,
+            ],
+            values={
+                "status": PublicationStatus.RECONCILING,
+                "claimed_by": worker_id,
+                "claimed_at": now,
+                "lease_until": now + lease,
+                "updated_at": now,
+            },
+        )
+        if won:
+            session.refresh(publication)
+            start_attempt(session, publication, worker_id, now=now, outcome="reconciling")
+            audit_publication(
+                session,
+                publication,
+                "claim_reconcile",
+                before,
+                now,
+                comment=f"lease of {expired_by} expired",
+            )
+            claimed.append(publication.id)
+    return claimed
+
+
+def _due_candidates(session: Session, *, now: datetime, limit: int) -> list[Any]:
+    full = (
+        select(ChannelBudget.id)
+        .where(
+            ChannelBudget.channel_id == Publication.channel_id,
+            ChannelBudget.window_start <= now,
+            ChannelBudget.window_end > now,
+            ChannelBudget.used >= Channel.rate_limit_posts,
+        )
+        .exists()
+    )
+    statement = (
+        select(
+            Publication.id,
+            Publication.channel_id,
+            Channel.rate_limit_posts,
+            Channel.rate_window_seconds,
+        )
+        .join(Channel, Channel.id == Publication.channel_id)
+        .join(Post, Post.id == Publication.post_id)
+        .join(Campaign, Campaign.id == Post.campaign_id)
+        .where(
+            Publication.status.in_(WAITING),
+            Publication.next_attempt_at <= now,
+            Publication.misfire_deadline >= now,
+            Channel.paused.is_(False),
+            Channel.health != ChannelHealth.BROKEN,
+            or_(Channel.rate_limited_until.is_(None), Channel.rate_limited_until <= now),
+            Campaign.paused.is_(False),
+            ~full,
+        )
+        .order_by(Publication.next_attempt_at, Publication.id)
+        .limit(limit)
+    )
+    return list(session.execute(skip_locked(session, statement)).all())
+
+
+def _count_due(session: Session, *, now: datetime, at_most: int) -> int:
+    """How many publications are due now, counting no further than ``at_most``."""
+    due = (
+        select(Publication.id)
+        .where(
+            Publication.status.in_(WAITING),
+            Publication.next_attempt_at <= now,
+            Publication.misfire_deadline >= now,
+        )
+        .limit(at_most)
+        .subquery()
+    )
+    return session.scalar(select(func.count()).select_from(due)) or 0
+
+
+def claim_due_publications(
+    session: Session,
+    *,
+    worker_id: str,
+    now: datetime,
+    limit: int = 10,
+    lease_seconds: int = 120,
+    housekeeping: bool = True,
+    share_with: int = 1,
+) -> list[Publication]:
+    """Claim up to ``limit`` publications for ``worker_id`` with a lease; commit right after.
+
+    First holds what missed its window; then takes publications whose lease expired (status
+    ``reconciling``: ask the platform first, see ``resolve_reconcile``); then due ones (status
+    ``publishing``: send them), each consuming one post of its channel's rate budget. Paused
+    channels and campaigns, broken channels, channels told to wait (429) and channels whose
+    budget is spent are skipped. No two workers ever hold the same publication.
+
+    ``housekeeping=False`` skips the first two steps (a busy worker looks for missed windows and
+    expired leases once a second, not on every claim; what missed its window is never claimed).
+
+    ``share_with``: how many workers are running. A worker then takes no more than its share of
+    what is due, so that ten posts due at 09:00 go out side by side on four workers rather than
+    one after the other on the first worker to wake; ``limit`` only counts when much is due.
+    """
+    lease = timedelta(seconds=lease_seconds)
+    claimed: list[int] = []
+    if housekeeping:
+        hold_past_window(session, now, limit=max(limit, 50))
+        claimed = _claim_expired_leases(
+            session, worker_id=worker_id, now=now, lease=lease, limit=limit
+        )
+    room = limit - len(claimed)
+    if share_with > 1 and room > 1:
+        due = _count_due(session, now=now, at_most=room * share_with)
+        room = min(room, max(1, -(-due // share_with)))
+    candidates = _due_candidates(session, now=now, limit=room)
+    wanted: dict[int, Want] = {}
+    for row in candidates:
+        want = wanted.get(row.channel_id)
+        wanted[row.channel_id] = Want(
+            (want.count if want else 0) + 1, row.rate_limit_posts, row.rate_window_seconds
+        )
+    left = take_budgets(session, wanted, now=now)
+    budgeted = []
+    for row in candidates:  # in due order: a channel's earliest publications use its budget
+        if left.get(row.channel_id, 0) > 0:
+            left[row.channel_id] -= 1
+            budgeted.append(row)
+    won: set[int] = set()
+    if budgeted:
+        # One conditional UPDATE for them all: a row another worker took meanwhile is left out.
+        won = set(
+            session.scalars(
+                update(Publication)
+                .where(
+                    Publication.id.in_([row.id for row in budgeted]),
+                    Publication.status.in_(WAITING),
+                    Publication.next_attempt_at <= now,
+                )
+                .values(
+                    status=PublicationStatus.PUBLISHING,
+                    claimed_by=worker_id,
+                    claimed_at=now,
+                    lease_until=now + lease,
+                    attempts=Publication.attempts + 1,
+                    first_sent_at=func.coalesce(Publication.first_sent_at, now),
+                    updated_at=now,
+                )
+                .returning(Publication.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+    lost: dict[int, tuple[int, int]] = {}
+    for row in budgeted:
+        if row.id in won:
+            claimed.append(row.id)
+        else:
+            count, _ = lost.get(row.channel_id, (0, row.rate_window_seconds))
+            lost[row.channel_id] = (count + 1, row.rate_window_seconds)
+    for channel_id, (count, window_seconds) in lost.items():
+        give_back_budget(
+            session, channel_id=channel_id, window_seconds=window_seconds, now=now, count=count
+        )
+    publications = _reload(session, claimed)
+    starting = [p for p in publications if p.status == PublicationStatus.PUBLISHING]
+    if starting:  # an attempt and an audit entry each, written in two statements
+        session.execute(
+            insert(PublicationAttempt),
+            [
+                {
+                    "publication_id": publication.id,
+                    "number": publication.attempts,
+                    "worker_id": worker_id,
+                    "started_at": now,
+                    "outcome": "publishing",
+                }
+                for publication in starting
+            ],
+        )
+        record_changes(
+            session,
+            [
+                change_values(
+                    session, actor=None, now=now, action="claim", target=p, comment=worker_id
+                )
+                for p in starting
+            ],
+        )
+    session.flush()
+    return publications
