@@ -1,7 +1,7 @@
 """Use cases for campaigns, posts and their language variants, and four-eyes clearance.
 
 Scheduling, what people do with publications and the calendar's hooks live in ``scheduling.py``,
-channels in ``channels.py``, the outbox in ``outbox.py``.
+channels in ``channels.py``, the outbox in ``outbox/``.
 
 Every service takes the session, the acting person (``None`` for the system: the scheduler, the
 calendar's own services) and ``now``; it flushes, never commits, and audits every change.
