@@ -11,6 +11,21 @@ from typing import Any
 from campaigns.i18n import N_
 
 
+class Message(str):
+    """A message template with its parameters where a plain string is expected (an entry of
+    ``Invalid.errors``): it reads as the English text, and each door translates ``template``
+    and fills in ``params`` (which may be messages themselves)."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> Message:
+        text = super().__new__(cls, template % params if params else template)
+        text.template = template
+        text.params = params
+        return text
+
+
 class HeraldError(Exception):
     """Base of every error a service raises on purpose."""
 
@@ -45,7 +60,8 @@ class Conflict(HeraldError):
 
 
 class Invalid(HeraldError):
-    """Input that breaks a rule. ``errors`` maps field names to message templates."""
+    """Input that breaks a rule. ``errors`` maps field names to message templates (or to a
+    ``Message`` when the message has parameters)."""
 
     status = 422
     # Names the fields as the code does, for API clients; a form shows each field's own message.

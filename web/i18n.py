@@ -8,9 +8,15 @@ from flask import Flask, current_app, session
 from flask_babel import Babel, format_datetime, get_locale, gettext
 from flask_login import current_user
 
-from campaigns.errors import HeraldError
+from campaigns.errors import HeraldError, Message
 from campaigns.timezones import available_zones
-from web.labels import ROLE_LABELS, UNIT_KIND_LABELS
+from web.labels import (
+    AUDIT_DOOR_LABELS,
+    AUDIT_TARGET_LABELS,
+    ROLE_LABELS,
+    UNIT_KIND_LABELS,
+    audit_action_label,
+)
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -32,8 +38,13 @@ def select_timezone() -> str:
 
 
 def translate(template: str, params: dict | None = None) -> str:
-    """A domain message template in the reader's language, with its parameters filled in."""
-    return gettext(template, **(params or {}))
+    """A domain message template in the reader's language, with its parameters filled in
+    (parameters that are messages themselves are translated too)."""
+    return gettext(template, **{name: _in_words(value) for name, value in (params or {}).items()})
+
+
+def _in_words(value: object) -> object:
+    return translate(value.template, value.params) if isinstance(value, Message) else value
 
 
 def error_message(error: HeraldError) -> str:
@@ -41,7 +52,10 @@ def error_message(error: HeraldError) -> str:
 
 
 def field_errors(error: HeraldError) -> dict[str, str]:
-    return {field: translate(message) for field, message in getattr(error, "errors", {}).items()}
+    return {
+        field: _in_words(message) if isinstance(message, Message) else translate(message)
+        for field, message in getattr(error, "errors", {}).items()
+    }
 
 
 def local_datetime(instant: datetime | None, format: str = "medium") -> str:
@@ -58,4 +72,7 @@ def init_app(app: Flask, babel: Babel) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["ROLE_NAMES"] = ROLE_LABELS
     app.jinja_env.globals["UNIT_KINDS"] = UNIT_KIND_LABELS
+    app.jinja_env.globals["AUDIT_TARGETS"] = AUDIT_TARGET_LABELS
+    app.jinja_env.globals["AUDIT_DOORS"] = AUDIT_DOOR_LABELS
+    app.jinja_env.globals["audit_action_label"] = audit_action_label
     app.jinja_env.globals["ZONES"] = sorted(available_zones())

@@ -1,5 +1,6 @@
 """How domain values read in the interface, in the reader's language."""
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from campaigns.calendar.models import (
@@ -223,3 +224,109 @@ CHANNEL_HEALTH_LABELS = {
     ChannelHealth.DEGRADED: _l("Degraded"),
     ChannelHealth.BROKEN: _l("Broken"),
 }
+
+# --- the audit log -------------------------------------------------------------------------------
+
+# What a change was made to (``__audit_type__`` of the models).
+AUDIT_TARGET_LABELS = {
+    "unit": _l("Unit"),
+    "person": _l("Person"),
+    "api_token": _l("API token"),
+    "telegram_link": _l("Telegram link"),
+    "telegram_link_code": _l("Telegram link code"),
+    "event": _l("Event"),
+    "anniversary": _l("Anniversary"),
+    "planning_task": _l("Planning task"),
+    "setting": _l("Setting"),
+    "outlet": _l("Outlet"),
+    "journalist": _l("Journalist"),
+    "affiliation": _l("Affiliation"),
+    "identity_document": _l("Identity document"),
+    "trip": _l("Press trip"),
+    "invitation": _l("Invitation"),
+    "itinerary_item": _l("Itinerary item"),
+    "interview_request": _l("Interview request"),
+    "coverage_item": _l("Coverage"),
+    "letterhead": _l("Letterhead"),
+    "campaign": _l("Campaign"),
+    "post": _l("Post"),
+    "post_variant": _l("Language variant"),
+    "attachment": _l("Image"),
+    "channel": _l("Channel"),
+    "connection_check": _l("Connection check"),
+    "publication": _l("Publication"),
+}
+
+# Through which door (campaigns.audit.DOORS).
+AUDIT_DOOR_LABELS = {
+    "web": _l("Web"),
+    "api": _l("API"),
+    "cli": _l("Command line"),
+    "bot": _l("Telegram bot"),
+    "scheduler": _l("Scheduler"),
+    "worker": _l("Publishing worker"),
+    "demo": _l("Demo data"),
+    "system": _l("System"),
+}
+
+AUDIT_ACTION_LABELS = {
+    "create": _l("Added"),
+    "update": _l("Changed"),
+    "edit": _l("Edited"),
+    "delete": _l("Deleted"),
+    "deactivate": _l("Deactivated"),
+    "password": _l("Password changed"),
+    "revoke": _l("Revoked"),
+    "import": _l("Imported"),
+    "export": _l("Exported"),
+    "merge": _l("Merged"),
+    "erase": _l("Erased"),
+    "complete": _l("Completed"),
+    "postpone": _l("Postponed"),
+    "cancel": _l("Cancelled"),
+    "delay": _l("Delayed"),
+    "feed_links_reset": _l("Feed links reset"),
+    "submit": _l("Sent for clearance"),
+    "approve": _l("Cleared"),
+    "reject": _l("Sent back"),
+    "schedule": _l("Scheduled"),
+    "unschedule": _l("Unscheduled"),
+    "move": _l("Moved with its event"),
+    "pause": _l("Paused or resumed"),
+    "set_credentials": _l("Credentials set"),
+    "request_connection_check": _l("Connection check asked"),
+    "check_connection": _l("Connection checked"),
+    "broken": _l("Marked broken"),
+    "claim": _l("Claimed by a worker"),
+    "claim_reconcile": _l("Taken over to check the platform"),
+    "reconcile": _l("Checked on the platform"),
+    "reconcile_failed": _l("The platform could not be checked"),
+    "publish": _l("Published"),
+    "fail": _l("Failed, to be retried"),
+    "dead": _l("Gave up"),
+    "hold": _l("Held"),
+    "release": _l("Released"),
+    "retry": _l("Retried"),
+    "link": _l("Linked"),
+    "unlink": _l("Unlinked"),
+}
+
+# "status:<value>" actions of the press programme, by the kind of object they change.
+_STATUS_LABELS_BY_TARGET = {
+    "trip": TRIP_STATUS_LABELS,
+    "invitation": INVITATION_STATUS_LABELS,
+    "itinerary_item": ITEM_STATUS_LABELS,
+    "interview_request": INTERVIEW_STATUS_LABELS,
+    "coverage_item": COVERAGE_STATUS_LABELS,
+}
+
+
+def audit_action_label(action: str, target_type: str) -> str:
+    """An audit entry's action in words; an action Herald has no words for shows as recorded."""
+    kind, _, value = action.partition(":")
+    if kind == "status" and value:
+        status = _STATUS_LABELS_BY_TARGET.get(target_type, {}).get(value, value)
+        return gettext("Status: %(status)s", status=status)
+    if kind == "visa" and value:
+        return gettext("Visa: %(status)s", status=VISA_STATUS_LABELS.get(value, value))
+    return str(AUDIT_ACTION_LABELS.get(action, action))

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from campaigns.audit import record_change, snapshot
 from campaigns.calendar import queries, rules
 from campaigns.calendar.models import Anniversary, AnniversaryCategory, PlanningTask, Setting, Tier
-from campaigns.errors import Conflict, Invalid
+from campaigns.errors import Conflict, Invalid, Message
 from campaigns.i18n import N_
 from campaigns.org.models import Person
 from campaigns.org.queries import unit_by_code
@@ -240,19 +240,21 @@ def _csv_rows(content: bytes) -> list[tuple[int, dict[str, str] | None]]:
     missing = [name for name in ("category", "title_vi", "title_en") if name not in header]
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if missing or unknown:
-        parts = []
-        if missing:
-            parts.append("missing: " + ", ".join(missing))
-        if unknown:
-            parts.append("unknown: " + ", ".join(unknown))
-        problem = "; ".join(parts)
-        text_message = f"The columns are wrong ({problem}). Expected: {', '.join(CSV_COLUMNS)}."
-        raise Invalid(
-            N_("The columns are wrong (%(problem)s). Expected: %(expected)s."),
-            errors={"file": text_message},
-            problem=problem,
-            expected=", ".join(CSV_COLUMNS),
-        )
+        if missing and unknown:
+            template = N_(
+                "The columns are wrong: %(missing)s missing, %(unknown)s unknown. "
+                "Expected: %(expected)s."
+            )
+        elif missing:
+            template = N_("The columns are wrong: %(missing)s missing. Expected: %(expected)s.")
+        else:
+            template = N_("The columns are wrong: %(unknown)s unknown. Expected: %(expected)s.")
+        params = {
+            "missing": ", ".join(missing),
+            "unknown": ", ".join(unknown),
+            "expected": ", ".join(CSV_COLUMNS),
+        }
+        raise Invalid(template, errors={"file": Message(template, **params)}, **params)
     reader.fieldnames = header
     rows = []
     try:
@@ -272,16 +274,17 @@ def _csv_rows(content: bytes) -> list[tuple[int, dict[str, str] | None]]:
     return rows
 
 
-def _row_input(row: dict[str, str]) -> tuple[AnniversaryInput, list[str]]:
-    """The row as an AnniversaryInput, and the problems reading its numbers and dates."""
-    problems = []
+def _row_input(row: dict[str, str]) -> tuple[AnniversaryInput, dict[str, str]]:
+    """The row as an AnniversaryInput, and the problems reading its numbers and dates (column
+    -> message template)."""
+    problems = {}
 
     def number(name: str) -> int | None:
         text = row.get(name, "")
         if not text:
             return None
         if not text.isdigit():
-            problems.append(f"{name}: not a whole number")
+            problems[name] = N_("not a whole number")
             return None
         return int(text)
 
@@ -290,7 +293,7 @@ def _row_input(row: dict[str, str]) -> tuple[AnniversaryInput, list[str]]:
         try:
             origin = date.fromisoformat(row["origin_date"])
         except ValueError:
-            problems.append("origin_date: not a date (use YYYY-MM-DD)")
+            problems["origin_date"] = N_("not a date (write YYYY-MM-DD)")
     data = AnniversaryInput(
         title_vi=row.get("title_vi", ""),
         title_en=row.get("title_en", ""),
@@ -321,27 +324,33 @@ def _import_anniversary_rows(
     prepared = []
     keys_seen: set[str] = set()
     for line, row in rows:
-        label = f"row {line}"
         if row is None:
-            problems[label] = f"Row {line}: more values than columns."
+            problems[f"row {line}"] = Message(
+                N_("Row %(line)s: more values than columns."), line=line
+            )
             continue
         data, row_problems = _row_input(row)
         key = row.get("key") or None
         if key is not None and not _KEY.match(key):
-            row_problems.append("key: use lower-case letters, digits, dots and dashes")
+            row_problems["key"] = N_("use lower-case letters, digits, dots and dashes")
         elif key is not None and key in keys_seen:
-            row_problems.append("key: used by an earlier row")
+            row_problems["key"] = N_("used by an earlier row")
         if key:
             keys_seen.add(key)
         if require_source and not data.source:
-            row_problems.append("source: every row needs its source")
+            row_problems["source"] = N_("every row needs its source")
         try:
             values = _clean_anniversary(session, data)
         except Invalid as invalid:
-            row_problems.extend(f"{name}: {message}" for name, message in invalid.errors.items())
-        if row_problems:
-            problems[label] = f"Row {line}: " + "; ".join(row_problems)
-        else:
+            row_problems = {**invalid.errors, **row_problems}
+        for column, problem in row_problems.items():
+            problems[f"row {line} {column}"] = Message(
+                N_("Row %(line)s, %(column)s: %(problem)s"),
+                line=line,
+                column=column,
+                problem=problem if isinstance(problem, Message) else Message(problem),
+            )
+        if not row_problems:
             prepared.append((key, data, values))
     if problems:
         raise Invalid(
@@ -382,7 +391,7 @@ def import_anniversaries_csv(
     ``CSV_COLUMNS``: category, title_vi and title_en required; an empty owner_unit keeps the
     owner). All rows are checked first: one bad row and nothing is imported.
 
-    Raises NotAllowed, or Invalid whose ``errors`` map "row N" to what is wrong there.
+    Raises NotAllowed, or Invalid whose ``errors`` map "row N column" to what is wrong there.
     """
     _authorise(actor, "anniversary.manage")
     rows = _csv_rows(content)

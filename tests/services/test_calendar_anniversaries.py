@@ -305,10 +305,14 @@ def test_a_csv_file_with_bad_rows_names_them_and_imports_nothing(session, now):
     with pytest.raises(Invalid) as caught:
         services.import_anniversaries_csv(session, actor=None, now=now, content=content)
     errors = caught.value.errors
-    assert set(errors) == {"row 3", "row 4", "row 5"}
-    assert "origin_date" in errors["row 3"] and "YYYY-MM-DD" in errors["row 3"]
-    assert "lunar_day: not a whole number" in errors["row 4"]
-    assert "key: used by an earlier row" in errors["row 5"]
+    assert set(errors) == {"row 3 origin_date", "row 4 lunar_day", "row 4 lunar_month", "row 5 key"}
+    assert errors["row 3 origin_date"] == "Row 3, origin_date: not a date (write YYYY-MM-DD)"
+    assert errors["row 4 lunar_day"] == "Row 4, lunar_day: not a whole number"
+    assert errors["row 4 lunar_month"].startswith("Row 4, lunar_month: ")
+    assert errors["row 5 key"] == "Row 5, key: used by an earlier row"
+    # Each is a template with its parameters, for the reader's language.
+    assert errors["row 4 lunar_day"].template == "Row %(line)s, %(column)s: %(problem)s"
+    assert errors["row 4 lunar_day"].params["line"] == 4
     assert caught.value.message.startswith("Nothing was imported")
     assert count(session, Anniversary) == 0
 

@@ -131,3 +131,15 @@ def test_unit_page_lists_its_people(client, session):
     login(client, editor)
     page = client.get("/units/mission-fr").text
     assert "Phạm Lan Anh" in page
+
+
+def test_the_audit_log_reads_in_words_in_the_readers_language(client, session):
+    admin = signed_in_admin(client, session)
+    admin.locale = "vi"
+    session.commit()
+    assert client.post("/admin/units/new", data=UNIT_FORM).status_code == 302
+    page = client.get("/admin/audit?target_type=unit").text
+    row = page[page.index("<tbody>") : page.index("</tbody>")]
+    # The door, the action and the kind of object in words, not their codes.
+    assert "<td>Web</td>" in row and "<td>Đã thêm</td>" in row and "Đơn vị <strong>" in row
+    assert "<td>create</td>" not in row and "<td>web</td>" not in row

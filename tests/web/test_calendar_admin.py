@@ -160,6 +160,26 @@ def test_csv_import_all_or_nothing(client, session, coordinator):
     assert count(session, Anniversary) == 1
 
 
+def test_csv_import_problems_read_in_the_readers_language(client, session, coordinator):
+    coordinator.locale = "vi"
+    session.commit()
+    login(client, coordinator)
+    text = (
+        "title_vi,title_en,category,origin_date,lunar_day\n"
+        "Hỏng,Broken,diplomatic_relations,not-a-date,\n"
+        "Hỏng,Broken too,diplomatic_relations,,x\n"
+    )
+    refused = client.post(
+        "/calendar/anniversaries/import",
+        data={"file": (io.BytesIO(text.encode()), "anniversaries.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    problems = refused.text.split('class="error-list"')[1].split("</ul>")[0]
+    assert "Dòng 2, cột origin_date: không phải ngày (viết theo dạng YYYY-MM-DD)" in problems
+    assert "Dòng 3, cột lunar_day: không phải số nguyên" in problems
+
+
 ICS = b"""BEGIN:VCALENDAR\r
 VERSION:2.0\r
 PRODID:-//test//EN\r

@@ -15,7 +15,7 @@ from campaigns.audit import DOORS
 from campaigns.timezones import country_names
 from web.forms import choices
 from web.i18n import LANGUAGES
-from web.labels import ROLE_LABELS, UNIT_KIND_LABELS
+from web.labels import AUDIT_DOOR_LABELS, AUDIT_TARGET_LABELS, ROLE_LABELS, UNIT_KIND_LABELS
 
 
 def _countries():
@@ -69,21 +69,14 @@ class AuditFilterForm(FlaskForm):
 
     target_type = SelectField(
         _l("Object"),
-        choices=choices(
-            [
-                ("", _l("All")),
-                ("unit", _l("Unit")),
-                ("person", _l("Person")),
-                ("api_token", _l("API token")),
-            ]
-        ),
+        choices=choices([("", _l("All")), *AUDIT_TARGET_LABELS.items()]),
         validate_choice=False,
     )
     action = StringField(_l("Action"))
     actor_email = StringField(_l("By (email)"))
     door = SelectField(
         _l("Door"),
-        choices=choices([("", _l("All")), *((door, door) for door in DOORS)]),
+        choices=choices([("", _l("All")), *((door, AUDIT_DOOR_LABELS[door]) for door in DOORS)]),
         validate_choice=False,
     )
     since = DateField(_l("From"), validators=[Optional()])
