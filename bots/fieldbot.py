@@ -43,7 +43,12 @@ from telegram.ext import (
     filters,
 )
 
-from bots.telegram import DEFAULT_API_BASE, DEFAULT_TIMEOUT, _Request, classify_telegram_error
+from bots.telegram import (
+    DEFAULT_API_BASE,
+    DEFAULT_TIMEOUT,
+    TelegramRequest,
+    classify_telegram_error,
+)
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
 from campaigns.i18n import N_
@@ -398,13 +403,13 @@ async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("herald bot: %s", context.error, exc_info=context.error)
 
 
-def telegram_requests(*, api_base: str, timeout: float) -> tuple[_Request, _Request]:
+def telegram_requests(*, api_base: str, timeout: float) -> tuple[TelegramRequest, TelegramRequest]:
     """The HTTP clients of the bot: one for its calls, one for long polling (PTB wants two)."""
     # A local or staging server: proxies from the environment are for the real platform.
     httpx_kwargs = {"trust_env": False} if api_base.rstrip("/") != DEFAULT_API_BASE else None
 
-    def request(pool_size: int) -> _Request:
-        return _Request(
+    def request(pool_size: int) -> TelegramRequest:
+        return TelegramRequest(
             connection_pool_size=pool_size,
             read_timeout=timeout,
             write_timeout=timeout,
@@ -417,7 +422,11 @@ def telegram_requests(*, api_base: str, timeout: float) -> tuple[_Request, _Requ
 
 
 def build_application(
-    herald: FieldBot, *, token: str, api_base: str, requests: tuple[_Request, _Request]
+    herald: FieldBot,
+    *,
+    token: str,
+    api_base: str,
+    requests: tuple[TelegramRequest, TelegramRequest],
 ) -> Application:
     """The python-telegram-bot application with all of the bot's handlers."""
     api_base = api_base.rstrip("/")

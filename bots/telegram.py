@@ -77,7 +77,7 @@ def _description(payload: bytes) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-class _Request(HTTPXRequest):
+class TelegramRequest(HTTPXRequest):
     """HTTPXRequest that reports flood control as ``FloodControl`` (see the module docstring)
     and a 5xx answer as ``ServerError``. PTB would make the latter a ``NetworkError``, like a
     timeout, but the difference matters: after a timeout the message may have gone out."""
@@ -165,7 +165,7 @@ class TelegramClient:
         self._clock = clock or (lambda: datetime.now(UTC))
         # A local or staging server: proxies from the environment are for the real platform.
         httpx_kwargs = {"trust_env": False} if api_base != DEFAULT_API_BASE else None
-        self._request = _Request(
+        self._request = TelegramRequest(
             connection_pool_size=4,
             read_timeout=timeout,
             write_timeout=timeout,
