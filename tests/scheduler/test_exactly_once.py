@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from campaigns.db import utcnow
+from campaigns.health.models import Heartbeat
 from tests.fakes.x import FakeX
 from tests.scheduler.dispatch_load import (
     check_exactly_once,
@@ -35,6 +37,7 @@ CHANNELS = 10
 KILLS = 10
 LEASE_SECONDS = 5
 DEADLINE = timedelta(seconds=150)
+SLOW_ANSWER = 0.005  # seconds the fake X takes to answer while workers are being killed
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +57,18 @@ def wait_for_all(session, ids, pause: threading.Event) -> None:
     while count_published(session, ids) < len(ids):
         assert utcnow() < deadline, f"only {count_published(session, ids)} of {len(ids)} out"
         pause.wait(0.25)
+
+
+def working(session, workers) -> list[int]:
+    """Which of ``workers`` (their indexes) are running and have beaten, i.e. are at work."""
+    session.expire_all()
+    beating = set(session.scalars(select(Heartbeat.pid)))
+    session.commit()
+    return [
+        index
+        for index, process in enumerate(workers)
+        if process.poll() is None and process.pid in beating
+    ]
 
 
 def assert_exactly_once(session, fake_x, ids) -> None:
@@ -90,17 +105,25 @@ def test_four_workers_publish_2000_at_once_exactly_once_even_when_killed(
 
         # 2. The same while workers die mid-work: SIGKILL at random moments, a replacement each
         # time; the claims of the dead expire and are reconciled before anything is resent.
+        # The fake answers a little slower, so that the work lasts long enough for ten kills to
+        # land while posts are in flight; only a worker already at work (it has beaten) is
+        # killed, never a replacement still starting up.
+        fake_x.latency = SLOW_ANSWER
         now = utcnow()
         ids = due_publications(
             session, channels, PUBLICATIONS, due_at=now, tag="kill", now=now - timedelta(hours=1)
         )
         session.commit()
         chooser = random.Random(4)
-        moments = sorted(chooser.uniform(0.2, max(calm_seconds, 2.0)) for _ in range(KILLS))
+        busy_seconds = calm_seconds + PUBLICATIONS * SLOW_ANSWER / WORKERS
+        moments = sorted(chooser.uniform(0.5, 0.8 * busy_seconds) for _ in range(KILLS))
         started = utcnow()
         for number, moment in enumerate(moments):
             pause.wait(max(0.0, moment - (utcnow() - started).total_seconds()))
-            victim = chooser.randrange(len(workers))
+            while not (at_work := working(session, workers)):
+                assert utcnow() - started < DEADLINE, "no worker came back to work"
+                pause.wait(0.05)
+            victim = chooser.choice(at_work)
             workers[victim].kill()
             workers[victim].wait()
             workers[victim] = start_worker(
