@@ -307,8 +307,6 @@ AUDIT_ACTION_LABELS = {
     "hold": _l("Held"),
     "release": _l("Released"),
     "retry": _l("Retried"),
-    "link": _l("Linked"),
-    "unlink": _l("Unlinked"),
 }
 
 # "status:<value>" actions of the press programme, by the kind of object they change.
