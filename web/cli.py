@@ -459,6 +459,11 @@ def _print_import(result) -> None:
     click.echo(
         f"Imported: {result.created} new, {result.updated} updated, {result.unchanged} unchanged."
     )
+    skipped = getattr(result, "skipped", [])
+    if skipped:
+        click.echo(f"Skipped: {len(skipped)}")
+        for item in skipped:
+            click.echo(f"  {item.event}: {item.reason}")
 
 
 @calendar_group.command("import-dataset")

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
@@ -43,6 +43,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # What was left out, and why (``ics_import.SkippedEvent``: the event's name and a message).
+    skipped: list[Any] = field(default_factory=list)
 
 
 # --- anniversaries -----------------------------------------------------------------------------

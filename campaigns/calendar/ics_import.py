@@ -1,15 +1,17 @@
 """Reading an uploaded iCalendar file into plain event values, refusing hostile input.
 
-Everything here happens before the database is touched, so a refused file leaves nothing
-behind: too large, not UTF-8, not iCalendar, an event without a start, a rule that repeats
-too often to expand, or more instances in the window than Herald imports at once.
+Everything here happens before the database is touched. A file Herald cannot read at all (too
+large, not UTF-8, not iCalendar, more instances in the window than Herald imports at once) is
+refused whole. An event Herald will not import (no start, outside the window, a recurrence it
+cannot expand, a second event with the same UID, a NUL character) is left out and reported with
+its reason, and the rest of the file is imported.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +21,7 @@ import recurring_ical_events
 from recurring_ical_events.errors import BadRuleStringFormat, PeriodEndBeforeStart
 
 from campaigns.calendar.models import EventStatus
-from campaigns.errors import Invalid
+from campaigns.errors import Invalid, Message
 from campaigns.i18n import N_
 
 MAX_ICS_BYTES = 5 * 1024 * 1024
@@ -63,9 +65,26 @@ class ImportedEvent:
     status: str
 
 
+@dataclass(frozen=True)
+class SkippedEvent:
+    """An event of the file that was not imported, and why (a message to translate)."""
+
+    event: str
+    reason: Message
+
+
+@dataclass
+class ReadCalendar:
+    """What a file holds for the window: the events to import and those left out."""
+
+    events: list[ImportedEvent] = field(default_factory=list)
+    skipped: list[SkippedEvent] = field(default_factory=list)
+
+
 def _refuse(message: str, **params: Any) -> Invalid:
-    """An Invalid about the uploaded file, its text shown next to the file field."""
-    return Invalid(message, errors={"file": message % params if params else message}, **params)
+    """An Invalid about the uploaded file, its text shown next to the file field (as a message
+    with its parameters, so that it is translated like the error itself)."""
+    return Invalid(message, errors={"file": Message(message, **params)}, **params)
 
 
 def _decode(content: bytes) -> str:
@@ -112,14 +131,37 @@ def _naive(value: date | datetime) -> datetime:
     return datetime.combine(value, time.min)
 
 
-def _check_starts(events: list[Any]) -> None:
-    for component in events:
-        start = component.get("DTSTART")
-        if start is None or not isinstance(getattr(start, "dt", None), date):
-            raise _refuse(
-                N_("The event “%(event)s” has no start (DTSTART); nothing was imported."),
-                event=_event_name(component),
-            )
+_CHECKED_TEXT = ("UID", "SUMMARY", "DESCRIPTION", "LOCATION", "STATUS", "RECURRENCE-ID")
+
+
+def _first_problem(component: Any, seen: set[tuple[str, str]]) -> Message | None:
+    """Why this event cannot be imported at all, or None. ``seen`` collects the (UID,
+    RECURRENCE-ID) pairs of the events kept so far, to spot a second event with the same."""
+    start = component.get("DTSTART")
+    if start is None or not isinstance(getattr(start, "dt", None), date):
+        return Message(N_("it has no start (DTSTART)"))
+    if any("\x00" in str(component.get(name) or "") for name in _CHECKED_TEXT):
+        return Message(N_("it contains a NUL character, which Herald does not store"))
+    rules = component.get("RRULE")
+    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        if (
+            not isinstance(rule, icalendar.vRecur)
+            or str((rule.get("FREQ") or [""])[0]).upper() not in _FREQUENCY_SECONDS
+        ):
+            return Message(N_("its repeat rule (RRULE) cannot be read"))
+    recurrence = component.get("RECURRENCE-ID")
+    key = (
+        _external_uid(component),
+        _recurrence_key(recurrence.dt) if recurrence is not None else "",
+    )
+    if key in seen:
+        return Message(N_("another event in the file has the same UID"))
+    seen.add(key)
+    return None
+
+
+def _leave_out(calendar: Any, left_out: set[int]) -> None:
+    calendar.subcomponents[:] = [c for c in calendar.subcomponents if id(c) not in left_out]
 
 
 def _rule_parts(rule: Any) -> tuple[str, int, Any, int | None, bool]:
@@ -192,8 +234,14 @@ def instances_in_window(
     return inside
 
 
-def _check_rules(events: list[Any], window_start: datetime, window_end: datetime) -> None:
-    total, worst, worst_steps = 0, None, 0
+def _check_rules(
+    events: list[Any], window_start: datetime, window_end: datetime
+) -> dict[int, Message]:
+    """The recurring events Herald will not expand, by ``id(component)``, with the reason: one
+    that repeats more often in the window than Herald imports at once, and then the most costly
+    ones until the rest can be walked within ``MAX_RULE_STEPS`` together."""
+    refused: dict[int, Message] = {}
+    costs: list[tuple[int, Any]] = []
     for component in events:
         rules = component.get("RRULE")
         if rules is None:
@@ -203,33 +251,35 @@ def _check_rules(events: list[Any], window_start: datetime, window_end: datetime
         excluded = sum(
             len(item.dts) for item in (exdates if isinstance(exdates, list) else [exdates])
         )
+        steps = 0
         for rule in rules if isinstance(rules, list) else [rules]:
-            steps = rule_steps(rule, start, window_end)
-            total += steps
-            if steps > worst_steps:
-                worst, worst_steps = component, steps
+            steps += rule_steps(rule, start, window_end)
             inside = instances_in_window(rule, start, window_start, window_end)
             if inside is not None and inside > MAX_INSTANCES + excluded:
-                raise _refuse(
+                refused[id(component)] = Message(
                     N_(
-                        "The event “%(event)s” repeats about %(count)s times in the window; "
-                        "Herald imports at most %(limit)s events at once. Nothing was imported."
+                        "it repeats about %(count)s times in the window; Herald imports at "
+                        "most %(limit)s events at once"
                     ),
-                    event=_event_name(component),
                     count=f"{inside:,}",
                     limit=f"{MAX_INSTANCES:,}",
                 )
-    if total > MAX_RULE_STEPS:
-        raise _refuse(
+        if id(component) not in refused:
+            costs.append((steps, component))
+    total = sum(steps for steps, _ in costs)
+    for steps, component in sorted(costs, key=lambda item: -item[0]):
+        if total <= MAX_RULE_STEPS:
+            break
+        refused[id(component)] = Message(
             N_(
-                "The event “%(event)s” repeats too often to expand (about %(count)s times "
-                "up to the end of the window; Herald expands at most %(limit)s). Nothing was "
-                "imported."
+                "it repeats too often to expand (about %(count)s times up to the end of the "
+                "window; Herald expands at most %(limit)s)"
             ),
-            event=_event_name(worst),
-            count=f"{worst_steps:,}",
+            count=f"{steps:,}",
             limit=f"{MAX_RULE_STEPS:,}",
         )
+        total -= steps
+    return refused
 
 
 def _recurrence_key(value: date | datetime) -> str:
@@ -319,26 +369,42 @@ def check_window(since: date | None, until: date | None) -> dict[str, str]:
     return errors
 
 
-def read_ics(content: bytes, *, since: date, until: date, default_zone: str) -> list[ImportedEvent]:
-    """The events of an iCalendar file that touch [since, until], recurring ones expanded.
+_EXPANSION_ERRORS = (
+    BadRuleStringFormat,
+    PeriodEndBeforeStart,
+    ValueError,  # recurring_ical_events' and icalendar's errors (broken properties) too
+    TypeError,
+)
+
+
+def read_ics(content: bytes, *, since: date, until: date, default_zone: str) -> ReadCalendar:
+    """The events of an iCalendar file that touch [since, until], recurring ones expanded, and
+    the events left out with the reason for each (outside the window, no start, a recurrence
+    Herald cannot expand, the same UID twice, a NUL character).
 
     Floating times and dates are read on the wall clock of ``default_zone``. Raises Invalid
-    (with a message under the field ``file``) for anything Herald will not import.
+    (with a message under the field ``file``) for a file Herald will not read at all.
     """
     calendar = _parse(_decode(content))
     window_start = datetime.combine(since, time.min)
     window_end = datetime.combine(until + timedelta(days=1), time.min)
+    read = ReadCalendar()
     try:
         components = list(calendar.walk("VEVENT"))
-        _check_starts(components)
-        _check_rules(components, window_start, window_end)
-        found = _expand(calendar, components, window_start, window_end, default_zone)
-    except (
-        BadRuleStringFormat,
-        PeriodEndBeforeStart,
-        ValueError,  # recurring_ical_events' and icalendar's errors (broken properties) too
-        TypeError,
-    ) as error:
+        kept, refused, seen = [], {}, set()
+        for component in components:
+            problem = _first_problem(component, seen)
+            if problem is None:
+                kept.append(component)
+            else:
+                refused[id(component)] = problem
+        refused.update(_check_rules(kept, window_start, window_end))
+        kept = [component for component in kept if id(component) not in refused]
+        _leave_out(calendar, set(refused))
+        found = _expand_skipping_broken(
+            calendar, kept, refused, window_start, window_end, default_zone
+        )
+    except _EXPANSION_ERRORS as error:
         raise _refuse(
             N_("The calendar cannot be read: %(problem)s"), problem=str(error)[:200]
         ) from None
@@ -352,10 +418,54 @@ def read_ics(content: bytes, *, since: date, until: date, default_zone: str) -> 
             since=since.isoformat(),
             until=until.isoformat(),
         )
-    return sorted(
+    found_uids = {uid for uid, _ in found}
+    outside = Message(
+        N_("it lies outside the window (%(since)s – %(until)s)"),
+        since=since.isoformat(),
+        until=until.isoformat(),
+    )
+    for component in components:
+        reason = refused.get(id(component))
+        if reason is None and _external_uid(component) not in found_uids:
+            reason = outside
+        if reason is not None:
+            read.skipped.append(SkippedEvent(_event_name(component), reason))
+    read.events = sorted(
         found.values(),
         key=lambda item: item.starts_at or datetime.combine(item.start_date, time.min, UTC),
     )
+    return read
+
+
+def _expand_skipping_broken(
+    calendar: Any,
+    kept: list[Any],
+    refused: dict[int, Message],
+    window_start: datetime,
+    window_end: datetime,
+    default_zone: str,
+) -> dict[tuple[str, str], ImportedEvent]:
+    """``_expand``; when the library fails on some recurrence, each recurring event is tried
+    alone and those it fails on are left out (with the reason) before expanding again."""
+    try:
+        return _expand(calendar, kept, window_start, window_end, default_zone)
+    except _EXPANSION_ERRORS:
+        pass
+    timezones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
+    for component in kept:
+        if not any(key in component for key in ("RRULE", "RDATE", "EXDATE")):
+            continue
+        alone = icalendar.Calendar()
+        alone.subcomponents[:] = [*timezones, component]
+        try:
+            recurring_ical_events.of(alone).between(window_start, window_end)
+        except _EXPANSION_ERRORS as error:
+            refused[id(component)] = Message(
+                N_("its recurrence cannot be expanded: %(problem)s"), problem=str(error)[:200]
+            )
+    kept[:] = [component for component in kept if id(component) not in refused]
+    _leave_out(calendar, set(refused))
+    return _expand(calendar, kept, window_start, window_end, default_zone)
 
 
 def _drop_single_events_outside(

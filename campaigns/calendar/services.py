@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -482,14 +483,18 @@ def import_ics(
     until: date,
     visibility: str = Visibility.INTERNAL,
     kind: str = EventKind.OTHER,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import the events of an iCalendar file touching [since, until], recurring ones expanded,
     zones kept. Importing the same file again updates its events (matched by UID and
     RECURRENCE-ID) instead of adding them twice; instances that left the file are cancelled.
 
+    Events Herald does not import (outside the window, without DTSTART, with a recurrence it
+    cannot expand, a second one with the same UID) are listed in ``result.skipped`` with the
+    reason; the others are imported. ``progress(done, total)`` is called now and then.
+
     Raises NotAllowed, or Invalid with nothing saved: bad window, unknown unit, a file that is
-    too large, not UTF-8, not iCalendar, has an event without DTSTART, or expands to more than
-    5,000 instances.
+    too large, not UTF-8, not iCalendar, or expands to more than 5,000 instances.
     """
     _authorise(actor, "event.create")
     errors = ics_import.check_window(since, until)
@@ -505,7 +510,8 @@ def import_ics(
     if errors:
         raise Invalid.from_fields(errors)
     assert owner is not None
-    items = ics_import.read_ics(content, since=since, until=until, default_zone=owner.timezone)
+    read = ics_import.read_ics(content, since=since, until=until, default_zone=owner.timezone)
+    items = read.events
 
     existing: dict[tuple[str, str], Event] = {}
     uids = sorted({item.external_uid for item in items})
@@ -522,11 +528,13 @@ def import_ics(
                 unit=event.owner_unit.code,
             )
 
-    result = ImportResult()
+    result = ImportResult(skipped=list(read.skipped))
     seen: set[tuple[str, str]] = set()
     # One savepoint: a failure half-way leaves nothing behind, even if the caller commits.
     with session.begin_nested():
-        for item in items:
+        for done, item in enumerate(items):
+            if progress is not None and done % 200 == 0:
+                progress(done, len(items))
             key = (item.external_uid, item.external_recurrence)
             seen.add(key)
             values = {

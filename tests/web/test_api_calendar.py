@@ -279,7 +279,7 @@ def test_import_an_ics_file_twice(client, session, headers):
 
     first = upload(ICS)
     assert first.status_code == 200, first.json
-    assert first.json == {"created": 3, "updated": 0, "unchanged": 0}
+    assert first.json == {"created": 3, "updated": 0, "unchanged": 0, "skipped": []}
     again = upload(ICS)
     assert again.json["created"] == 0
     assert count_events(session) == 3

@@ -38,7 +38,7 @@ from web.api.auth import authenticate_bearer
 from web.api.org import HeraldErrorSchema
 from web.calendar.inputs import event_as_input, wall_clock
 from web.extensions import db
-from web.i18n import error_message
+from web.i18n import error_message, translate
 from web.security import actor
 
 events_blueprint = Blueprint(
@@ -198,10 +198,19 @@ class ImportFileSchema(Schema):
     file = Upload(required=True, metadata={"description": "An iCalendar (.ics) file"})
 
 
+class SkippedEventSchema(Schema):
+    event = fields.String(metadata={"description": "the event's SUMMARY (or UID)"})
+    reason = fields.Function(
+        lambda skipped: translate(skipped.reason.template, skipped.reason.params),
+        metadata={"description": "why it was not imported, in the caller's language"},
+    )
+
+
 class ImportResultSchema(Schema):
     created = fields.Integer()
     updated = fields.Integer()
     unchanged = fields.Integer()
+    skipped = fields.List(fields.Nested(SkippedEventSchema))
 
 
 class AnniversarySchema(Schema):
@@ -439,7 +448,8 @@ class EventImport(MethodView):
     @events_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def post(self, form, files):
         """Import an .ics file (multipart): recurring events expanded within [since, until];
-        importing the same file again updates the events. All or nothing."""
+        importing the same file again updates the events. Events Herald leaves out are listed
+        under ``skipped`` with the reason; a file it cannot read imports nothing."""
         try:
             result = services.import_ics(
                 db.session,
