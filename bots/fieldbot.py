@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import LinkPreviewOptions, Update
 from telegram.error import TelegramError
@@ -49,7 +48,7 @@ from bots.telegram import (
     TelegramRequest,
     classify_telegram_error,
 )
-from campaigns.db import utcnow
+from campaigns.db import create_engine, utcnow
 from campaigns.errors import HeraldError
 from campaigns.i18n import N_
 from campaigns.org import telegram_links
@@ -132,7 +131,7 @@ class FieldBot:
         self._delivery_seconds = delivery_seconds
         self._poll_timeout = poll_timeout
         self._clock = clock
-        self._engine = create_engine(database_url, pool_pre_ping=True)
+        self._engine = create_engine(database_url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped: asyncio.Event | None = None

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import create_engine as _sqlalchemy_create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -50,6 +51,19 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+#: Options every engine Herald creates carries. ``hide_parameters``: a database error must not
+#: write the statement's values (password hashes, feed keys, passport numbers, photos) to a log.
+ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+
+
+def create_engine(database_url: str, **options: Any) -> Engine:
+    """An engine with Herald's options; ``options`` add to them but cannot show parameters."""
+    return _sqlalchemy_create_engine(database_url, **{**ENGINE_OPTIONS, **options, **_HIDDEN})
+
+
+_HIDDEN = {"hide_parameters": True}
 
 
 def utcnow() -> datetime:

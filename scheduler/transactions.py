@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from campaigns.db import create_engine
 
 
 class Transactions:
@@ -19,7 +21,7 @@ class Transactions:
 
     @classmethod
     def for_url(cls, database_url: str, door: str) -> Transactions:
-        return cls(create_engine(database_url, pool_pre_ping=True), door)
+        return cls(create_engine(database_url), door)
 
     @contextmanager
     def __call__(self) -> Iterator[Session]:

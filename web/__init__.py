@@ -10,6 +10,8 @@ from flask import Flask
 
 import campaigns.models  # noqa: F401  (the whole schema, mapped once)
 import migrations
+from campaigns.db import ENGINE_OPTIONS
+from campaigns.log_redaction import install_log_redaction
 from web.config import check_secret_key, config_from_env, demo_secret_key
 from web.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -18,6 +20,7 @@ MIGRATIONS_DIRECTORY = str(Path(migrations.__file__).parent)
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application. ``config`` overrides what the environment says (tests, demo)."""
+    install_log_redaction()
     app = Flask(__name__, instance_relative_config=True)
     instance_path = Path(app.instance_path)
     app.config.update(config_from_env(os.environ, instance_path))
@@ -25,6 +28,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["HERALD_DEMO"] and not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = demo_secret_key(instance_path)
     check_secret_key(app.config)
+    # Whatever the configuration says, a database error never logs the statement's values.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **ENGINE_OPTIONS,
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        "hide_parameters": True,
+    }
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         instance_path.mkdir(parents=True, exist_ok=True)
 

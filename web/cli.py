@@ -47,6 +47,15 @@ cli = HeraldGroup(
 cli.add_command(migrate_commands, name="db")
 
 
+def _log_to_stderr() -> None:
+    """INFO lines on stderr, secrets redacted (create_app already quietened the chatty loggers:
+    httpx writes every request's URL, and Telegram's URLs carry the bot token)."""
+    from campaigns.log_redaction import install_log_redaction
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    install_log_redaction()
+
+
 def _door(door: str) -> None:
     from web.extensions import db
 
@@ -138,9 +147,7 @@ def scheduler() -> None:
     from scheduler.clock import run_forever
 
     app = _create_app()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # APScheduler announces every run of every job; Herald's jobs log what they did themselves.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    _log_to_stderr()
     click.echo(
         "herald scheduler: planning tasks, missed-window holds, retention and heartbeats;"
         " Ctrl-C stops it."
@@ -164,16 +171,13 @@ def _start_workers(
     """Outbox workers as threads of this process, publishing through ``bots``' adapters."""
     from functools import partial
 
-    from sqlalchemy import create_engine
-
     from bots.registry import client_for
+    from campaigns.db import create_engine
     from campaigns.social.rules import RetryPolicy
     from scheduler.transactions import Transactions
     from scheduler.worker import run_workers
 
-    engine = create_engine(
-        app.config["SQLALCHEMY_DATABASE_URI"], pool_pre_ping=True, pool_size=max(5, concurrency)
-    )
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=max(5, concurrency))
     return run_workers(
         Transactions(engine, door="worker"),
         partial(client_for, config=app.config),
@@ -218,7 +222,7 @@ def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) 
     import threading
 
     app = _create_app()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _log_to_stderr()
     stop = threading.Event()
 
     def ask_to_stop(signum: int, frame: Any) -> None:
@@ -259,19 +263,12 @@ def _field_bot(app: Flask) -> Any:
     )
 
 
-def _quiet_bot_logs() -> None:
-    # httpx logs every request's URL at INFO, and Telegram's URLs carry the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
 def _start_bot_in_background(app: Flask) -> None:
     """For ``herald demo``: the bot in a thread of the web process."""
     import threading
 
     from bots.fieldbot import BotCannotStart
 
-    _quiet_bot_logs()
     field_bot = _field_bot(app)
 
     def run() -> None:
@@ -300,8 +297,7 @@ def bot() -> None:
             err=True,
         )
         sys.exit(1)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    _quiet_bot_logs()
+    _log_to_stderr()
     field_bot = _field_bot(app)
 
     def ask_to_stop(signum: int, frame: Any) -> None:

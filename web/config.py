@@ -36,7 +36,7 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
     return {
         "SECRET_KEY": environ.get("HERALD_SECRET_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "HERALD_BASE_URL": base_url,
         "HERALD_TIMEZONE": environ.get("HERALD_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "HERALD_TELEGRAM_BOT_TOKEN": environ.get("HERALD_TELEGRAM_BOT_TOKEN", ""),

@@ -175,14 +175,17 @@ def start_worker(
     lease_seconds: int = 120,
     concurrency: int = 1,
     batch: int = 50,
+    telegram_api_base: str | None = None,
 ) -> subprocess.Popen:
-    """A real ``herald worker`` process on the given database and fake X."""
+    """A real ``herald worker`` process on the given database and fake X (and fake Telegram)."""
     environment = {
         **os.environ,
         "HERALD_DATABASE_URL": database_url,
         "HERALD_SECRET_KEY": SECRET,
         "HERALD_X_API_BASE": x_api_base,
     }
+    if telegram_api_base:
+        environment["HERALD_TELEGRAM_API_BASE"] = telegram_api_base
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         return subprocess.Popen(
