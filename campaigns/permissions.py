@@ -124,12 +124,25 @@ def _press_trip_view(actor: Person, trip: Any) -> bool:
     return actor.role != Role.FIELD or _press_staff_of(actor, trip)
 
 
-def _press_trip_edit(actor: Person, trip: Any) -> bool:
+def _press_trip_run(actor: Person, target: Any) -> bool:
+    """May run trips hosted by ``target`` (a trip or its host unit): coordinators and admins
+    anywhere, editors of the host unit. The only people a trip may name as its coordinators."""
     if actor.role in _SEES_ALL_UNITS:
         return True
-    return actor.role == Role.EDITOR and (
-        in_own_unit(actor, trip) or _press_trip_coordinator(actor, trip)
-    )
+    return actor.role == Role.EDITOR and in_own_unit(actor, target)
+
+
+def _press_trip_edit(actor: Person, trip: Any) -> bool:
+    return _press_trip_run(actor, trip)
+
+
+def _press_trip_appoint(actor: Person, trip: Any) -> bool:
+    # Naming coordinators hands out passports: on a trip that exists, only coordinators and
+    # admins, or one of its own coordinators, may change who they are. A host editor who is not
+    # on the list cannot put themselves on it.
+    if not _press_trip_edit(actor, trip):
+        return False
+    return actor.role in _SEES_ALL_UNITS or _press_trip_coordinator(actor, trip)
 
 
 def _press_nominate(actor: Person, trip: Any) -> bool:
@@ -140,8 +153,16 @@ def _press_nominate(actor: Person, trip: Any) -> bool:
 
 
 def _press_identity(actor: Person, trip: Any) -> bool:
-    # Passports are restricted to administrators and the coordinators named on the trip.
-    return actor.role == Role.ADMIN or _press_trip_coordinator(actor, trip)
+    # Passports are restricted to administrators and the coordinators named on the trip who
+    # may still run it (an editor moved to another unit loses them with the trip).
+    if actor.role == Role.ADMIN:
+        return True
+    return _press_trip_coordinator(actor, trip) and _press_trip_run(actor, trip)
+
+
+def _press_logistics(actor: Person, trip: Any) -> bool:
+    # Flights, hotels and diets: the trip's own people and those who run it.
+    return _press_trip_edit(actor, trip) or _press_staff_of(actor, trip)
 
 
 def _press_add_coverage(actor: Person, trip: Any) -> bool:
@@ -167,6 +188,9 @@ _PRESS_RULES = {
     "trip.create": _press_roles(_PRESS_DESK),
     "trip.view": _press_trip_view,
     "trip.edit": _press_trip_edit,
+    "trip.run": _press_trip_run,
+    "trip.appoint": _press_trip_appoint,
+    "trip.logistics": _press_logistics,
     "trip.nominate": _press_nominate,
     "identity.manage": _press_identity,
     "coverage.view": _press_roles(_PRESS_DESK | {Role.VIEWER}),

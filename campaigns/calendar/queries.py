@@ -33,7 +33,7 @@ from campaigns.permissions import may_see_event, sees_all_units
 # --- events ------------------------------------------------------------------------------------
 
 
-def _visibility_clause(actor: Person | None) -> Any:
+def visibility_clause(actor: Person | None) -> Any:
     """SQL twin of ``campaigns.permissions.may_see_event``."""
     if actor is None or not actor.active:
         return Event.visibility == Visibility.PUBLIC
@@ -88,7 +88,7 @@ def visible_events(
     tag; sorted by start. Owner unit, participants and audience are loaded with them."""
     query = (
         select(Event)
-        .where(_visibility_clause(actor))
+        .where(visibility_clause(actor))
         .options(
             selectinload(Event.owner_unit),
             selectinload(Event.participants),
@@ -128,6 +128,43 @@ def get_event(session: Session, event_id: int, *, actor: Person | None) -> Event
     if event is None or not may_see_event(actor, event):
         raise NotFound(N_("There is no such event."))
     return event
+
+
+def events_seen_by(actor: Person | None, events: Any) -> list[Event]:
+    """The linked events (of a trip, a campaign) that ``actor`` may see; ``None`` is the
+    system, which sees them all. Pages, API answers and reports show only these."""
+    if actor is None:
+        return list(events)
+    return [event for event in events if may_see_event(actor, event)]
+
+
+def events_to_link(
+    session: Session,
+    actor: Person | None,
+    event_ids: Any,
+    *,
+    linked: Any = (),
+) -> list[Event] | None:
+    """The events to link to a trip or campaign, or ``None`` when one of ``event_ids`` does
+    not exist or is hidden from ``actor`` (both answer alike, so that a refusal reveals nothing).
+
+    Linking needs the right to see the event. Events already ``linked`` that the actor may not
+    see stay linked: they cannot be seen, so their absence from a form is no request to remove
+    them.
+    """
+    already = {event.id: event for event in linked}
+    events: list[Event] = []
+    for event_id in dict.fromkeys(event_ids):
+        event = already.get(event_id) or session.get(Event, event_id)
+        if event is None or (event_id not in already and not _may_link(actor, event)):
+            return None
+        events.append(event)
+    kept = [event for event in already.values() if not _may_link(actor, event)]
+    return events + [event for event in kept if event not in events]
+
+
+def _may_link(actor: Person | None, event: Event) -> bool:
+    return actor is None or may_see_event(actor, event)
 
 
 def event_by_uid(session: Session, uid: str) -> Event | None:

@@ -121,14 +121,15 @@ def record_coverage(
     """Log an article by its link. Returns ``(item, created)``: when the link (normalised) is
     already recorded, the existing item comes back unchanged and ``created`` is False.
 
-    Raises NotAllowed (field staff outside their trips) or Invalid (not an http(s) link...).
+    Raises NotAllowed (field staff outside their trips) or Invalid (not an http(s) link, a link
+    already recorded on coverage the actor may not see: its item is not handed out...).
     """
     cleaned = _clean(session, data, today=_latest_today(now))
     if actor is not None:
         require(actor, "coverage.add", cleaned["trip"])
     existing = queries.coverage_by_url(session, cleaned["normalised_url"])
     if existing is not None:
-        return existing, False
+        return _already_recorded(actor, existing), False
     if status not in (CoverageStatus.EXPECTED, CoverageStatus.FOUND):
         raise Invalid(N_("New coverage starts as expected or found."), field="status")
     item = CoverageItem(**cleaned, status=status, reported_by=actor, created_at=now, updated_at=now)
@@ -141,9 +142,16 @@ def record_coverage(
         existing = queries.coverage_by_url(session, cleaned["normalised_url"])
         if existing is None:
             raise
-        return existing, False
+        return _already_recorded(actor, existing), False
     record_change(session, actor=actor, now=now, action="create", target=item)
     return item, True
+
+
+def _already_recorded(actor: Person | None, existing: CoverageItem) -> CoverageItem:
+    """The item already holding the link, if ``actor`` may see it; otherwise only the fact."""
+    if not queries.may_see_coverage(actor, existing):
+        raise Invalid(N_("Another coverage item already has this link."), field="url")
+    return existing
 
 
 def update_coverage(

@@ -134,7 +134,7 @@ def create_itinerary_item(
     """
     authorise(actor, "trip.edit", trip)
     cleaned = _clean_item(session, trip, data)
-    clashes = queries.item_clashes(session, trip, _probe(trip, cleaned, None))
+    clashes = queries.item_clashes(session, trip, _probe(trip, cleaned, None), actor=actor)
     if clashes and not confirm_clashes:
         raise ClashWarning(clashes)
     item = ItineraryItem(
@@ -172,7 +172,9 @@ def update_itinerary_item(
     """Change an itinerary item. Raises NotAllowed, Invalid or ClashWarning (see create)."""
     authorise(actor, "trip.edit", item.trip)
     cleaned = _clean_item(session, item.trip, data)
-    clashes = queries.item_clashes(session, item.trip, _probe(item.trip, cleaned, item.id))
+    clashes = queries.item_clashes(
+        session, item.trip, _probe(item.trip, cleaned, item.id), actor=actor
+    )
     if clashes and not confirm_clashes:
         raise ClashWarning(clashes)
     before = snapshot(item)

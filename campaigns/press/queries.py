@@ -10,9 +10,10 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.calendar.models import Event, EventStatus, Priority, Visibility
+from campaigns.calendar.queries import visibility_clause
 from campaigns.errors import NotFound
 from campaigns.i18n import N_
-from campaigns.org.models import Person, Role
+from campaigns.org.models import Person, Role, Unit
 from campaigns.permissions import can
 from campaigns.press import rules
 from campaigns.press.models import (
@@ -243,6 +244,16 @@ def staff_candidates(session: Session) -> list[Person]:
     )
 
 
+def coordinator_candidates(session: Session, host: Unit | None) -> list[Person]:
+    """People who may be named coordinators of a trip hosted by ``host``: those who may run it
+    (coordinators, admins, the host unit's editors), by name."""
+    return [
+        person
+        for person in staff_candidates(session)
+        if host is not None and can(person, "trip.run", host)
+    ]
+
+
 def trips_for_staff(session: Session, person: Person) -> list[Trip]:
     return list(session.scalars(_trips_query().where(Trip.id.in_(_assigned_trip_ids(person)))))
 
@@ -280,13 +291,17 @@ def items_for_invitation(invitation: Invitation) -> list[ItineraryItem]:
     ]
 
 
-def linkable_events(session: Session, *, around: datetime, limit: int = 300) -> list[Event]:
-    """Events a trip may be linked to: not cancelled, from a year before to two years after."""
+def linkable_events(
+    session: Session, actor: Person | None, *, around: datetime, limit: int = 300
+) -> list[Event]:
+    """Events a trip may be linked to: those the actor may see, not cancelled, from a year
+    before to two years after."""
     since, until = around - timedelta(days=400), around + timedelta(days=800)
     return list(
         session.scalars(
             select(Event)
             .where(
+                visibility_clause(actor),
                 Event.status != EventStatus.CANCELLED,
                 ((Event.starts_at >= since) & (Event.starts_at <= until))
                 | ((Event.start_date >= since.date()) & (Event.start_date <= until.date())),
@@ -331,14 +346,17 @@ def probe_of(item: ItineraryItem) -> ItemProbe:
     )
 
 
-def item_clashes(session: Session, trip: Trip, probe: ItemProbe) -> list[Clash]:
+def item_clashes(
+    session: Session, trip: Trip, probe: ItemProbe, *, actor: Person | None = None
+) -> list[Clash]:
     """Clashes of one (possibly unsaved) itinerary item: outside the trip's dates, escort or
-    interpreter booked elsewhere at the same time, a national-priority event in the same city."""
+    interpreter booked elsewhere at the same time, a national-priority event in the same city.
+    Another trip that ``actor`` may not see is not named."""
     clashes: list[Clash] = []
     outside = outside_dates_clash(probe, trip.start_date, trip.end_date)
     if outside is not None:
         clashes.append(outside)
-    clashes.extend(_staff_clashes(session, trip, probe))
+    clashes.extend(_staff_clashes(session, trip, probe, actor))
     clashes.extend(_event_clashes(session, probe))
     return clashes
 
@@ -361,7 +379,14 @@ def outside_dates_clash(probe: ItemProbe, start: date, end: date) -> Clash | Non
     )
 
 
-def _staff_clashes(session: Session, trip: Trip, probe: ItemProbe) -> list[Clash]:
+def _hidden_trip(actor: Person | None, trip: Trip) -> bool:
+    """A clash with ``trip`` must not name it (nor its items) to ``actor``."""
+    return actor is not None and not can(actor, "trip.view", trip)
+
+
+def _staff_clashes(
+    session: Session, trip: Trip, probe: ItemProbe, actor: Person | None
+) -> list[Clash]:
     people = {i for i in (probe.escort_id, probe.interpreter_id) if i is not None}
     if not people:
         return []
@@ -386,6 +411,16 @@ def _staff_clashes(session: Session, trip: Trip, probe: ItemProbe) -> list[Clash
             continue
         for person_id in people & {other.escort_id, other.interpreter_id}:
             person = session.get(Person, person_id)
+            if _hidden_trip(actor, other.trip):
+                clashes.append(
+                    Clash(
+                        ClashKind.STAFF_DOUBLE_BOOKED,
+                        N_("%(person)s is booked at the same time on another trip."),
+                        {"person": person.name if person else "?"},
+                        probe.item_id,
+                    )
+                )
+                continue
             clashes.append(
                 Clash(
                     ClashKind.STAFF_DOUBLE_BOOKED,
@@ -446,9 +481,16 @@ def _event_overlaps(event: Event, probe: ItemProbe) -> bool:
 
 
 def journalist_clashes(
-    session: Session, trip: Trip, journalist: Journalist, *, start: date, end: date
+    session: Session,
+    trip: Trip,
+    journalist: Journalist,
+    *,
+    start: date,
+    end: date,
+    actor: Person | None = None,
 ) -> list[Clash]:
-    """Other live trips, overlapping [start, end], on which the journalist holds a seat."""
+    """Other live trips, overlapping [start, end], on which the journalist holds a seat.
+    A trip that ``actor`` may not see is not named."""
     others = session.scalars(
         select(Trip)
         .join(Invitation, Invitation.trip_id == Trip.id)
@@ -465,6 +507,12 @@ def journalist_clashes(
     return [
         Clash(
             ClashKind.JOURNALIST_ON_TWO_TRIPS,
+            N_("%(journalist)s is also on another trip at the same time."),
+            {"journalist": journalist.name_latin},
+        )
+        if _hidden_trip(actor, other)
+        else Clash(
+            ClashKind.JOURNALIST_ON_TWO_TRIPS,
             N_("%(journalist)s is also on the trip “%(trip)s” (%(start)s to %(end)s)."),
             {
                 "journalist": journalist.name_latin,
@@ -477,8 +525,8 @@ def journalist_clashes(
     ]
 
 
-def trip_clashes(session: Session, trip: Trip) -> list[Clash]:
-    """Every clash in a trip's plan, for its page."""
+def trip_clashes(session: Session, trip: Trip, *, actor: Person | None = None) -> list[Clash]:
+    """Every clash in a trip's plan, for its page, naming only what ``actor`` may see."""
     if trip.status in _DORMANT_TRIPS:
         return []
     clashes: list[Clash] = []
@@ -486,12 +534,17 @@ def trip_clashes(session: Session, trip: Trip) -> list[Clash]:
         if invitation.status in rules.ACTIVE_INVITATIONS:
             clashes.extend(
                 journalist_clashes(
-                    session, trip, invitation.journalist, start=trip.start_date, end=trip.end_date
+                    session,
+                    trip,
+                    invitation.journalist,
+                    start=trip.start_date,
+                    end=trip.end_date,
+                    actor=actor,
                 )
             )
     for item in trip.items:
         if item.status != ItemStatus.CANCELLED:
-            clashes.extend(item_clashes(session, trip, probe_of(item)))
+            clashes.extend(item_clashes(session, trip, probe_of(item), actor=actor))
     return rules.unique_clashes(clashes)
 
 
@@ -542,17 +595,17 @@ def coverage_items(
     return list(session.scalars(query))
 
 
+def may_see_coverage(actor: Person | None, item: CoverageItem) -> bool:
+    """Field staff see the coverage of their trips and what they reported; the others all of it
+    (``coverage_items`` applies the same rule in SQL)."""
+    if actor is None or actor.role != Role.FIELD or item.reported_by_id == actor.id:
+        return True
+    return item.trip is not None and can(actor, "trip.view", item.trip)
+
+
 def get_coverage_item(session: Session, item_id: int, *, actor: Person | None = None):
     item = session.get(CoverageItem, item_id)
-    if item is None:
-        raise NotFound(N_("There is no such coverage item."))
-    hidden_from_field = item.trip is None or not can(actor, "trip.view", item.trip)
-    if (
-        actor is not None
-        and actor.role == Role.FIELD
-        and item.reported_by_id != actor.id
-        and hidden_from_field
-    ):
+    if item is None or not may_see_coverage(actor, item):
         raise NotFound(N_("There is no such coverage item."))
     return item
 

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.audit import record_change, snapshot
-from campaigns.calendar.models import Event
+from campaigns.calendar.queries import events_to_link
 from campaigns.errors import Conflict, Invalid, NotAllowed
 from campaigns.i18n import N_
 from campaigns.org.models import Person, Role, Unit
 from campaigns.org.queries import unit_by_code
-from campaigns.permissions import require, sees_all_units
+from campaigns.permissions import can, require
 from campaigns.press import queries, rules
 from campaigns.press.models import (
     AccreditationStatus,
@@ -94,7 +94,11 @@ def _money(value: Decimal | str | None, name: str, errors: dict[str, str]) -> De
     return amount.quantize(Decimal("0.01"))
 
 
-def _clean_trip(session: Session, data: TripInput) -> dict[str, Any]:
+def _clean_trip(
+    session: Session, actor: Person | None, data: TripInput, trip: Trip | None = None
+) -> dict[str, Any]:
+    """Validate ``data`` for a new trip or for ``trip``: the same checks at creation and at
+    every change. Raises Invalid, or NotAllowed (coordinators changed by someone who may not)."""
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
     title = (data.title or "").strip()
@@ -119,6 +123,8 @@ def _clean_trip(session: Session, data: TripInput) -> dict[str, Any]:
     host = unit_by_code(session, data.host_unit_code)
     if host is None:
         errors["host_unit_code"] = N_("There is no unit with this code.")
+    elif actor is not None and not can(actor, "trip.run", host):
+        errors["host_unit_code"] = N_("You can only plan trips hosted by your unit.")
     cleaned["host_unit"] = host
     cleaned["campaign"] = session.get(Campaign, data.campaign_id) if data.campaign_id else None
     if data.campaign_id and cleaned["campaign"] is None:
@@ -136,17 +142,27 @@ def _clean_trip(session: Session, data: TripInput) -> dict[str, Any]:
         person = session.get(Person, person_id)
         if person is None or not person.active:
             errors["coordinator_ids"] = N_("One of these people does not exist or is inactive.")
+        elif host is not None and not can(person, "trip.run", host):
+            errors["coordinator_ids"] = N_(
+                "Only coordinators and editors of the host unit can coordinate a trip."
+            )
         else:
             coordinators.append(person)
+    current = list(trip.coordinators) if trip is not None else []
+    if (
+        actor is not None
+        and trip is not None
+        and {p.id for p in coordinators} != {p.id for p in current}
+        and not can(actor, "trip.appoint", trip)
+    ):
+        raise NotAllowed(N_("Only the trip's coordinators can change who coordinates it."))
     cleaned["coordinators"] = coordinators
-    events: list[Event] = []
-    for event_id in dict.fromkeys(data.event_ids):
-        event = session.get(Event, event_id)
-        if event is None:
-            errors["event_ids"] = N_("One of these events does not exist.")
-        else:
-            events.append(event)
-    cleaned["events"] = events
+    events = events_to_link(
+        session, actor, data.event_ids, linked=trip.events if trip is not None else ()
+    )
+    if events is None:
+        errors["event_ids"] = N_("One of these events does not exist.")
+    cleaned["events"] = events or []
     cleaned["theme"] = (data.theme or "").strip()
     cleaned["key_messages"] = [m[:300] for m in rules.split_list(data.key_messages)]
     cleaned["budget_planned"] = _money(data.budget_planned, "budget_planned", errors)
@@ -163,10 +179,7 @@ def _clean_trip(session: Session, data: TripInput) -> dict[str, Any]:
 def create_trip(session: Session, *, actor: Person | None, now: datetime, data: TripInput) -> Trip:
     """Plan a press trip (status draft). Raises NotAllowed or Invalid."""
     authorise(actor, "trip.create")
-    cleaned = _clean_trip(session, data)
-    host = cleaned["host_unit"]
-    if actor is not None and not sees_all_units(actor) and host.id != actor.unit_id:
-        raise Invalid(N_("You can only plan trips hosted by your unit."), field="host_unit_code")
+    cleaned = _clean_trip(session, actor, data)
     trip = Trip(**cleaned, status=TripStatus.DRAFT, created_at=now, updated_at=now)
     session.add(trip)
     session.flush()
@@ -192,10 +205,12 @@ def update_trip(
     authorise(actor, "trip.edit", trip)
     if trip.status in (TripStatus.CLOSED, TripStatus.CANCELLED):
         raise Conflict(N_("A closed or cancelled trip cannot be changed."))
-    cleaned = _clean_trip(session, data)
+    cleaned = _clean_trip(session, actor, data, trip)
     moved = (cleaned["start_date"], cleaned["end_date"]) != (trip.start_date, trip.end_date)
     if moved and not confirm_clashes:
-        clashes = _date_clashes(session, trip, cleaned["start_date"], cleaned["end_date"])
+        clashes = _date_clashes(
+            session, trip, cleaned["start_date"], cleaned["end_date"], actor=actor
+        )
         if clashes:
             raise ClashWarning(clashes)
     before = snapshot(trip)
@@ -205,13 +220,15 @@ def update_trip(
     return trip
 
 
-def _date_clashes(session: Session, trip: Trip, start: date, end: date) -> list[Clash]:
+def _date_clashes(
+    session: Session, trip: Trip, start: date, end: date, *, actor: Person | None
+) -> list[Clash]:
     clashes: list[Clash] = []
     for invitation in trip.invitations:
         if invitation.status in rules.ACTIVE_INVITATIONS:
             clashes.extend(
                 queries.journalist_clashes(
-                    session, trip, invitation.journalist, start=start, end=end
+                    session, trip, invitation.journalist, start=start, end=end, actor=actor
                 )
             )
     for item in trip.items:
@@ -285,7 +302,7 @@ def nominate_journalist(
     ):
         raise NotAllowed(N_("You can nominate only on behalf of your own unit."))
     clashes = queries.journalist_clashes(
-        session, trip, journalist, start=trip.start_date, end=trip.end_date
+        session, trip, journalist, start=trip.start_date, end=trip.end_date, actor=actor
     )
     if clashes and not confirm_clashes:
         raise ClashWarning(clashes)

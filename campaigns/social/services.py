@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.audit import record_change, snapshot
-from campaigns.calendar.models import Anniversary, Event
+from campaigns.calendar.models import Anniversary
+from campaigns.calendar.queries import events_to_link
 from campaigns.errors import Conflict, Invalid, NotAllowed, NotFound
 from campaigns.i18n import N_
 from campaigns.org.models import Person, Role, Unit
@@ -70,7 +71,9 @@ def _unit(session: Session, code: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.code == (code or "").strip()))
 
 
-def _validated_campaign(session: Session, data: CampaignInput) -> dict:
+def _validated_campaign(
+    session: Session, actor: Person | None, data: CampaignInput, campaign: Campaign | None = None
+) -> dict:
     errors: dict[str, str] = {}
     name_vi, name_en = data.name_vi.strip(), data.name_en.strip()
     if not name_vi:
@@ -113,13 +116,12 @@ def _validated_campaign(session: Session, data: CampaignInput) -> dict:
             )
         else:
             targets[key] = value
-    events = []
-    for event_id in data.event_ids:
-        event = session.get(Event, event_id)
-        if event is None:
-            errors["event_ids"] = N_("There is no such event.")
-        elif event not in events:
-            events.append(event)
+    # Linking needs the right to see the event; the same check at creation and at every change.
+    events = events_to_link(
+        session, actor, data.event_ids, linked=campaign.events if campaign is not None else ()
+    )
+    if events is None:
+        errors["event_ids"] = N_("There is no such event.")
     anniversary_links = []
     for anniversary_id, occurrence_date in data.anniversaries:
         if session.get(Anniversary, anniversary_id) is None:
@@ -174,7 +176,7 @@ def create_campaign(
 ) -> Campaign:
     """Create a campaign. Raises NotAllowed (not a coordinator) or Invalid (field errors)."""
     _authorise(actor, "campaign.manage")
-    cleaned = _validated_campaign(session, data)
+    cleaned = _validated_campaign(session, actor, data)
     campaign = Campaign(created_by_id=actor.id if actor else None, created_at=now, updated_at=now)
     _apply_campaign(campaign, cleaned)
     session.add(campaign)
@@ -193,7 +195,7 @@ def update_campaign(
 ) -> Campaign:
     """Change a campaign's fields. Raises NotAllowed or Invalid."""
     _authorise(actor, "campaign.manage", campaign)
-    cleaned = _validated_campaign(session, data)
+    cleaned = _validated_campaign(session, actor, data, campaign)
     before = snapshot(campaign)
     _apply_campaign(campaign, cleaned)
     campaign.updated_at = now

@@ -8,7 +8,7 @@ from campaigns.errors import Conflict, Invalid, NotAllowed
 from campaigns.org.models import AuditEntry
 from campaigns.press import coverage, csv_import, privacy, queries, reports, services, trips
 from campaigns.press.models import Affiliation, IdentityDocument, Journalist, Outlet
-from tests.factories import create_person
+from tests.factories import create_person, create_unit
 from tests.press_factories import create_journalist, create_outlet, create_trip, invite
 
 
@@ -125,8 +125,9 @@ def test_search_filters_by_country_language_beat_and_text(session):
 
 
 def test_identity_documents_are_for_admins_and_the_trips_coordinators_only(session, now):
-    trip_coordinator = create_person(session, role="editor")
-    trip = create_trip(session, coordinator_ids=[trip_coordinator.id])
+    host = create_unit(session, code="host-unit")
+    trip_coordinator = create_person(session, role="editor", unit=host)
+    trip = create_trip(session, host=host, coordinator_ids=[trip_coordinator.id])
     journalist = create_journalist(session)
     for role in ("coordinator", "editor", "field", "viewer"):
         with pytest.raises(NotAllowed):

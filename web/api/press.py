@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, post_dump
 
+from campaigns.calendar import queries as calendar_queries
 from campaigns.db import utcnow
-from campaigns.permissions import require
+from campaigns.permissions import can, require
 from campaigns.press import coverage, itinerary, queries, services, trips
 from campaigns.press.models import (
     AccreditationStatus,
@@ -139,8 +140,9 @@ class TripSchema(Schema):
         deserialize=lambda value: value,
     )
     event_ids = fields.Function(
-        lambda trip: [event.id for event in trip.events],
+        lambda trip: [event.id for event in calendar_queries.events_seen_by(actor(), trip.events)],
         deserialize=lambda value: value,
+        metadata={"description": "Linked events you may see; the others stay linked"},
     )
     campaign_id = fields.Integer(allow_none=True, load_default=None)
     theme = fields.String(load_default="")
@@ -164,6 +166,18 @@ class StatusSchema(Schema):
     item_id = fields.Integer(load_default=None, allow_none=True)
 
 
+_LOGISTICS_FIELDS = (
+    "arrival_flight",
+    "arrival_at",
+    "arrival_airport",
+    "departure_flight",
+    "departure_at",
+    "departure_airport",
+    "hotel",
+    "dietary_needs",
+)
+
+
 class InvitationSchema(Schema):
     id = fields.Integer(dump_only=True)
     trip_id = fields.Integer(dump_only=True)
@@ -176,17 +190,25 @@ class InvitationSchema(Schema):
     status = fields.String(dump_only=True, metadata=_enum(InvitationStatus))
     visa_status = fields.String(dump_only=True, metadata=_enum(VisaStatus))
     accreditation = fields.String(dump_only=True, metadata=_enum(AccreditationStatus))
-    arrival_flight = fields.String(dump_only=True)
-    arrival_at = fields.AwareDateTime(dump_only=True)
-    arrival_airport = fields.String(dump_only=True)
-    departure_flight = fields.String(dump_only=True)
-    departure_at = fields.AwareDateTime(dump_only=True)
-    departure_airport = fields.String(dump_only=True)
-    hotel = fields.String(dump_only=True)
-    dietary_needs = fields.String(dump_only=True)
+    # Logistics: null for those outside the trip's people (see ``hide_logistics``).
+    arrival_flight = fields.String(dump_only=True, allow_none=True)
+    arrival_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    arrival_airport = fields.String(dump_only=True, allow_none=True)
+    departure_flight = fields.String(dump_only=True, allow_none=True)
+    departure_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    departure_airport = fields.String(dump_only=True, allow_none=True)
+    hotel = fields.String(dump_only=True, allow_none=True)
+    dietary_needs = fields.String(dump_only=True, allow_none=True)
     interpreter_language = fields.String(dump_only=True)
     replaced_by_id = fields.Integer(dump_only=True, allow_none=True)
     confirm_clashes = fields.Boolean(load_only=True, load_default=False)
+
+    @post_dump(pass_original=True)
+    def hide_logistics(self, data: dict, invitation, **kwargs) -> dict:
+        """Flights, hotels and diets are for the trip's people and those who run it."""
+        if not can(actor(), "trip.logistics", invitation.trip):
+            data.update(dict.fromkeys(_LOGISTICS_FIELDS))
+        return data
 
 
 class LogisticsSchema(Schema):
@@ -546,7 +568,7 @@ class TripClashes(MethodView):
     def get(self, trip_id):
         """Clashes in the trip's plan."""
         trip = queries.get_trip(db.session, trip_id, actor=actor())
-        return queries.trip_clashes(db.session, trip)
+        return queries.trip_clashes(db.session, trip, actor=actor())
 
 
 @trips_blueprint.route("/<int:trip_id>/invitations")

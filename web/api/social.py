@@ -17,6 +17,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from campaigns.calendar import queries as calendar_queries
 from campaigns.db import utcnow
 from campaigns.errors import NotFound
 from campaigns.i18n import N_
@@ -103,7 +104,7 @@ class CampaignSchema(Schema):
         metadata={"example": {"posts": 40, "impressions": 500000, "coverage_articles": 25}},
     )
     event_ids = fields.Function(
-        lambda c: [event.id for event in c.events],
+        lambda c: [event.id for event in calendar_queries.events_seen_by(actor(), c.events)],
         deserialize=lambda value: [int(number) for number in value],
     )
     anniversaries = fields.Method("_anniversaries", deserialize="_load_anniversaries")

@@ -161,10 +161,12 @@ def _campaign_form(campaign: Campaign | None) -> forms.CampaignForm:
         units=org_queries.all_units(db.session), events=events, occurrences=occurrences
     )
     if campaign is not None:
-        linked_events = {str(event.id) for event in campaign.events}
+        # Linked events the person may not see stay linked, unnamed and unoffered.
+        seen = calendar_queries.events_seen_by(actor(), campaign.events)
+        linked_events = {str(event.id) for event in seen}
         offered = {choice.value for choice in form.event_ids.choices}
         form.event_ids.choices += forms.choices(
-            (str(e.id), e.title_in(_locale())) for e in campaign.events if str(e.id) not in offered
+            (str(e.id), e.title_in(_locale())) for e in seen if str(e.id) not in offered
         )
         offered = {choice.value for choice in form.anniversaries.choices}
         for link in campaign.anniversary_links:
@@ -276,7 +278,10 @@ def campaign_page(campaign_id: int):
     campaign = queries.get_campaign(db.session, campaign_id, actor=person)
     posts = queries.campaign_posts(db.session, campaign)
     timeline, unscheduled = campaign_timeline(
-        campaign.events, posts, person.timezone, campaign.anniversary_links
+        calendar_queries.events_seen_by(person, campaign.events),
+        posts,
+        person.timezone,
+        campaign.anniversary_links,
     )
     return render_template(
         "campaigns/campaign.html",
@@ -552,7 +557,8 @@ def _default_channels(post: Post, channels) -> list[str]:
 
 def _schedule_form(post: Post, channels, formdata=...) -> forms.ScheduleForm:
     kwargs = {} if formdata is ... else {"formdata": formdata}
-    form = forms.ScheduleForm(channels=channels, events=post.campaign.events, **kwargs)
+    events = calendar_queries.events_seen_by(actor(), post.campaign.events)
+    form = forms.ScheduleForm(channels=channels, events=events, **kwargs)
     if formdata is None:
         form.channel_ids.data = [str(number) for number in post.schedule_channel_ids or []]
         form.mode.data = post.schedule_mode or ScheduleMode.AT.value

@@ -7,6 +7,7 @@ from flask import Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
+from campaigns.calendar import queries as calendar_queries
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
 from campaigns.org import queries as org_queries
@@ -51,12 +52,14 @@ def trips_list():
 
 
 def _trip_form(trip=None) -> forms.TripForm:
+    person = actor()
+    host = trip.host_unit if trip is not None else person.unit
     return forms.TripForm(
         obj=trip,
         units=org_queries.all_units(db.session),
-        people=queries.staff_candidates(db.session),
-        events=queries.linkable_events(db.session, around=utcnow()),
-        campaigns=visible_campaigns(actor()),
+        people=queries.coordinator_candidates(db.session, host),
+        events=queries.linkable_events(db.session, person, around=utcnow()),
+        campaigns=visible_campaigns(person),
     )
 
 
@@ -125,7 +128,9 @@ def edit_trip(trip_id: int):
         form.campaign.data = str(trip.campaign_id or "")
         form.nominating_missions.data = [unit.code for unit in trip.nominating_missions]
         form.coordinators.data = [str(p.id) for p in trip.coordinators]
-        form.events.data = [str(event.id) for event in trip.events]
+        form.events.data = [
+            str(event.id) for event in calendar_queries.events_seen_by(person, trip.events)
+        ]
         form.key_messages.data = "\n".join(trip.key_messages)
     clashes: list[str] = []
     if form.validate_on_submit():
@@ -183,12 +188,16 @@ def trip(trip_id: int):
         else {}
     )
     invitations = trip.invitations
+    linked_events = calendar_queries.events_seen_by(person, trip.events)
     return render_template(
         "press/trip.html",
         trip=trip,
         editable=editable,
+        linked_events=linked_events,
+        hidden_events=len(trip.events) - len(linked_events),
+        sees_logistics=can(person, "trip.logistics", trip),
         may_nominate=can(person, "trip.nominate", trip),
-        clashes=clash_texts(queries.trip_clashes(db.session, trip)),
+        clashes=clash_texts(queries.trip_clashes(db.session, trip, actor=person)),
         trip_next=rules.next_states(rules.TRIP_TRANSITIONS, trip.status),
         invitation_next={
             i.id: rules.next_states(rules.INVITATION_TRANSITIONS, i.status) for i in invitations
