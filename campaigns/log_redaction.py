@@ -65,6 +65,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # Passwords inside database URLs: postgresql://user:secret@host/db
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s/]+(@)"), r"\1" + REDACTED + r"\2"),
+    # PostgreSQL's details quote the values of the row or key at fault.
+    (re.compile(r"(Failing row contains )\(.*\)"), r"\1(" + REDACTED + ")"),
+    (
+        re.compile(r"(Key \([^)]*\)=)\(.*?\)( already exists| is not present|)"),
+        r"\1(" + REDACTED + r")\2",
+    ),
     # key=value, key: value, 'key': 'value', "key": "value" for names that hold secrets.
     (
         re.compile(

@@ -5,20 +5,22 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_login import LoginManager, UserMixin, current_user
 
+from campaigns.org import services
 from campaigns.org.models import Person
 from campaigns.permissions import can
 from web.extensions import db
 
 
 class SignedInPerson(UserMixin):
-    """Flask-Login's view of a Person. The session stores the id and a password-hash fragment,
-    so changing a password or deactivating a person ends their other sessions."""
+    """Flask-Login's view of a Person. The session (and the remember-me cookie) stores only the
+    person's random session token: a new one (password changed, person deactivated, "sign out
+    everywhere") ends every session that carried the old one."""
 
     def __init__(self, person: Person) -> None:
         self.person = person
 
     def get_id(self) -> str:
-        return f"{self.person.id}:{(self.person.password_hash or '')[-12:]}"
+        return self.person.session_token
 
     @property
     def is_active(self) -> bool:
@@ -28,16 +30,9 @@ class SignedInPerson(UserMixin):
         return getattr(self.person, name)
 
 
-def load_user(session_id: str) -> SignedInPerson | None:
-    person_id, _, fragment = session_id.partition(":")
-    if not person_id.isdigit():
-        return None
-    person = db.session.get(Person, int(person_id))
-    if person is None or not person.active:
-        return None
-    if (person.password_hash or "")[-12:] != fragment:
-        return None
-    return SignedInPerson(person)
+def load_user(session_token: str) -> SignedInPerson | None:
+    person = services.person_for_session(db.session, session_token)
+    return SignedInPerson(person) if person is not None else None
 
 
 def actor() -> Person | None:

@@ -69,7 +69,7 @@ class Person(Base):
 
     __tablename__ = "people"
     __audit_type__ = "person"
-    __audit_exclude__ = ("password_hash", "feed_key")
+    __audit_exclude__ = ("password_hash", "feed_key", "session_token")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -82,6 +82,11 @@ class Person(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # Part of every calendar-feed link: a new value ("reset my feed links") kills the old links.
     feed_key: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(24))
+    # What a signed-in browser's cookie carries instead of anything derived from the password: a
+    # new value (password changed, person deactivated, "sign out everywhere") ends every session.
+    session_token: Mapped[str] = mapped_column(
+        String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

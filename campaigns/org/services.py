@@ -278,6 +278,8 @@ def update_person(
     person.locale = locale
     person.timezone = timezone
     person.active = active
+    if before["active"] and not active:
+        _end_sessions(person)
     session.flush()
     if snapshot(person) != before:
         person.updated_at = now
@@ -338,6 +340,7 @@ def set_password(
         raise Invalid(error, field="new_password")
     person.password_hash = _hasher.hash(new_password)
     person.updated_at = now
+    _end_sessions(person)
     session.flush()
     record_change(
         session,
@@ -348,6 +351,44 @@ def set_password(
         before=snapshot(person),
         comment="password changed",
     )
+
+
+def _end_sessions(person: Person) -> None:
+    # Every browser signed in as this person carries the old token, which now matches nobody.
+    person.session_token = secrets.token_urlsafe(32)
+
+
+def sign_out_everywhere(
+    session: Session, *, actor: Person | None, now: datetime, person: Person
+) -> None:
+    """End every signed-in session of ``person`` (all browsers, remembered ones included).
+
+    Raises NotAllowed (someone else's sessions, without the right to manage them).
+    """
+    if actor is None or actor.id != person.id:
+        _authorise(actor, "person.manage", person)
+    _end_sessions(person)
+    person.updated_at = now
+    session.flush()
+    record_change(
+        session,
+        actor=actor,
+        now=now,
+        action="update",
+        target=person,
+        before=snapshot(person),
+        comment="signed out everywhere",
+    )
+
+
+def person_for_session(session: Session, session_token: str) -> Person | None:
+    """The active person a browser session names, or None (ended, deactivated, unknown)."""
+    if not session_token:
+        return None
+    person = session.scalar(select(Person).where(Person.session_token == session_token))
+    if person is None or not person.active:
+        return None
+    return person
 
 
 def verify_password(person: Person, password: str) -> bool:

@@ -69,3 +69,16 @@ def test_request_urls_of_http_clients_are_not_logged_at_info():
 
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
     assert logging.getLogger("httpx").isEnabledFor(logging.WARNING)
+
+
+def test_postgresql_details_lose_their_values():
+    detail = (
+        'null value in column "x" violates not-null constraint\n'
+        "DETAIL:  Failing row contains (5, Dup, $argon2id$v=19$m=1$abc, kJ8s0dV1qZ2w3e4r, null).\n"
+        "DETAIL:  Key (feed_key)=(kJ8s0dV1qZ2w3e4r) already exists."
+    )
+
+    cleaned = redact(detail)
+
+    assert "kJ8s0dV1qZ2w3e4r" not in cleaned
+    assert "Key (feed_key)=([redacted]) already exists." in cleaned

@@ -182,11 +182,27 @@ def change_password():
             show_domain_error(form, error)
         else:
             db.session.commit()
-            # The session id embeds the password hash: sign in again under the new one.
+            # The new password came with a new session token: this browser keeps going under
+            # it, every other one is signed out.
             login_user(SignedInPerson(person))
             flash(gettext("Your password was changed."), "success")
             return redirect(url_for("account.profile"))
     return _profile_page(person, password=form), 422
+
+
+@blueprint.post("/profile/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """End every session of the signed-in person, on every device (this one too)."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("account.profile"))
+    person = actor()
+    services.sign_out_everywhere(db.session, actor=person, now=utcnow(), person=person)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(gettext("You are signed out on every device."), "success")
+    return redirect(url_for("account.login"))
 
 
 @blueprint.post("/profile/tokens")
