@@ -6,20 +6,26 @@ in ``bots/`` decrypts them, through ``credentials.channel_credentials``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.audit import record_change, snapshot
+from campaigns.calendar.rules import OFFICE_ZONE
 from campaigns.errors import Invalid
 from campaigns.i18n import N_
 from campaigns.org.models import Person, Unit
 from campaigns.permissions import require
 from campaigns.social import rules
 from campaigns.social.credentials import encrypt_credentials
-from campaigns.social.models import Channel, ChannelHealth, ChannelKind, SandboxPost
+from campaigns.social.models import (
+    Channel,
+    ChannelHealth,
+    ChannelKind,
+    SandboxPost,
+)
 from campaigns.social.platform import (
     ErrorKind,
     OutgoingPost,
@@ -27,6 +33,7 @@ from campaigns.social.platform import (
     PublishedPost,
     normalise_text,
 )
+from campaigns.timezones import is_country, is_zone
 
 
 @dataclass
@@ -39,6 +46,10 @@ class ChannelInput:
     owner_person_id: int | None = None
     rate_limit_posts: int | None = None  # default: below the platform's own limit
     rate_window_seconds: int | None = None
+    # Whom it addresses (ISO 3166 codes; none: the home audience) and the zone they live by
+    # (empty: the first country's capital, or the office's zone for the home audience).
+    audience_countries: list[str] = field(default_factory=list)
+    audience_zone: str | None = None
 
 
 def _authorise(actor: Person | None, action: str, target: object = None) -> None:
@@ -77,6 +88,7 @@ def _validated_channel(session: Session, data: ChannelInput, channel: Channel | 
         errors["rate_limit_posts"] = N_("Between 1 and 10,000 posts per window.")
     if not isinstance(window, int) or not 1 <= window <= 86_400:
         errors["rate_window_seconds"] = N_("A window between 1 second and 1 day.")
+    countries, audience_zone = _validated_audience(data, errors)
     if errors:
         raise Invalid.from_fields(errors)
     return {
@@ -88,7 +100,39 @@ def _validated_channel(session: Session, data: ChannelInput, channel: Channel | 
         "owner_person": owner_person,
         "rate_limit_posts": posts,
         "rate_window_seconds": window,
+        "audience_countries": countries,
+        "audience_zone": audience_zone,
     }
+
+
+def _validated_audience(data: ChannelInput, errors: dict[str, str]) -> tuple[list[str], str]:
+    """The channel's audience countries (upper-case, once each) and the zone its audience lives by.
+
+    Without countries the channel addresses the home audience; without a zone its audience lives by
+    the first country's capital (the office's zone for the home audience).
+    """
+    raw = data.audience_countries or []
+    if isinstance(raw, str):
+        raw = raw.replace(";", ",").split(",")
+    countries = list(dict.fromkeys(str(code or "").strip().upper() for code in raw))
+    countries = [code for code in countries if code]
+    if any(not is_country(code) for code in countries):
+        errors["audience_countries"] = N_("Use two-letter ISO 3166 country codes, e.g. VN or FR.")
+        return [], OFFICE_ZONE
+    if len(countries) > 50:
+        errors["audience_countries"] = N_("At most 50 countries per channel.")
+    zone = (data.audience_zone or "").strip()
+    if zone:
+        if not is_zone(zone):
+            errors["audience_zone"] = N_("This time zone does not exist.")
+        return countries, zone
+    if not countries:
+        return countries, OFFICE_ZONE
+    capital = rules.zone_for_country(countries[0])
+    if capital is None:
+        errors["audience_zone"] = N_("Give the time zone this audience lives by.")
+        return countries, OFFICE_ZONE
+    return countries, capital
 
 
 def _validated_credentials(kind: str, credentials: dict[str, str] | None) -> dict[str, str]:

@@ -59,8 +59,9 @@ def _person(session: Session, email: str) -> Person | None:
 def _load_channels(
     session: Session, *, now: datetime, press: Unit, owner: Person
 ) -> dict[str, Channel]:
-    """One sandbox channel per mission (in English) and one for the press department (in
-    Vietnamese), keyed by unit code."""
+    """One sandbox channel per mission (in English, addressing the mission's country on its
+    clock) and one for the press department (in Vietnamese, for the home audience), keyed by
+    unit code."""
     wanted = [(press, PRESS_CHANNEL, "vi")]
     missions = session.scalars(
         select(Unit).where(Unit.kind == UnitKind.MISSION).order_by(Unit.code)
@@ -81,6 +82,8 @@ def _load_channels(
                     owner_unit_code=unit.code,
                     handle=f"@{unit.code}",
                     owner_person_id=owner.id,
+                    audience_countries=[unit.country] if unit.kind == UnitKind.MISSION else [],
+                    audience_zone=unit.timezone,
                 ),
                 credentials={},
                 secret="",  # a sandbox has no credentials to encrypt
@@ -226,7 +229,14 @@ def _load_posts(
     if post is not None:
         services.submit_post(session, actor=author, now=now, post=post)
 
-    # Cleared and scheduled at 09:00 local time for each audience, two days from now.
+    # Cleared and scheduled at 09:00 local time for each audience, two days from now: the press
+    # department's channel for Viet Nam, each target country's mission for its own public (Hanoi
+    # and Phnom Penh share a clock, Paris does not), each channel once.
+    audience_channels = [targets[0]] + [
+        channel
+        for channel in sandboxes.values()
+        if set(channel.audience_countries) & set(campaign.target_countries)
+    ]
     post = _write(session, now=now, campaign=campaign, author=author,
                   title="Countdown: 09:00 in each capital",
                   variants={"vi": f"Đếm ngược tới {name_vi}. {tags}",
@@ -239,7 +249,7 @@ def _load_posts(
             now=now,
             post=post,
             data=scheduling.ScheduleInput(
-                channel_ids=[channel.id for channel in targets],
+                channel_ids=[channel.id for channel in audience_channels],
                 local_time=time(9, 0),
                 mode=ScheduleMode.PER_AUDIENCE,
                 local_date=to_zone(now, OFFICE_ZONE).date() + timedelta(days=2),

@@ -61,6 +61,10 @@ class ChannelKind(StrEnum):
     SANDBOX = "sandbox"
 
 
+# A channel that names no audience country addresses the home audience (on the office's clock).
+HOME_COUNTRY = "VN"
+
+
 class ChannelHealth(StrEnum):
     OK = "ok"
     DEGRADED = "degraded"
@@ -278,6 +282,10 @@ class Channel(Base):
     # Public address: "@VietnamMFA" on X; the chat ("@channel" or "-100...") on Telegram.
     handle: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(35))
+    # Whom it addresses: ISO 3166 codes; empty means the home audience (rules.HOME_COUNTRY). Its
+    # audience lives by ``audience_zone``: "09:00 for each audience" is 09:00 on that clock.
+    audience_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audience_zone: Mapped[str] = mapped_column(String(64))
     owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     credentials_encrypted: Mapped[str | None] = mapped_column(Text)
@@ -303,6 +311,11 @@ class Channel(Base):
     @property
     def has_credentials(self) -> bool:
         return bool(self.credentials_encrypted)
+
+    @property
+    def served_countries(self) -> list[str]:
+        """The audiences it reaches: its countries, or the home country when it names none."""
+        return list(self.audience_countries or [HOME_COUNTRY])
 
     def __repr__(self) -> str:
         return f"<Channel {self.id} {self.kind} {self.name!r}>"

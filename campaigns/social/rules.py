@@ -253,27 +253,11 @@ def wall_to_utc(day: date, at: time, zone: str) -> datetime:
     return local.replace(fold=0).astimezone(UTC)
 
 
-@dataclass(frozen=True)
-class AudienceSlot:
-    country: str | None
-    zone: str
-    instant: datetime
-
-
-def audience_slots(day: date, at: time, countries: Iterable[str]) -> list[AudienceSlot]:
-    """One slot per distinct instant at which ``day at`` happens in the countries' zones.
-
-    Countries whose clocks agree (Viet Nam and Cambodia) share one slot, so a channel does not say
-    the same thing twice at the same moment. Sorted by instant.
-    """
-    slots: dict[datetime, AudienceSlot] = {}
-    for country in countries:
-        zone = zone_for_country(country)
-        if zone is None:
-            raise ValueError(f"unknown country {country!r}")
-        instant = wall_to_utc(day, at, zone)
-        slots.setdefault(instant, AudienceSlot(country.upper(), zone, instant))
-    return [slots[instant] for instant in sorted(slots)]
+def served_audiences(served: Iterable[str], chosen: Iterable[str]) -> list[str]:
+    """The chosen audience countries that a channel addressing ``served`` reaches, in the order
+    they were chosen. Empty: the channel serves none of them and publishes nothing for them."""
+    reached = {country.upper() for country in served}
+    return [country for country in dict.fromkeys(c.upper() for c in chosen) if country in reached]
 
 
 def event_day(

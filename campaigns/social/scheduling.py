@@ -7,6 +7,7 @@ calendar's own services) and ``now``; it flushes, never commits, and audits ever
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -54,9 +55,10 @@ class ScheduleInput:
     """When and where to publish an approved post.
 
     Either a day (``local_date``) or an event (``event_id`` and ``offset_days``: -3 is three days
-    before the event's day), at ``local_time``; in one ``zone`` (mode "at") or in each target
-    country's zone (mode "per_audience"; ``countries`` default to the campaign's targets).
-    Each channel publishes the variant in its own language.
+    before the event's day), at ``local_time``; in one ``zone`` (mode "at") or on each channel's
+    own audience clock (mode "per_audience"): then ``countries`` (default: the campaign's target
+    countries) are the audiences, and each channel that addresses one of them publishes once, at
+    ``local_time`` in its ``audience_zone``. Each channel publishes the variant in its language.
     """
 
     channel_ids: list[int]
@@ -70,10 +72,38 @@ class ScheduleInput:
 
 
 @dataclass(frozen=True)
-class _Slot:
-    instant: datetime
+class PlannedPublication:
+    """One line of a plan: ``channel`` publishes ``variant`` at ``instant`` (``local_time`` on the
+    clock of ``zone``) for the audiences ``countries`` (none in mode "at")."""
+
+    channel: Channel
+    variant: PostVariant
     zone: str
-    country: str | None
+    countries: tuple[str, ...]
+    instant: datetime
+
+
+@dataclass(frozen=True)
+class SchedulePlan:
+    """What scheduling would create, and what it would leave out.
+
+    ``idle_channels`` were chosen but address none of the chosen audiences: they publish nothing.
+    ``unserved_countries`` are chosen audiences that none of the chosen channels addresses.
+    """
+
+    publications: list[PlannedPublication]
+    idle_channels: list[Channel]
+    unserved_countries: list[str]
+
+    @property
+    def digest(self) -> str:
+        """Names this plan: a save can insist on creating exactly the plan a person saw."""
+        lines = sorted(
+            f"{item.channel.id}|{item.variant.language}|{item.zone}|{','.join(item.countries)}|"
+            f"{item.instant.isoformat()}"
+            for item in self.publications
+        )
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
 
 
 def _channels(session: Session, channel_ids: Sequence[int]) -> list[Channel]:
@@ -88,47 +118,16 @@ def _channels(session: Session, channel_ids: Sequence[int]) -> list[Channel]:
     return channels
 
 
-def _compute_slots(
-    *,
-    mode: str,
-    zone: str | None,
-    local_date: date | None,
-    local_time: time,
-    countries: Sequence[str],
-    event: Event | None,
-    offset_days: int,
-) -> list[_Slot]:
+def _schedule_day(*, local_date: date | None, event: Event | None, offset_days: int) -> date:
     if event is None:
         assert local_date is not None
-        day = local_date
-    else:
-        day = rules.event_day(
-            all_day=event.all_day,
-            start_date=event.start_date,
-            starts_at=event.starts_at,
-            zone=event.timezone,
-        ) + timedelta(days=offset_days)
-    if mode == ScheduleMode.PER_AUDIENCE:
-        return [
-            _Slot(slot.instant, slot.zone, slot.country)
-            for slot in rules.audience_slots(day, local_time, countries)
-        ]
-    assert zone is not None
-    return [_Slot(rules.wall_to_utc(day, local_time, zone), zone, None)]
-
-
-def _slots_for(post: Post, *, event: Event | None) -> list[_Slot]:
-    """The instants the post's stored schedule means now (recomputed when an event moves)."""
-    assert post.schedule_local_time is not None and post.schedule_mode is not None
-    return _compute_slots(
-        mode=post.schedule_mode,
-        zone=post.schedule_zone,
-        local_date=post.schedule_local_date,
-        local_time=post.schedule_local_time,
-        countries=post.schedule_countries,
-        event=event,
-        offset_days=post.event_offset_days or 0,
-    )
+        return local_date
+    return rules.event_day(
+        all_day=event.all_day,
+        start_date=event.start_date,
+        starts_at=event.starts_at,
+        zone=event.timezone,
+    ) + timedelta(days=offset_days)
 
 
 def _validated_schedule(session: Session, post: Post, data: ScheduleInput) -> Event | None:
@@ -152,7 +151,8 @@ def _validated_schedule(session: Session, post: Post, data: ScheduleInput) -> Ev
         errors["local_date"] = N_("Give a date, or choose an event.")
     if data.mode == ScheduleMode.PER_AUDIENCE:
         countries = data.countries if data.countries is not None else post.campaign.target_countries
-        countries = [code.strip().upper() for code in countries if code.strip()]
+        countries = list(dict.fromkeys(str(code or "").strip().upper() for code in countries))
+        countries = [code for code in countries if code]
         if not countries:
             errors["countries"] = N_("The campaign has no target countries: choose some.")
         bad = [code for code in countries if rules.zone_for_country(code) is None]
@@ -196,34 +196,73 @@ def _check_channel_fit(post: Post, channels: list[Channel]) -> dict[int, PostVar
     return chosen
 
 
+def _plan(
+    post: Post,
+    channels: list[Channel],
+    *,
+    mode: str,
+    zone: str | None,
+    day: date,
+    local_time: time,
+    countries: Sequence[str],
+) -> SchedulePlan:
+    """One publication per channel: at ``local_time`` in ``zone`` (mode "at"), or on the clock of
+    the channel's own audience when it addresses one of ``countries`` (mode "per_audience")."""
+    reaching: list[tuple[Channel, str, tuple[str, ...]]] = []
+    idle = []
+    if mode == ScheduleMode.PER_AUDIENCE:
+        for channel in channels:
+            served = rules.served_audiences(channel.served_countries, countries)
+            if served:
+                reaching.append((channel, channel.audience_zone, tuple(served)))
+            else:
+                idle.append(channel)
+        reached = {country for _, _, served in reaching for country in served}
+        unserved = [country for country in countries if country not in reached]
+    else:
+        assert zone is not None
+        reaching = [(channel, zone, ()) for channel in channels]
+        unserved = []
+    variants = _check_channel_fit(post, [channel for channel, _, _ in reaching])
+    publications = [
+        PlannedPublication(
+            channel=channel,
+            variant=variants[channel.id],
+            zone=channel_zone,
+            countries=served,
+            instant=rules.wall_to_utc(day, local_time, channel_zone),
+        )
+        for channel, channel_zone, served in reaching
+    ]
+    publications.sort(key=lambda item: (item.instant, item.channel.name, item.channel.id))
+    return SchedulePlan(publications, idle, unserved)
+
+
 def _create_publications(
-    session: Session, *, post: Post, channels: list[Channel], slots: list[_Slot], now: datetime
+    session: Session, *, post: Post, planned: Sequence[PlannedPublication], now: datetime
 ) -> list[Publication]:
-    variants = _check_channel_fit(post, channels)
     created = []
-    for channel in channels:
-        variant = variants[channel.id]
-        text, digest = _frozen_text(variant, channel)
-        for slot in slots:
-            publication = Publication(
-                post=post,
-                variant=variant,
-                channel=channel,
-                scheduled_at=slot.instant,
-                audience_zone=slot.zone,
-                audience_country=slot.country,
-                misfire_deadline=rules.misfire_deadline(slot.instant, post.misfire_window_minutes),
-                status=PublicationStatus.SCHEDULED,
-                attempts=0,
-                next_attempt_at=slot.instant,
-                text=text,
-                fingerprint=digest,
-                last_error="",
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(publication)
-            created.append(publication)
+    for item in planned:
+        text, digest = _frozen_text(item.variant, item.channel)
+        publication = Publication(
+            post=post,
+            variant=item.variant,
+            channel=item.channel,
+            scheduled_at=item.instant,
+            audience_zone=item.zone,
+            audience_country=item.countries[0] if item.countries else None,
+            misfire_deadline=rules.misfire_deadline(item.instant, post.misfire_window_minutes),
+            status=PublicationStatus.SCHEDULED,
+            attempts=0,
+            next_attempt_at=item.instant,
+            text=text,
+            fingerprint=digest,
+            last_error="",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(publication)
+        created.append(publication)
     return created
 
 
@@ -236,47 +275,83 @@ def _ready_to_schedule(post: Post) -> None:
         raise Conflict(N_("This post is being published right now; try again in a minute."))
 
 
-def schedule_post(
+def plan_schedule(
     session: Session, *, actor: Person | None, now: datetime, post: Post, data: ScheduleInput
-) -> list[Publication]:
-    """Plan the publications of a cleared post (replacing any it had that have not gone out).
+) -> SchedulePlan:
+    """What ``schedule_post`` would create for ``data``, changing nothing.
 
-    One publication per channel, or per channel and distinct audience instant in mode
-    "per_audience" (countries whose clocks agree share one). Raises NotAllowed, Conflict (not
-    cleared), Invalid (past time, unknown zone or country, missing variant, text too long for a
-    channel, broken channel).
+    Raises what ``schedule_post`` raises: NotAllowed, Conflict (not cleared), Invalid (past time,
+    unknown zone or country, none of the channels addresses the chosen audiences, missing
+    variant, text too long for a channel, broken channel).
     """
     _authorise(actor, "post.schedule", post)
     _ready_to_schedule(post)
     event = _validated_schedule(session, post, data)
     channels = _channels(session, data.channel_ids)
     assert data.local_time is not None
-    slots = _compute_slots(
+    day = _schedule_day(local_date=data.local_date, event=event, offset_days=data.offset_days)
+    countries = data.countries or []
+    if data.mode == ScheduleMode.PER_AUDIENCE and not any(
+        rules.served_audiences(channel.served_countries, countries) for channel in channels
+    ):
+        raise Invalid(
+            N_("None of these channels addresses %(countries)s: choose channels of these "
+               "audiences, or set the channels' audiences."),
+            field="channel_ids",
+            countries=", ".join(countries),
+        )  # fmt: skip
+    plan = _plan(
+        post,
+        channels,
         mode=data.mode,
         zone=data.zone,
-        local_date=data.local_date,
+        day=day,
         local_time=data.local_time,
-        countries=data.countries or [],
-        event=event,
-        offset_days=data.offset_days,
+        countries=countries,
     )
-    past = [slot for slot in slots if slot.instant <= now]
+    past = [item for item in plan.publications if item.instant <= now]
     if past:
-        where = ", ".join(slot.country or slot.zone for slot in past)
+        where = ", ".join(dict.fromkeys(", ".join(item.countries) or item.zone for item in past))
         raise Invalid(N_("This time has already passed (%(where)s)."), where=where)
+    return plan
+
+
+def schedule_post(
+    session: Session,
+    *,
+    actor: Person | None,
+    now: datetime,
+    post: Post,
+    data: ScheduleInput,
+    expected_plan: str | None = None,
+) -> list[Publication]:
+    """Plan the publications of a cleared post (replacing any it had that have not gone out).
+
+    One publication per channel: at the one time of mode "at", or, in mode "per_audience", at the
+    local time of the channel's own audience, for the channels that address one of the chosen
+    audiences (see ``plan_schedule``). With ``expected_plan`` (a ``SchedulePlan.digest`` shown to a
+    person), anything but exactly that plan is refused. Raises NotAllowed, Conflict (not cleared;
+    the plan changed since it was shown), Invalid (as ``plan_schedule``).
+    """
+    plan = plan_schedule(session, actor=actor, now=now, post=post, data=data)
+    if expected_plan is not None and expected_plan != plan.digest:
+        raise Conflict(
+            N_("The plan changed since it was shown (a channel, its audience or the event "
+               "changed): look at it again before scheduling.")
+        )  # fmt: skip
     before = snapshot(post)
     post.schedule_mode = data.mode
     post.schedule_zone = data.zone if data.mode == ScheduleMode.AT else None
-    post.schedule_local_date = data.local_date if event is None else None
+    post.schedule_local_date = data.local_date if data.event_id is None else None
     post.schedule_local_time = data.local_time
     post.schedule_countries = (
         list(data.countries or []) if data.mode == ScheduleMode.PER_AUDIENCE else []
     )
-    post.schedule_channel_ids = [channel.id for channel in channels]
-    post.event_id = event.id if event is not None else None
-    post.event_offset_days = data.offset_days if event is not None else None
+    post.schedule_channel_ids = list(dict.fromkeys(data.channel_ids))
+    post.event_id = data.event_id
+    post.event_offset_days = data.offset_days if data.event_id is not None else None
     return _replace_publications(
-        session, actor=actor, now=now, post=post, channels=channels, slots=slots, before=before
+        session, actor=actor, now=now, post=post, planned=plan.publications, before=before
     )
 
 
@@ -286,11 +361,10 @@ def _replace_publications(
     actor: Person | None,
     now: datetime,
     post: Post,
-    channels: list[Channel],
-    slots: list[_Slot],
+    planned: Sequence[PlannedPublication],
     before: dict,
 ) -> list[Publication]:
-    created = _create_publications(session, post=post, channels=channels, slots=slots, now=now)
+    created = _create_publications(session, post=post, planned=planned, now=now)
     unschedule(session, post=post, now=now, actor=actor, keep=created)
     post.status = PostStatus.SCHEDULED
     post.updated_at = now
@@ -312,6 +386,7 @@ def publish_post_now(
     require(actor, "post.schedule", post)
     _ready_to_schedule(post)
     channels = _channels(session, channel_ids)
+    variants = _check_channel_fit(post, channels)
     before = snapshot(post)
     post.schedule_mode = ScheduleMode.AT
     post.schedule_zone = "UTC"
@@ -321,14 +396,11 @@ def publish_post_now(
     post.schedule_channel_ids = [channel.id for channel in channels]
     post.event_id = None
     post.event_offset_days = None
+    planned = [
+        PlannedPublication(channel, variants[channel.id], "UTC", (), now) for channel in channels
+    ]
     return _replace_publications(
-        session,
-        actor=actor,
-        now=now,
-        post=post,
-        channels=channels,
-        slots=[_Slot(now, "UTC", None)],
-        before=before,
+        session, actor=actor, now=now, post=post, planned=planned, before=before
     )
 
 
@@ -492,23 +564,26 @@ def reschedule_for_event(
     """
     changed = []
     for post in _event_posts(session, event):
-        slots = {(slot.zone, slot.country): slot for slot in _slots_for(post, event=event)}
+        assert post.schedule_local_time is not None
+        day = _schedule_day(local_date=None, event=event, offset_days=post.event_offset_days or 0)
         moved = []
         for publication in post.publications:
             if publication.status not in (PublicationStatus.SCHEDULED, PublicationStatus.FAILED):
                 continue
-            slot = slots.get((publication.audience_zone, publication.audience_country))
-            if slot is None or slot.instant == publication.scheduled_at:
+            # Each publication keeps the clock it was planned on (its channel's audience's, or
+            # the one zone of mode "at"): the same wall time on the event's new day.
+            instant = rules.wall_to_utc(day, post.schedule_local_time, publication.audience_zone)
+            if instant == publication.scheduled_at:
                 continue
             before = snapshot(publication)
-            publication.scheduled_at = slot.instant
+            publication.scheduled_at = instant
             publication.misfire_deadline = rules.misfire_deadline(
-                slot.instant, post.misfire_window_minutes
+                instant, post.misfire_window_minutes
             )
-            publication.next_attempt_at = slot.instant
+            publication.next_attempt_at = instant
             publication.updated_at = now
             action = "move"
-            if slot.instant <= now:
+            if instant <= now:
                 publication.status = PublicationStatus.HELD
                 publication.held_reason = HeldReason.EVENT_MOVED_TO_PAST
                 action = "hold"

@@ -115,6 +115,9 @@ def test_a_cleared_post_is_published_on_the_sandbox_at_its_time(page, social_dem
     schedule.locator("input[name=zone]").fill("UTC")
     schedule.locator("input[name=local_date]").fill(due.date().isoformat())
     schedule.locator("input[name=local_time]").fill(due.strftime("%H:%M:%S"))
+    # The plan is shown before anything is saved, then exactly that plan is scheduled.
+    submit(page, "#schedule button[name=action][value=preview]")
+    assert page.locator("#schedule-preview tr.planned").count() == 2
     submit(page, "#schedule button[name=action][value=save]")
     assert page.locator("#publications tr.publication").count() == 2
 

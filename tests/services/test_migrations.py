@@ -1,5 +1,7 @@
 """The schema is created only through the migrations, and they agree with the models."""
 
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -19,3 +21,43 @@ def test_every_model_table_exists_after_upgrade(session):
     tables = set(inspect(db.engine).get_table_names())
     assert {table.name for table in Base.metadata.sorted_tables} <= tables
     assert "alembic_version" in tables
+
+
+def test_existing_channels_address_their_owner_units_country_on_its_clock(tmp_path):
+    """0009: a channel made before audiences existed serves its owner unit's country."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text as sql
+
+    from tests.conftest import make_test_config
+    from web import MIGRATIONS_DIRECTORY, create_app
+
+    app = create_app(make_test_config(f"sqlite:///{tmp_path / 'old.db'}"))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIRECTORY, revision="0008")
+        stamp = "2026-01-01 00:00:00.000000"
+        with db.engine.begin() as connection:
+            for number, code, country, zone in ((1, "mofa", "VN", "Asia/Ho_Chi_Minh"),
+                                                (2, "mission-kh", "KH", "Asia/Phnom_Penh")):  # fmt: skip
+                connection.execute(
+                    sql("INSERT INTO units (id, code, name_vi, name_en, kind, country, timezone, "
+                        "created_at, updated_at) VALUES (:id, :code, :code, :code, 'mission', "
+                        ":country, :zone, :at, :at)"),
+                    {"id": number, "code": code, "country": country, "zone": zone, "at": stamp},
+                )  # fmt: skip
+                connection.execute(
+                    sql("INSERT INTO social_channels (id, kind, name, handle, language, "
+                        "owner_unit_id, account_name, rate_limit_posts, rate_window_seconds, "
+                        "health, last_error, paused, created_at, updated_at) VALUES (:id, "
+                        "'sandbox', :code, '', 'en', :id, '', 10, 60, 'ok', '', false, :at, :at)"),
+                    {"id": number, "code": code, "at": stamp},
+                )  # fmt: skip
+        upgrade(directory=MIGRATIONS_DIRECTORY)
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sql("SELECT id, audience_countries, audience_zone FROM social_channels ORDER BY id")
+            ).all()
+        db.engine.dispose()
+    assert [(row[0], json.loads(row[1]), row[2]) for row in rows] == [
+        (1, ["VN"], "Asia/Ho_Chi_Minh"),
+        (2, ["KH"], "Asia/Phnom_Penh"),
+    ]

@@ -137,3 +137,44 @@ def test_test_connection_records_the_account_or_the_breakage(session, now):
         error=PlatformError(ErrorKind.TRANSIENT, "timed out"),
     )
     assert channel.health == "degraded"
+
+
+def test_a_channel_says_whom_it_addresses_and_on_which_clock(session, now):
+    home = create_channel(session)
+    assert (home.audience_countries, home.served_countries) == ([], ["VN"])
+    assert home.audience_zone == "Asia/Ho_Chi_Minh"  # the office's clock
+    # Several countries: the first one's capital, unless a zone is given.
+    washington = create_channel(session, audience_countries=["us", "CA", "US", " "])
+    assert washington.audience_countries == ["US", "CA"]
+    assert washington.audience_zone == "America/New_York"
+    pacific = create_channel(
+        session, audience_countries=["US"], audience_zone=" America/Los_Angeles "
+    )
+    assert pacific.audience_zone == "America/Los_Angeles"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"audience_countries": ["XX"]}, "audience_countries"),
+        ({"audience_countries": ["France"]}, "audience_countries"),
+        ({"audience_countries": ["FR"], "audience_zone": "Paris"}, "audience_zone"),
+        ({"audience_zone": "Europe/Atlantis"}, "audience_zone"),
+    ],
+)
+def test_a_wrong_audience_is_refused_on_create_and_on_update(session, now, fields, field):
+    unit = create_unit(session)
+    data = channel_services.ChannelInput(
+        kind="sandbox", name="Embassy", language="en", owner_unit_code=unit.code, **fields
+    )
+    with pytest.raises(Invalid) as caught:
+        channel_services.create_channel(
+            session, actor=None, now=now, data=data, credentials={}, secret=SECRET
+        )
+    assert field in caught.value.errors
+    channel = create_channel(session, audience_countries=["KH"])
+    data.owner_unit_code = channel.owner_unit.code
+    with pytest.raises(Invalid) as caught:
+        channel_services.update_channel(session, actor=None, now=now, channel=channel, data=data)
+    assert field in caught.value.errors
+    assert (channel.audience_countries, channel.audience_zone) == (["KH"], "Asia/Phnom_Penh")

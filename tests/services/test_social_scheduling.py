@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from campaigns.errors import Invalid
+from campaigns.errors import Conflict, Invalid
 from campaigns.social import scheduling
 from campaigns.social.models import Notification
 from tests.social_factories import (
@@ -27,42 +27,129 @@ def _schedule(session, post, now, **fields):
     )
 
 
-def test_nine_local_for_each_audience_one_publication_per_channel_and_distinct_instant(
-    session, now
-):
-    campaign = create_campaign(session, target_countries=["VN", "KH", "FR"])
-    english, vietnamese = create_channel(session), create_channel(session, language="vi")
-    post = cleared_post(session, campaign=campaign)
+def _audience_channels(session):
+    """Three accounts, as in the issue: the ministry at home, the embassies in Phnom Penh and
+    Paris, each addressing its own public."""
+    home = create_channel(session, name="MOFA", language="vi")
+    phnom_penh = create_channel(session, name="Embassy in Cambodia", audience_countries=["KH"])
+    paris = create_channel(
+        session, name="Embassy in France", language="fr", audience_countries=["fr"]
+    )
+    return home, phnom_penh, paris
+
+
+def test_nine_local_for_each_audience_is_once_per_channel_on_its_audiences_clock(session, now):
+    home, phnom_penh, paris = _audience_channels(session)
+    assert (home.served_countries, home.audience_zone) == (["VN"], "Asia/Ho_Chi_Minh")
+    assert (phnom_penh.audience_countries, phnom_penh.audience_zone) == (["KH"], "Asia/Phnom_Penh")
+    assert (paris.audience_countries, paris.audience_zone) == (["FR"], "Europe/Paris")
+    post = cleared_post(session, variants={"vi": "Xin chào", "en": "Hello", "fr": "Bonjour"})
     publications = _schedule(
         session,
         post,
         now,
-        channel_ids=[english.id, vietnamese.id],
+        channel_ids=[home.id, phnom_penh.id, paris.id],
         local_time=NINE,
         local_date=date(2027, 6, 24),
         mode="per_audience",
+        countries=["KH", "FR"],
     )
-    # Hanoi and Phnom Penh share a clock, Paris does not: two instants on each channel.
+    # Three channels x two audiences made six publications: the embassy in Phnom Penh also
+    # posted at 09:00 Paris time. Now each channel publishes once, for the public it addresses;
+    # the ministry's (home audience) addresses neither KH nor FR.
     got = sorted(
-        (p.channel_id, p.audience_country, p.audience_zone, p.scheduled_at) for p in publications
+        (p.channel_id, p.variant.language, p.audience_country, p.audience_zone, p.scheduled_at)
+        for p in publications
     )
     assert got == sorted(
         [
-            (english.id, "VN", "Asia/Ho_Chi_Minh", at_utc(2027, 6, 24, 2)),
-            (english.id, "FR", "Europe/Paris", at_utc(2027, 6, 24, 7)),
-            (vietnamese.id, "VN", "Asia/Ho_Chi_Minh", at_utc(2027, 6, 24, 2)),
-            (vietnamese.id, "FR", "Europe/Paris", at_utc(2027, 6, 24, 7)),
+            (phnom_penh.id, "en", "KH", "Asia/Phnom_Penh", at_utc(2027, 6, 24, 2)),
+            (paris.id, "fr", "FR", "Europe/Paris", at_utc(2027, 6, 24, 7)),
         ]
     )
-    by_channel = {p.channel_id: p.variant.language for p in publications}
-    assert by_channel == {english.id: "en", vietnamese.id: "vi"}
     assert all(p.misfire_deadline == p.scheduled_at + timedelta(minutes=30) for p in publications)
     assert post.status == "scheduled"
 
 
+def test_the_plan_names_idle_channels_and_audiences_nobody_reaches(session, now):
+    home, phnom_penh, paris = _audience_channels(session)
+    post = cleared_post(session, variants={"vi": "Xin chào", "en": "Hello", "fr": "Bonjour"})
+    data = scheduling.ScheduleInput(
+        channel_ids=[home.id, phnom_penh.id],
+        local_time=NINE,
+        local_date=date(2027, 6, 24),
+        mode="per_audience",
+        countries=["VN", "KH", "FR", "US"],
+    )
+    plan = scheduling.plan_schedule(session, actor=None, now=now, post=post, data=data)
+    # Hanoi and Phnom Penh share a clock: two channels, one instant, each once.
+    assert [(item.channel, item.countries, item.instant) for item in plan.publications] == [
+        (phnom_penh, ("KH",), at_utc(2027, 6, 24, 2)),
+        (home, ("VN",), at_utc(2027, 6, 24, 2)),
+    ]
+    assert plan.idle_channels == [] and plan.unserved_countries == ["FR", "US"]
+    assert post.publications == [] and post.status == "approved"  # a plan saves nothing
+
+    data.channel_ids = [home.id, phnom_penh.id, paris.id]
+    data.countries = ["KH"]
+    plan = scheduling.plan_schedule(session, actor=None, now=now, post=post, data=data)
+    assert [item.channel for item in plan.publications] == [phnom_penh]
+    assert plan.idle_channels == [home, paris] and plan.unserved_countries == []
+    # An idle channel is not asked for its variant: the ministry's missing "fr" is no obstacle.
+
+
+def test_an_idle_channel_needs_no_variant_but_a_serving_one_does(session, now):
+    _home, phnom_penh, paris = _audience_channels(session)
+    post = cleared_post(session, variants={"vi": "Xin chào", "en": "Hello"})
+    kept = _schedule(session, post, now, channel_ids=[phnom_penh.id, paris.id], local_time=NINE,
+                     local_date=date(2027, 6, 24), mode="per_audience", countries=["KH"])  # fmt: skip
+    assert [p.channel for p in kept] == [phnom_penh]
+    with pytest.raises(Invalid) as caught:
+        _schedule(session, post, now, channel_ids=[phnom_penh.id, paris.id], local_time=NINE,
+                  local_date=date(2027, 6, 24), mode="per_audience", countries=["KH", "FR"])  # fmt: skip
+    assert "fr" in str(caught.value)
+
+
+def test_no_chosen_channel_addresses_the_audiences_is_refused(session, now):
+    home, phnom_penh, _paris = _audience_channels(session)
+    post = cleared_post(session)
+    with pytest.raises(Invalid) as caught:
+        _schedule(session, post, now, channel_ids=[home.id, phnom_penh.id], local_time=NINE,
+                  local_date=date(2027, 6, 24), mode="per_audience", countries=["FR", "US"])  # fmt: skip
+    assert "channel_ids" in caught.value.errors
+    assert "FR, US" in str(caught.value)
+    assert post.publications == [] and post.status == "approved"
+
+
+def test_saving_with_the_plan_shown_creates_that_plan_or_nothing(session, now):
+    _home, phnom_penh, paris = _audience_channels(session)
+    post = cleared_post(session, variants={"vi": "Xin chào", "en": "Hello", "fr": "Bonjour"})
+    fields = dict(channel_ids=[phnom_penh.id, paris.id], local_time=NINE,
+                  local_date=date(2027, 6, 24), mode="per_audience", countries=["KH", "FR"])  # fmt: skip
+    shown = scheduling.plan_schedule(
+        session, actor=None, now=now, post=post, data=scheduling.ScheduleInput(**fields)
+    )
+    # Someone re-addresses the Paris channel to Belgium between the preview and the save.
+    paris.audience_countries, paris.audience_zone = ["BE"], "Europe/Brussels"
+    with pytest.raises(Conflict):
+        scheduling.schedule_post(session, actor=None, now=now, post=post,
+                                 data=scheduling.ScheduleInput(**fields), expected_plan=shown.digest)  # fmt: skip
+    assert post.publications == []
+    paris.audience_countries, paris.audience_zone = ["FR"], "Europe/Paris"
+    created = scheduling.schedule_post(session, actor=None, now=now, post=post,
+                                       data=scheduling.ScheduleInput(**fields),
+                                       expected_plan=shown.digest)  # fmt: skip
+    assert [(p.channel, p.scheduled_at) for p in created] == [
+        (item.channel, item.instant) for item in shown.publications
+    ]
+
+
 def test_audience_local_time_across_the_dst_changes_of_paris_and_new_york(session, now):
-    campaign = create_campaign(session, target_countries=["FR", "US"])
-    channel = create_channel(session)
+    campaign = create_campaign(session, target_countries=["FR", "US", "KH"])
+    paris = create_channel(session, audience_countries=["FR"])
+    washington = create_channel(session, audience_countries=["US"])
+    phnom_penh = create_channel(session, audience_countries=["KH"])
+    # Paris leaves winter time on 28 March 2027, New York on 14 March; Phnom Penh never changes.
     days = {date(2027, 3, 13): (8, 14), date(2027, 3, 20): (8, 13), date(2027, 3, 29): (7, 13)}
     for day, (paris_hour, new_york_hour) in days.items():
         post = cleared_post(session, campaign=campaign)
@@ -70,14 +157,15 @@ def test_audience_local_time_across_the_dst_changes_of_paris_and_new_york(sessio
             session,
             post,
             now,
-            channel_ids=[channel.id],
+            channel_ids=[paris.id, washington.id, phnom_penh.id],
             local_time=NINE,
             local_date=day,
             mode="per_audience",
         )
-        assert [(p.audience_country, p.scheduled_at) for p in publications] == [
-            ("FR", at_utc(day.year, day.month, day.day, paris_hour)),
-            ("US", at_utc(day.year, day.month, day.day, new_york_hour)),
+        assert [(p.channel, p.audience_country, p.scheduled_at) for p in publications] == [
+            (phnom_penh, "KH", at_utc(day.year, day.month, day.day, 2)),
+            (paris, "FR", at_utc(day.year, day.month, day.day, paris_hour)),
+            (washington, "US", at_utc(day.year, day.month, day.day, new_york_hour)),
         ]
 
 
@@ -126,13 +214,13 @@ def test_audiences_default_to_the_campaign_and_unknown_countries_are_refused(ses
 
 def test_relative_to_an_event_and_moving_with_it(session, now):
     event = create_event(session, starts_at=at_utc(2027, 6, 24, 8), zone="Europe/Paris")
-    channel = create_channel(session)
+    home, paris = create_channel(session), create_channel(session, audience_countries=["FR"])
     post = cleared_post(session, campaign=create_campaign(session, target_countries=["VN", "FR"]))
     publications = _schedule(
         session,
         post,
         now,
-        channel_ids=[channel.id],
+        channel_ids=[home.id, paris.id],
         local_time=NINE,
         event_id=event.id,
         offset_days=-3,

@@ -154,21 +154,21 @@ def test_a_wall_time_that_happens_twice_is_its_first_occurrence():
     )  # EDT
 
 
-def test_audiences_whose_clocks_agree_share_one_slot():
-    slots = rules.audience_slots(date(2027, 6, 24), time(9), ["VN", "KH", "FR"])
-    assert [(slot.country, slot.instant) for slot in slots] == [
-        ("VN", utc(2027, 6, 24, 2)),
-        ("FR", utc(2027, 6, 24, 7)),
-    ]
+def test_a_channel_serves_the_chosen_audiences_it_addresses_in_the_order_chosen():
+    assert rules.served_audiences(["KH"], ["KH", "FR"]) == ["KH"]
+    assert rules.served_audiences(["fr", "BE"], ["be", "KH", "FR"]) == ["BE", "FR"]
+    assert rules.served_audiences(["VN"], ["KH", "FR"]) == []
+    assert rules.served_audiences(["VN", "KH"], ["VN", "KH", "VN"]) == ["VN", "KH"]
 
 
-def test_audience_slots_follow_each_zone_across_dst():
+def test_capital_clocks_follow_each_zone_across_dst():
     # Between 14 March (US change) and 28 March (EU change) the gap between Paris and New York
     # is five hours, not six.
-    during = rules.audience_slots(date(2027, 3, 20), time(9), ["FR", "US"])
-    after = rules.audience_slots(date(2027, 3, 29), time(9), ["FR", "US"])
-    assert [slot.instant for slot in during] == [utc(2027, 3, 20, 8), utc(2027, 3, 20, 13)]
-    assert [slot.instant for slot in after] == [utc(2027, 3, 29, 7), utc(2027, 3, 29, 13)]
+    paris, new_york = rules.zone_for_country("FR"), rules.zone_for_country("US")
+    assert rules.wall_to_utc(date(2027, 3, 20), time(9), paris) == utc(2027, 3, 20, 8)
+    assert rules.wall_to_utc(date(2027, 3, 20), time(9), new_york) == utc(2027, 3, 20, 13)
+    assert rules.wall_to_utc(date(2027, 3, 29), time(9), paris) == utc(2027, 3, 29, 7)
+    assert rules.wall_to_utc(date(2027, 3, 29), time(9), new_york) == utc(2027, 3, 29, 13)
 
 
 def test_multi_zone_countries_use_their_capitals_zone():

@@ -40,11 +40,13 @@ def world(session):
     editor = create_person(session, "editor", unit=unit)
     campaign = create_campaign(session, owner_unit=unit)
     channel = create_channel(session, owner_unit=unit, language="en")
+    paris = create_channel(session, owner_unit=unit, language="en", audience_countries=["FR"])
     session.commit()
     return {
         "unit": unit,
         "campaign": campaign,
         "channel": channel,
+        "paris": paris,
         "coordinator": token_for(session, coordinator),
         "second": token_for(session, second),
         "editor": token_for(session, editor),
@@ -109,9 +111,32 @@ def test_posts_go_through_four_eyes_and_are_scheduled(client, session, world):
                            headers=world["second"])  # fmt: skip
     assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
 
-    schedule = {"channel_ids": [world["channel"].id], "local_time": "09:00",
+    home, paris = world["channel"].id, world["paris"].id
+    schedule = {"channel_ids": [home, paris], "local_time": "09:00",
                 "mode": "per_audience", "countries": ["VN", "FR"], "local_date": "2027-06-20"}  # fmt: skip
-    planned = client.post(f"{url}/schedule", json=schedule, headers=world["coordinator"])
+    # A dry run returns the plan and saves nothing; the audience nobody reaches is named.
+    dry = client.post(f"{url}/schedule", json={**schedule, "countries": ["VN", "FR", "KH"],
+                                               "dry_run": True}, headers=world["coordinator"])  # fmt: skip
+    assert dry.status_code == 200, dry.get_json()
+    plan = dry.get_json()
+    assert [(item["channel_id"], item["audience_countries"], item["local_time"],
+             item["scheduled_at"]) for item in plan["publications"]] == [
+        (home, ["VN"], "2027-06-20T09:00:00+07:00", "2027-06-20T02:00:00+00:00"),
+        (paris, ["FR"], "2027-06-20T09:00:00+02:00", "2027-06-20T07:00:00+00:00"),
+    ]  # fmt: skip
+    assert plan["unserved_countries"] == ["KH"] and plan["idle_channels"] == []
+    assert client.get(url, headers=world["editor"]).get_json()["publications"] == []
+    # Saving insists on the plan that was shown: KH was dropped, so this plan is the same...
+    shown = client.post(f"{url}/schedule", json={**schedule, "dry_run": True},
+                        headers=world["coordinator"]).get_json()["digest"]  # fmt: skip
+    assert shown == plan["digest"]
+    # ...but one without the Paris channel is not.
+    stale = client.post(f"{url}/schedule", json={**schedule, "channel_ids": [home],
+                                                 "expected_plan": shown},
+                        headers=world["coordinator"])  # fmt: skip
+    assert stale.status_code == 409 and stale.get_json()["message"]
+    planned = client.post(f"{url}/schedule", json={**schedule, "expected_plan": shown},
+                          headers=world["coordinator"])  # fmt: skip
     assert planned.status_code == 201, planned.get_json()
     times = sorted((p["audience_zone"], p["local_time"]) for p in planned.get_json())
     assert times == [
@@ -250,6 +275,12 @@ def test_channels_never_return_credentials(client, session, world):
         assert "TOP-SECRET" not in text and "NEW-SECRET" not in text
         assert "credentials_encrypted" not in text
     assert answers[2].get_json()["name"] == "Renamed"
+    assert (channel["audience_countries"], channel["served_countries"]) == ([], ["VN"])
+    assert channel["audience_zone"] == "Asia/Ho_Chi_Minh"
+    moved = client.patch(url, json={"audience_countries": ["kh"]}, headers=headers).get_json()
+    assert (moved["audience_countries"], moved["audience_zone"]) == (["KH"], "Asia/Phnom_Penh")
+    wrong = client.patch(url, json={"audience_countries": ["Cambodia"]}, headers=headers)
+    assert wrong.status_code == 422 and "audience_countries" in wrong.get_json()["errors"]
     assert answers[4].get_json()["paused"] is True
     assert answers[5].get_json()["outcome"] == "pending"
     assert client.post("/api/v1/channels", json={}, headers=world["editor"]).status_code == 403

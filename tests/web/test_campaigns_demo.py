@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -55,3 +56,28 @@ def test_a_coordinator_walks_the_demo_pages(client, session, now):
     queue = client.get("/social/clearance").get_data(as_text=True)
     assert "Photo exhibition opens" in queue
     assert client.get("/social/channels").status_code == 200
+
+
+def test_the_demo_schedules_nine_local_once_per_channel_for_its_own_audience(session, now):
+    load_demo_data(session, now=now)
+    campaign = load_social_demo(session, now=now)
+    session.commit()
+    channels = {c.owner_unit.code: c for c in session.scalars(select(Channel))}
+    assert (channels["mission-kh"].audience_countries, channels["mission-kh"].audience_zone) == (
+        ["KH"],
+        "Asia/Phnom_Penh",
+    )
+    assert channels["mission-fr"].audience_zone == "Europe/Paris"
+    assert channels["mofa-press"].served_countries == ["VN"]
+    countdown = next(p for p in campaign.posts if p.title.startswith("Countdown"))
+    publications = countdown.publications
+    assert len({p.channel_id for p in publications}) == len(publications)  # each channel once
+    assert "FR" in campaign.target_countries
+    by_zone = {p.audience_zone for p in publications}
+    assert {"Asia/Ho_Chi_Minh", "Europe/Paris"} <= by_zone
+    for publication in publications:
+        assert publication.audience_zone == publication.channel.audience_zone
+        assert publication.audience_country in campaign.target_countries
+        assert publication.audience_country in publication.channel.served_countries
+        local = publication.scheduled_at.astimezone(ZoneInfo(publication.audience_zone))
+        assert (local.hour, local.minute) == (9, 0)

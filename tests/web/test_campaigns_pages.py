@@ -33,7 +33,9 @@ def world(session, app, tmp_path, monkeypatch):
     second = create_person(session, "coordinator", unit=unit, name="Quân")
     editor = create_person(session, "editor", unit=unit, name="Lan Anh")
     campaign = create_campaign(session, owner_unit=unit, target_countries=["VN", "FR"])
-    channel_en = create_channel(session, owner_unit=unit, name="Sandbox EN", language="en")
+    # The English channel addresses France (an embassy's), the Vietnamese one the home audience.
+    channel_en = create_channel(session, owner_unit=unit, name="Sandbox EN", language="en",
+                                audience_countries=["FR"])  # fmt: skip
     channel_vi = create_channel(session, owner_unit=unit, name="Sandbox VI", language="vi")
     session.commit()
     return {
@@ -48,6 +50,19 @@ def world(session, app, tmp_path, monkeypatch):
 
 def _version(html: str) -> str:
     return re.search(r'name="expected_version"[^>]*value="(\d+)"', html).group(1)
+
+
+def _plan_shown(html: str) -> str:
+    return re.search(r'name="expected_plan"[^>]*value="([0-9a-f]+)"', html).group(1)
+
+
+def _schedule(client, post_id: int, data: dict):
+    """As a person does it: look at the plan, then schedule exactly that plan."""
+    url = f"/social/posts/{post_id}/schedule"
+    preview = client.post(url, data={**data, "action": "preview"})
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    shown = _plan_shown(preview.get_data(as_text=True))
+    return client.post(url, data={**data, "action": "save", "expected_plan": shown})
 
 
 def _switch(client, person):
@@ -109,20 +124,33 @@ def test_write_submit_clear_by_another_coordinator_and_schedule(client, session,
     assert preview.status_code == 200
     html = preview.get_data(as_text=True)
     assert 'id="schedule-preview"' in html
-    # 09:00 in Hanoi is 02:00 UTC; 09:00 in Paris (summer) is 07:00 UTC.
-    assert "2027-06-20 02:00" in html and "2027-06-20 07:00" in html
+    # Channel, variant, local time, UTC: 09:00 in Hanoi is 02:00 UTC; in Paris (summer) 07:00.
+    rows = re.findall(r'<tr class="planned" data-channel="(\d+)"><td>([^<]*)</td><td>(\w+)</td>'
+                      r'<td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>', html)  # fmt: skip
+    en, vi = world["channels"]
+    assert rows == [
+        (str(vi.id), "Sandbox VI", "vi", "VN Asia/Ho_Chi_Minh", "2027-06-20 09:00", "2027-06-20 02:00"),
+        (str(en.id), "Sandbox EN", "en", "FR Europe/Paris", "2027-06-20 09:00", "2027-06-20 07:00"),
+    ]  # fmt: skip
+    assert 'id="schedule-warnings"' not in html
     assert session.scalar(select(Publication)) is None  # a preview saves nothing
     session.refresh(post)
     assert post.status == "approved"
 
-    response = client.post(f"/social/posts/{post.id}/schedule", data={**schedule, "action": "save"})
+    # "Schedule" without having seen the plan shows it instead of saving.
+    unseen = client.post(f"/social/posts/{post.id}/schedule", data={**schedule, "action": "save"})
+    assert unseen.status_code == 200 and 'id="schedule-preview"' in unseen.get_data(as_text=True)
+    assert session.scalar(select(Publication)) is None
+
+    response = client.post(f"/social/posts/{post.id}/schedule",
+                           data={**schedule, "action": "save", "expected_plan": _plan_shown(html)})  # fmt: skip
     assert response.status_code == 303
-    publications = session.scalars(select(Publication).order_by(Publication.id)).all()
-    assert len(publications) == 4  # 2 channels x 2 audience instants
-    assert {p.scheduled_at for p in publications} == {
-        datetime(2027, 6, 20, 2, 0, tzinfo=UTC),
-        datetime(2027, 6, 20, 7, 0, tzinfo=UTC),
-    }
+    publications = session.scalars(select(Publication).order_by(Publication.scheduled_at)).all()
+    # Exactly what was previewed: each channel once, on its own audience's clock.
+    assert [(p.channel_id, p.variant.language, p.scheduled_at) for p in publications] == [
+        (vi.id, "vi", datetime(2027, 6, 20, 2, 0, tzinfo=UTC)),
+        (en.id, "en", datetime(2027, 6, 20, 7, 0, tzinfo=UTC)),
+    ]
     page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
     assert "Europe/Paris" in page and "2027-06-20 09:00" in page and 'id="publication-' in page
 
@@ -195,10 +223,11 @@ def _cleared(client, session, world, **fields) -> Post:
 
 def test_editing_a_cleared_post_returns_it_to_review_and_says_so(client, session, world):
     post = _cleared(client, session, world)
-    client.post(
-        f"/social/posts/{post.id}/schedule",
-        data={"channel_ids": [str(world["channels"][0].id)], "mode": "at", "zone": "Europe/Paris",
-              "local_date": FUTURE_DAY.isoformat(), "local_time": "10:00", "action": "save"},
+    _schedule(
+        client,
+        post.id,
+        {"channel_ids": [str(world["channels"][0].id)], "mode": "at", "zone": "Europe/Paris",
+         "local_date": FUTURE_DAY.isoformat(), "local_time": "10:00"},
     )  # fmt: skip
     session.refresh(post)
     assert post.status == "scheduled"
@@ -286,17 +315,52 @@ def test_a_bad_schedule_is_refused_and_nothing_is_planned(
     assert post.status == "approved"
 
 
+def test_the_preview_warns_of_idle_channels_and_unreached_audiences(client, session, world):
+    post = _cleared(client, session, world)
+    data = {"channel_ids": [str(c.id) for c in world["channels"]], "mode": "per_audience",
+            "countries": ["FR", "KH"], "local_date": FUTURE_DAY.isoformat(),
+            "local_time": "09:00", "action": "preview"}  # fmt: skip
+    html = client.post(f"/social/posts/{post.id}/schedule", data=data).get_data(as_text=True)
+    en, vi = world["channels"]
+    assert re.findall(r'data-channel="(\d+)"', html) == [str(en.id)]
+    assert f'data-idle-channel="{vi.id}"' in html and "Sandbox VI addresses VN" in html
+    assert 'data-unserved-country="KH"' in html and 'data-unserved-country="FR"' not in html
+    # No chosen channel reaches any chosen audience: refused, with the reason at the channels.
+    refused = client.post(f"/social/posts/{post.id}/schedule",
+                          data={**data, "channel_ids": [str(vi.id)]})  # fmt: skip
+    assert refused.status_code == 422 and "None of these channels addresses FR, KH" in (
+        refused.get_data(as_text=True)
+    )
+
+
+def test_a_plan_that_changed_after_the_preview_is_not_saved(client, session, world):
+    post = _cleared(client, session, world)
+    data = {"channel_ids": [str(c.id) for c in world["channels"]], "mode": "per_audience",
+            "countries": ["VN", "FR"], "local_date": FUTURE_DAY.isoformat(),
+            "local_time": "09:00"}  # fmt: skip
+    url = f"/social/posts/{post.id}/schedule"
+    shown = _plan_shown(client.post(url, data={**data, "action": "preview"}).get_data(as_text=True))
+    # The form was changed after the preview (another day), and the save button pressed.
+    response = client.post(url, data={**data, "local_date": "2027-06-21", "action": "save",
+                                      "expected_plan": shown})  # fmt: skip
+    assert response.status_code == 409 and "look at it again" in response.get_data(as_text=True)
+    assert session.scalar(select(Publication)) is None
+    session.refresh(post)
+    assert post.status == "approved"
+
+
 def test_schedule_relative_to_an_event(client, session, world):
     event = create_event(session, owner_unit=world["unit"],
                          starts_at=datetime(2027, 6, 24, 8, 0, tzinfo=UTC))  # fmt: skip
     world["campaign"].events.append(event)
     session.commit()
     post = _cleared(client, session, world)
-    response = client.post(
-        f"/social/posts/{post.id}/schedule",
-        data={"channel_ids": [str(world["channels"][0].id)], "mode": "per_audience",
-              "countries": ["FR"], "event_id": str(event.id), "offset_days": "-3",
-              "local_time": "09:00", "action": "save"},
+    response = _schedule(
+        client,
+        post.id,
+        {"channel_ids": [str(world["channels"][0].id)], "mode": "per_audience",
+         "countries": ["FR"], "event_id": str(event.id), "offset_days": "-3",
+         "local_time": "09:00"},
     )  # fmt: skip
     assert response.status_code == 303
     (publication,) = session.scalars(select(Publication)).all()
@@ -348,10 +412,11 @@ def test_rapid_response_needs_a_second_coordinator_then_publishes_now(client, se
 
 def test_a_coordinator_retries_a_dead_publication_and_sees_its_attempts(client, session, world):
     post = _cleared(client, session, world)
-    client.post(
-        f"/social/posts/{post.id}/schedule",
-        data={"channel_ids": [str(world["channels"][0].id)], "mode": "at", "zone": "UTC",
-              "local_date": FUTURE_DAY.isoformat(), "local_time": "10:00", "action": "save"},
+    _schedule(
+        client,
+        post.id,
+        {"channel_ids": [str(world["channels"][0].id)], "mode": "at", "zone": "UTC",
+         "local_date": FUTURE_DAY.isoformat(), "local_time": "10:00"},
     )  # fmt: skip
     publication = session.scalar(select(Publication))
     publication.status = "dead"

@@ -157,3 +157,33 @@ def test_the_sandbox_page_lists_what_was_published(client, session, people):
     page = client.get(f"/sandbox/{sandbox.id}").get_data(as_text=True)
     assert "Chào mừng 60 năm" in page and 'id="post-' in page
     assert client.get(f"/sandbox/{x.id}").status_code == 404
+
+
+def test_a_channel_form_sets_whom_the_channel_addresses(client, session, people):
+    login(client, people["coordinator"])
+    response = _new_x_channel(client, audience_countries=["FR", "BE"], audience_zone="")
+    assert response.status_code == 303
+    channel = session.scalar(select(Channel))
+    assert (channel.audience_countries, channel.audience_zone) == (["FR", "BE"], "Europe/Paris")
+    page = client.get(f"/social/channels/{channel.id}").get_data(as_text=True)
+    assert "FR, BE · Europe/Paris" in page
+    form = client.get(f"/social/channels/{channel.id}/edit").get_data(as_text=True)
+    assert '<option selected value="BE">' in form and 'value="Europe/Paris"' in form
+
+    edit = {"name": channel.name, "handle": channel.handle, "language": "en",
+            "owner_unit_code": "mofa", "owner_person_id": ""}  # fmt: skip
+    refused = client.post(f"/social/channels/{channel.id}/edit",
+                          data={**edit, "audience_countries": ["FR"], "audience_zone": "Paris"})  # fmt: skip
+    assert refused.status_code == 422 and "This time zone does not exist." in refused.get_data(
+        as_text=True
+    )
+    session.refresh(channel)
+    assert channel.audience_zone == "Europe/Paris"
+    # Without countries it addresses the home audience, on the office's clock.
+    response = client.post(f"/social/channels/{channel.id}/edit", data=edit)
+    assert response.status_code == 303
+    session.refresh(channel)
+    assert (channel.audience_countries, channel.audience_zone) == ([], "Asia/Ho_Chi_Minh")
+    assert "Home audience (VN)" in client.get(f"/social/channels/{channel.id}").get_data(
+        as_text=True
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import current_app
+from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
@@ -257,7 +257,52 @@ class ScheduleSchema(Schema):
     local_date = fields.Date(load_default=None)
     event_id = fields.Integer(load_default=None)
     offset_days = fields.Integer(load_default=0, metadata={"description": "-3: 3 days before"})
-    countries = fields.List(fields.String(), load_default=None)
+    countries = fields.List(
+        fields.String(),
+        load_default=None,
+        metadata={"description": "Mode per_audience: the audiences (default: the campaign's)"},
+    )
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only return the plan (200, nothing saved)"},
+    )
+    expected_plan = fields.String(
+        load_default=None,
+        metadata={
+            "description": "The plan's digest from a dry run: anything else is refused (409)"
+        },
+    )
+
+
+class PlannedPublicationSchema(Schema):
+    channel_id = fields.Function(lambda item: item.channel.id)
+    channel_name = fields.Function(lambda item: item.channel.name)
+    language = fields.Function(lambda item: item.variant.language)
+    audience_countries = fields.Function(lambda item: list(item.countries))
+    audience_zone = fields.String(attribute="zone")
+    local_time = fields.Function(
+        lambda item: to_zone(item.instant, item.zone).isoformat(),
+        metadata={"description": "The instant on the audience's wall clock, with its offset"},
+    )
+    scheduled_at = fields.AwareDateTime(attribute="instant")
+
+
+class PlanChannelSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    served_countries = fields.List(fields.String())
+
+
+class SchedulePlanSchema(Schema):
+    digest = fields.String(metadata={"description": "Send it back as expected_plan to save"})
+    publications = fields.List(fields.Nested(PlannedPublicationSchema))
+    idle_channels = fields.List(
+        fields.Nested(PlanChannelSchema),
+        metadata={"description": "Chosen, but address none of the audiences: not scheduled"},
+    )
+    unserved_countries = fields.List(
+        fields.String(), metadata={"description": "Audiences none of the chosen channels reach"}
+    )
 
 
 class PublishNowSchema(Schema):
@@ -278,6 +323,22 @@ class ChannelSchema(Schema):
     name = fields.String()
     handle = fields.String()
     language = fields.String()
+    audience_countries = fields.List(
+        fields.String(),
+        metadata={
+            "description": "ISO 3166 codes of the publics it addresses; empty: the home audience",
+            "example": ["KH"],
+        },
+    )
+    audience_zone = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The IANA zone its audience lives by; omitted or null: the first "
+            "country's capital (the office's zone for the home audience)",
+            "example": "Asia/Phnom_Penh",
+        },
+    )
+    served_countries = fields.List(fields.String(), dump_only=True)
     owner_unit_code = fields.Function(lambda c: c.owner_unit.code, deserialize=str)
     owner_person_id = fields.Integer(allow_none=True)
     rate_limit_posts = fields.Integer(allow_none=True)
@@ -581,16 +642,34 @@ class PostReject(MethodView):
 class PostSchedule(MethodView):
     @posts_blueprint.arguments(ScheduleSchema)
     @posts_blueprint.response(201, PublicationSchema(many=True))
+    @posts_blueprint.alt_response(200, schema=SchedulePlanSchema, description="dry_run: the plan")
     @posts_blueprint.alt_response(409, schema=HeraldErrorSchema)
     @posts_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def post(self, data, post_id):
         """Plan the publications of a cleared post: at ``local_time`` on ``local_date`` (or
-        ``offset_days`` from event ``event_id``), in ``zone`` (mode ``at``) or in each audience
-        country's zone (mode ``per_audience``). Replaces what it had not sent yet."""
+        ``offset_days`` from event ``event_id``), in ``zone`` (mode ``at``), or (mode
+        ``per_audience``) once per channel that addresses one of ``countries``, at that local
+        time on its audience's clock. Replaces what it had not sent yet. With ``dry_run`` it
+        returns the plan and saves nothing; ``expected_plan`` saves only that plan."""
         person = actor()
         post = queries.get_post(db.session, post_id, actor=person)
+        dry_run = data.pop("dry_run")
+        expected_plan = data.pop("expected_plan")
+        schedule = scheduling.ScheduleInput(**data)
+        if dry_run:
+            plan = scheduling.plan_schedule(
+                db.session, actor=person, now=utcnow(), post=post, data=schedule
+            )
+            body = SchedulePlanSchema().dump(plan)
+            db.session.rollback()
+            return jsonify(body)
         created = scheduling.schedule_post(
-            db.session, actor=person, now=utcnow(), post=post, data=scheduling.ScheduleInput(**data)
+            db.session,
+            actor=person,
+            now=utcnow(),
+            post=post,
+            data=schedule,
+            expected_plan=expected_plan,
         )
         db.session.commit()
         return created
@@ -665,7 +744,16 @@ def _channel_as_input(channel: Channel) -> channel_services.ChannelInput:
         owner_person_id=channel.owner_person_id,
         rate_limit_posts=channel.rate_limit_posts,
         rate_window_seconds=channel.rate_window_seconds,
+        audience_countries=list(channel.audience_countries or []),
+        audience_zone=channel.audience_zone,
     )
+
+
+def _with_audience_zone(data: dict) -> dict:
+    """New audience countries without a zone: the zone follows them, not the old countries."""
+    if "audience_countries" in data and "audience_zone" not in data:
+        return {**data, "audience_zone": None}
+    return data
 
 
 def _secret() -> str:
@@ -719,7 +807,7 @@ class ChannelById(MethodView):
             actor=person,
             now=utcnow(),
             channel=channel,
-            data=_merged(_channel_as_input(channel), data),
+            data=_merged(_channel_as_input(channel), _with_audience_zone(data)),
         )
         db.session.commit()
         return channel

@@ -189,7 +189,10 @@ class ScheduleForm(FlaskForm):
     channel_ids = SelectMultipleField(
         _l("Channels"),
         validate_choice=False,
-        description=_l("Each channel publishes the variant in its own language."),
+        description=_l(
+            "Each channel publishes the variant in its own language; for each audience, once, "
+            "at the local time of the audience it addresses."
+        ),
     )
     mode = RadioField(
         _l("When"),
@@ -200,7 +203,9 @@ class ScheduleForm(FlaskForm):
     countries = SelectMultipleField(
         _l("Audience countries"),
         validate_choice=False,
-        description=_l("Default: the campaign's target countries."),
+        description=_l(
+            "Default: the campaign's target countries. Only the channels that address them publish."
+        ),
     )
     local_date = DateField(_l("Date"), validators=[Optional()])
     event_id = SelectField(
@@ -220,6 +225,8 @@ class ScheduleForm(FlaskForm):
         format=["%H:%M", "%H:%M:%S"],
         render_kw={"step": 1},
     )
+    # The digest of the plan shown in the preview: saving creates that plan or nothing.
+    expected_plan = HiddenField()
 
     def __init__(self, *args, channels=(), events=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -575,11 +575,6 @@ def _post_page(post: Post, status: int = 200, **overrides):
     return render_template("campaigns/post.html", **_post_context(post, **overrides)), status
 
 
-def _reloaded(post_id: int) -> Post:
-    db.session.rollback()
-    return queries.get_post(db.session, post_id, actor=actor())
-
-
 def _show_on_post(
     post_id: int, error: HeraldError, form=None, name: str | None = None, aliases=None
 ):
@@ -851,37 +846,37 @@ def _schedule_input(form: forms.ScheduleForm) -> scheduling.ScheduleInput:
 @blueprint.post("/posts/<int:post_id>/schedule")
 @login_required
 def schedule_post(post_id: int):
-    """Preview (nothing saved) or save the post's publications."""
+    """Show the plan (nothing saved); once it was shown, save exactly that plan."""
     person = actor()
     post = queries.get_post(db.session, post_id, actor=person)
     channels = queries.list_channels(db.session, actor=person)
     form = _schedule_form(post, channels)
-    preview_only = request.form.get("action") == "preview"
     if not form.validate_on_submit():
         return _post_page(post, 422, schedule_form=form)
+    shown = (form.expected_plan.data or "").strip()
+    confirmed = request.form.get("action") == "save" and bool(shown)
     try:
-        created = scheduling.schedule_post(
-            db.session, actor=person, now=utcnow(), post=post, data=_schedule_input(form)
-        )
-        planned = [
-            {
-                "channel": publication.channel.name,
-                "kind": publication.channel.kind,
-                "language": publication.variant.language,
-                "zone": publication.audience_zone,
-                "country": publication.audience_country,
-                "scheduled_at": publication.scheduled_at,
-            }
-            for publication in created
-        ]
+        if confirmed:
+            created = scheduling.schedule_post(
+                db.session,
+                actor=person,
+                now=utcnow(),
+                post=post,
+                data=_schedule_input(form),
+                expected_plan=shown,
+            )
+        else:
+            plan = scheduling.plan_schedule(
+                db.session, actor=person, now=utcnow(), post=post, data=_schedule_input(form)
+            )
     except HeraldError as error:
+        form.expected_plan.data = ""
         return _show_on_post(post_id, error, form, "schedule_form")
-    if preview_only:
-        # The same service computed the plan; nothing of it is kept.
-        post = _reloaded(post_id)
-        return _post_page(post, 200, schedule_form=form, preview=planned)
+    if not confirmed:
+        form.expected_plan.data = plan.digest
+        return _post_page(post, 200, schedule_form=form, preview=plan)
     message = ngettext(
-        "Scheduled: %(num)d publication.", "Scheduled: %(num)d publications.", len(planned)
+        "Scheduled: %(num)d publication.", "Scheduled: %(num)d publications.", len(created)
     )
     return _done(message, url_for("campaigns.post_page", post_id=post_id))
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms import IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Optional
 
 from campaigns.social.models import ChannelKind
+from web.campaigns.forms import country_choices
 from web.forms import choices
 from web.labels import CHANNEL_KIND_LABELS
 
@@ -47,6 +48,21 @@ class ChannelForm(CredentialsForm):
     language = StringField(
         _l("Language"), description=_l("It publishes the post's variant in this language.")
     )
+    audience_countries = SelectMultipleField(
+        _l("Audience countries"),
+        validate_choice=False,
+        description=_l(
+            'The countries whose public it addresses; "09:00 for each audience" schedules it '
+            "only for these. None: the home audience (Viet Nam)."
+        ),
+    )
+    audience_zone = StringField(
+        _l("Audience time zone"),
+        description=_l(
+            "The clock its audience lives by (IANA name). Empty: the first country's capital, "
+            "or the office's zone for the home audience."
+        ),
+    )
     owner_unit_code = SelectField(_l("Owner unit"), validate_choice=False)
     owner_person_id = SelectField(
         _l("Owner"), validate_choice=False, description=_l("Alerted when the channel breaks.")
@@ -61,6 +77,7 @@ class ChannelForm(CredentialsForm):
     def __init__(self, *args, units=(), people=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = choices((kind.value, CHANNEL_KIND_LABELS[kind]) for kind in ChannelKind)
+        self.audience_countries.choices = country_choices()
         locale = str(get_locale() or "en")
         self.owner_unit_code.choices = choices(
             (unit.code, f"{unit.code} · {unit.name(locale)}") for unit in units

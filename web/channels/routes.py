@@ -63,6 +63,8 @@ def _fill(form: forms.ChannelForm, channel: Channel) -> None:
     form.name.data = channel.name
     form.handle.data = channel.handle
     form.language.data = channel.language
+    form.audience_countries.data = list(channel.audience_countries or [])
+    form.audience_zone.data = channel.audience_zone
     form.owner_unit_code.data = channel.owner_unit.code
     form.owner_person_id.data = str(channel.owner_person_id or "")
     form.rate_limit_posts.data = channel.rate_limit_posts
@@ -80,6 +82,8 @@ def _channel_input(form: forms.ChannelForm, channel: Channel | None) -> services
         owner_person_id=int(owner) if owner and owner.isdigit() else None,
         rate_limit_posts=form.rate_limit_posts.data,
         rate_window_seconds=form.rate_window_seconds.data,
+        audience_countries=list(form.audience_countries.data or []),
+        audience_zone=(form.audience_zone.data or "").strip() or None,
     )
 
 
