@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,22 @@ def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+DEFAULT_METRICS_ALLOW = "127.0.0.1/8,::1/128"
+
+
+def parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Addresses and networks, comma- or space-separated (``10.0.0.0/8, 192.0.2.7``)."""
+    networks = []
+    for item in value.replace(",", " ").split():
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError as error:
+            raise ConfigurationError(
+                f"HERALD_METRICS_ALLOW: {item!r} is not an address or a network ({error})."
+            ) from None
+    return tuple(networks)
 
 
 def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
@@ -52,6 +69,12 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
             environ.get("HERALD_FEED_FRAGMENT_CACHE_BYTES", 32 * 1024 * 1024)
         ),
         "HERALD_DEMO": False,
+        # /healthz detail and /metrics for monitoring systems (see docs/operations.md).
+        "HERALD_HEALTH_TOKEN": environ.get("HERALD_HEALTH_TOKEN", ""),
+        "HERALD_METRICS_TOKEN": environ.get("HERALD_METRICS_TOKEN", ""),
+        "HERALD_METRICS_ALLOW": parse_networks(
+            environ.get("HERALD_METRICS_ALLOW", DEFAULT_METRICS_ALLOW)
+        ),
         "RATELIMIT_STORAGE_URI": environ.get("HERALD_RATELIMIT_STORAGE_URI", "memory://"),
         "HERALD_LOGIN_ATTEMPTS_PER_MINUTE": int(
             environ.get("HERALD_LOGIN_ATTEMPTS_PER_MINUTE", "10")

@@ -74,7 +74,15 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
         headers.setdefault("Content-Security-Policy", _content_security_policy())
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user.is_authenticated and request.endpoint != "static":
+        # API answers, health reports and anything seen signed in stay out of every cache
+        # (browsers, proxies): they carry people's data or the state of the installation.
+        private = request.path.startswith("/api/") or request.endpoint in (
+            "main.healthz",
+            "main.metrics",
+        )
+        if private:
+            headers["Cache-Control"] = "no-store"
+        elif current_user.is_authenticated and request.endpoint != "static":
             headers.setdefault("Cache-Control", "no-store")
         return response
 

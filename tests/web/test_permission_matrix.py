@@ -44,6 +44,7 @@ ROUTES = [
     Route("account.profile", "GET", "/profile", EVERYONE),
     Route("account.profile", "POST", "/profile", EVERYONE),
     Route("account.change_password", "POST", "/profile/password", EVERYONE),
+    Route("account.sign_out_everywhere", "POST", "/profile/sign-out-everywhere", EVERYONE),
     Route("account.create_token", "POST", "/profile/tokens", EVERYONE),
     Route("account.revoke_token", "POST", "/profile/tokens/{token}/revoke", EVERYONE),
     Route("account.connect_telegram", "POST", "/profile/telegram", EVERYONE),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 
-from flask import Blueprint, Response, abort, render_template
-from flask_login import login_required
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -52,28 +54,52 @@ def section(name: str):
     return render_template("main/upcoming.html", section=name)
 
 
+def _bearer_matches(setting: str) -> bool:
+    """The request's bearer token equals the configured one (never when none is configured)."""
+    expected = current_app.config.get(setting) or ""
+    given = request.headers.get("Authorization", "")
+    scheme, _, token = given.partition(" ")
+    if not expected or scheme.lower() != "bearer" or not token.strip():
+        return False
+    return hmac.compare_digest(token.strip().encode(), expected.encode())
+
+
+def _health_detail_allowed() -> bool:
+    if _bearer_matches("HERALD_HEALTH_TOKEN"):
+        return True
+    return bool(current_user.is_authenticated and current_user.person.is_admin)
+
+
 @blueprint.get("/healthz")
 def healthz():
-    """200 whenever the database answers, with the scheduler, workers and broken channels;
-    "status" says whether all of them are well. 503 only when the database does not answer."""
+    """200 whenever the database answers, 503 only when it does not; "status" says whether the
+    scheduler, workers and channels are all well. Anyone gets the status; the detail (hosts,
+    process ids, channel names) only a signed-in admin or the bearer of HERALD_HEALTH_TOKEN."""
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         log.exception("health check: the database did not answer")
         db.session.rollback()
+        if not _health_detail_allowed():
+            return {"status": "degraded"}, 503
         return {"database": "unreachable", "status": "degraded"}, 503
     try:
         report = health_queries.health_report(db.session, now=utcnow())
     except Exception:  # the database answers: that much is healthy; the log says the rest
         log.exception("health check: the report failed")
         db.session.rollback()
+        if not _health_detail_allowed():
+            return {"status": "degraded"}, 200
         return {"database": "ok", "status": "degraded", "detail": "report unavailable"}, 200
     well = (
         report["scheduler"]["alive"]
         and report["workers"]["alive"]
         and not report["broken_channels"]
     )
-    return {**report, "status": "ok" if well else "degraded"}, 200
+    status = "ok" if well else "degraded"
+    if not _health_detail_allowed():
+        return {"status": status}, 200
+    return {**report, "status": status}, 200
 
 
 def _prometheus_text(samples: list[health_queries.Sample]) -> str:
@@ -89,10 +115,25 @@ def _prometheus_text(samples: list[health_queries.Sample]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _metrics_address_allowed() -> bool:
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(address in network for network in current_app.config["HERALD_METRICS_ALLOW"])
+
+
 @blueprint.get("/metrics")
 def metrics():
     """Prometheus text format: publications by status and due, attempts by outcome, living
-    workers and scheduler, broken channels. Counts only, nothing that names anyone."""
+    workers and scheduler, broken channels. Counts only, nothing that names anyone; for the
+    bearer of HERALD_METRICS_TOKEN or an address in HERALD_METRICS_ALLOW (loopback by default)."""
+    if not (_bearer_matches("HERALD_METRICS_TOKEN") or _metrics_address_allowed()):
+        return Response(
+            "# forbidden: see HERALD_METRICS_TOKEN, HERALD_METRICS_ALLOW\n",
+            403,
+            mimetype="text/plain",
+        )
     try:
         samples = health_queries.runtime_metrics(db.session, now=utcnow())
     except SQLAlchemyError:
