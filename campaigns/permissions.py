@@ -110,6 +110,12 @@ def sees_all_units(actor: Person) -> bool:
 _PRESS_DESK = frozenset({Role.ADMIN, Role.COORDINATOR, Role.EDITOR})
 
 
+def _trip_of(target: Any) -> Any:
+    """The trip a press target belongs to (an invitation, an item, an interview), or the
+    target itself: the doors may ask about the object they loaded."""
+    return getattr(target, "trip", target)
+
+
 def _press_staff_of(actor: Person, trip: Any) -> bool:
     """Assigned to the trip: one of its coordinators, escorts or interpreters."""
     return trip is not None and actor.id in trip.staff_ids()
@@ -165,6 +171,13 @@ def _press_logistics(actor: Person, trip: Any) -> bool:
     return _press_trip_edit(actor, trip) or _press_staff_of(actor, trip)
 
 
+def _press_item_run(actor: Person, item: Any) -> bool:
+    # The escort or interpreter on the spot may mark their own item done or delayed.
+    if _press_trip_edit(actor, _trip_of(item)):
+        return True
+    return item is not None and actor.id in (item.escort_id, item.interpreter_id)
+
+
 def _press_add_coverage(actor: Person, trip: Any) -> bool:
     if actor.role in _PRESS_DESK:
         return True
@@ -179,6 +192,10 @@ def _press_roles(roles: frozenset[str]):
     return lambda actor, target: actor.role in roles
 
 
+def _on_trip(rule):
+    return lambda actor, target: rule(actor, _trip_of(target))
+
+
 _PRESS_RULES = {
     "press.view": _press_roles(frozenset(Role)),
     "journalist.view": _press_roles(_PRESS_DESK | {Role.VIEWER}),
@@ -186,15 +203,16 @@ _PRESS_RULES = {
     "journalist.erase": _press_roles(_SEES_ALL_UNITS),
     "outlet.manage": _press_roles(_PRESS_DESK),
     "trip.create": _press_roles(_PRESS_DESK),
-    "trip.view": _press_trip_view,
-    "trip.edit": _press_trip_edit,
+    "trip.view": _on_trip(_press_trip_view),
+    "trip.edit": _on_trip(_press_trip_edit),
     "trip.run": _press_trip_run,
-    "trip.appoint": _press_trip_appoint,
-    "trip.logistics": _press_logistics,
-    "trip.nominate": _press_nominate,
-    "identity.manage": _press_identity,
+    "trip.appoint": _on_trip(_press_trip_appoint),
+    "trip.logistics": _on_trip(_press_logistics),
+    "trip.nominate": _on_trip(_press_nominate),
+    "identity.manage": _on_trip(_press_identity),
     "coverage.view": _press_roles(_PRESS_DESK | {Role.VIEWER}),
     "coverage.add": _press_add_coverage,
+    "item.run": _press_item_run,
     "coverage.verify": _press_roles(_PRESS_DESK),
     "letterhead.manage": _press_letterhead,
 }

@@ -14,10 +14,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from campaigns.audit import record_change, snapshot
-from campaigns.errors import Invalid, NotAllowed
+from campaigns.errors import Invalid
 from campaigns.i18n import N_
 from campaigns.org.models import Person
-from campaigns.permissions import can
 from campaigns.press import queries, rules
 from campaigns.press.models import (
     InterviewRequest,
@@ -187,12 +186,7 @@ def update_itinerary_item(
 
 
 def _may_run_item(actor: Person | None, item: ItineraryItem) -> None:
-    # The escort on the spot may mark their own item done or delayed.
-    if actor is None or can(actor, "trip.edit", item.trip):
-        return
-    if actor.id in (item.escort_id, item.interpreter_id):
-        return
-    raise NotAllowed(N_("You are not allowed to do this."))
+    authorise(actor, "item.run", item)
 
 
 def change_item_status(

@@ -39,6 +39,7 @@ from web.api.org import HeraldErrorSchema
 from web.calendar.inputs import event_as_input, wall_clock
 from web.extensions import db
 from web.i18n import error_message, translate
+from web.loading import load_for
 from web.security import actor
 
 events_blueprint = Blueprint(
@@ -396,7 +397,7 @@ class EventById(MethodView):
     @events_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, event_id):
         """One event, if you may see it."""
-        return queries.get_event(db.session, event_id, actor=actor())
+        return load_for("event.view", Event, event_id)
 
     @events_blueprint.arguments(EventInputSchema)
     @events_blueprint.response(200, EventSchema)
@@ -405,7 +406,7 @@ class EventById(MethodView):
     def patch(self, data, event_id):
         """Change some fields of an event."""
         person = actor()
-        event = queries.get_event(db.session, event_id, actor=person)
+        event = load_for("event.edit", Event, event_id)
         event_input = _event_input(event_as_input(event), data)
         result = _save(
             lambda confirm: services.update_event(
@@ -431,7 +432,7 @@ class EventCancel(MethodView):
     def post(self, data, event_id):
         """Cancel an event. It is kept, with status ``cancelled``; feeds say so."""
         person = actor()
-        event = queries.get_event(db.session, event_id, actor=person)
+        event = load_for("event.edit", Event, event_id)
         services.cancel_event(
             db.session, actor=person, now=utcnow(), event=event, reason=data["reason"]
         )

@@ -11,6 +11,7 @@ from campaigns.org import queries, services
 from campaigns.org.models import Person, Role, Unit, UnitKind
 from web.api.auth import authenticate_bearer, requires
 from web.extensions import db
+from web.loading import load_for
 from web.security import actor
 
 me_blueprint = Blueprint("api_me", __name__, url_prefix="/api/v1/me", description="You")
@@ -130,7 +131,7 @@ class UnitByCode(MethodView):
     @units_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, code):
         """One unit, by code."""
-        return queries.get_unit(db.session, code, actor=actor())
+        return load_for("unit.view", Unit, code)
 
     @requires("unit.manage")
     @units_blueprint.arguments(UnitPatchSchema(partial=True))
@@ -138,7 +139,7 @@ class UnitByCode(MethodView):
     @units_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def patch(self, data, code):
         """Change some fields of a unit (administrators)."""
-        unit = queries.get_unit(db.session, code, actor=actor())
+        unit = load_for("unit.manage", Unit, code)
         services.update_unit(
             db.session, actor=actor(), now=utcnow(), unit=unit, **_unit_values(unit, data)
         )
@@ -198,7 +199,7 @@ class PersonById(MethodView):
     @people_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, person_id):
         """One person, by id."""
-        return queries.get_person(db.session, person_id, actor=actor())
+        return load_for("person.view", Person, person_id)
 
     @requires("person.manage")
     @people_blueprint.arguments(PersonPatchSchema(partial=True))
@@ -206,7 +207,7 @@ class PersonById(MethodView):
     @people_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def patch(self, data, person_id):
         """Change some fields of a person (administrators)."""
-        person = queries.get_person(db.session, person_id, actor=actor())
+        person = load_for("person.manage", Person, person_id)
         services.update_person(
             db.session, actor=actor(), now=utcnow(), person=person, **_person_values(person, data)
         )

@@ -13,11 +13,17 @@ from campaigns.permissions import can, require
 from campaigns.press import coverage, itinerary, queries, services, trips
 from campaigns.press.models import (
     AccreditationStatus,
+    CoverageItem,
     CoverageStatus,
+    Invitation,
     InvitationStatus,
     ItemStatus,
+    ItineraryItem,
+    Journalist,
+    Outlet,
     OutletKind,
     Tone,
+    Trip,
     TripStatus,
     VisaStatus,
 )
@@ -27,6 +33,7 @@ from web.api.org import HeraldErrorSchema
 from web.errors import json_error
 from web.extensions import db
 from web.i18n import error_message, translate
+from web.loading import load_for
 from web.security import actor
 
 journalists_blueprint = Blueprint(
@@ -355,15 +362,14 @@ class OutletById(MethodView):
     @outlets_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, outlet_id):
         """One outlet."""
-        require(actor(), "journalist.view")
-        return queries.get_outlet(db.session, outlet_id)
+        return load_for(None, Outlet, outlet_id)
 
     @outlets_blueprint.arguments(OutletPatchSchema(partial=True))
     @outlets_blueprint.response(200, OutletSchema)
     @outlets_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def patch(self, data, outlet_id):
         """Change some fields of an outlet."""
-        outlet = queries.get_outlet(db.session, outlet_id)
+        outlet = load_for("outlet.manage", Outlet, outlet_id)
         services.update_outlet(
             db.session,
             actor=actor(),
@@ -442,15 +448,14 @@ class JournalistById(MethodView):
     @journalists_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, journalist_id):
         """One journalist (identity documents are never part of it)."""
-        require(actor(), "journalist.view")
-        return queries.get_journalist(db.session, journalist_id)
+        return load_for(None, Journalist, journalist_id)
 
     @journalists_blueprint.arguments(JournalistPatchSchema(partial=True))
     @journalists_blueprint.response(200, JournalistSchema)
     @journalists_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def patch(self, data, journalist_id):
         """Change some fields of a journalist."""
-        journalist = queries.get_journalist(db.session, journalist_id)
+        journalist = load_for("journalist.manage", Journalist, journalist_id)
         services.update_journalist(
             db.session,
             actor=actor(),
@@ -521,7 +526,7 @@ class TripById(MethodView):
     @trips_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, trip_id):
         """One trip."""
-        return queries.get_trip(db.session, trip_id, actor=actor())
+        return load_for("trip.view", Trip, trip_id)
 
     @trips_blueprint.arguments(TripPatchSchema(partial=True))
     @trips_blueprint.response(200, TripSchema)
@@ -529,7 +534,7 @@ class TripById(MethodView):
     def patch(self, data, trip_id):
         """Change some fields of a trip. New dates that clash answer 409 with the clashes
         unless confirm_clashes is true."""
-        trip = queries.get_trip(db.session, trip_id, actor=actor())
+        trip = load_for("trip.edit", Trip, trip_id)
         merged = _merged(TripSchema, trip, data)
         try:
             trips.update_trip(
@@ -554,7 +559,7 @@ class TripStatusChange(MethodView):
     @trips_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def post(self, data, trip_id):
         """Move the trip one step along its life."""
-        trip = queries.get_trip(db.session, trip_id, actor=actor())
+        trip = load_for("trip.edit", Trip, trip_id)
         trips.change_trip_status(
             db.session, actor=actor(), now=utcnow(), trip=trip, status=data["status"]
         )
@@ -567,7 +572,7 @@ class TripClashes(MethodView):
     @trips_blueprint.response(200, ClashSchema(many=True))
     def get(self, trip_id):
         """Clashes in the trip's plan."""
-        trip = queries.get_trip(db.session, trip_id, actor=actor())
+        trip = load_for("trip.view", Trip, trip_id)
         return queries.trip_clashes(db.session, trip, actor=actor())
 
 
@@ -576,21 +581,21 @@ class TripInvitations(MethodView):
     @trips_blueprint.response(200, InvitationSchema(many=True))
     def get(self, trip_id):
         """The trip's invitations with their visa case and logistics."""
-        return queries.get_trip(db.session, trip_id, actor=actor()).invitations
+        return load_for("trip.view", Trip, trip_id).invitations
 
     @trips_blueprint.arguments(InvitationSchema)
     @trips_blueprint.response(201, InvitationSchema)
     @trips_blueprint.alt_response(409, schema=HeraldErrorSchema)
     def post(self, data, trip_id):
         """Nominate a journalist. 409 with the clashes unless confirm_clashes is true."""
-        trip = queries.get_trip(db.session, trip_id, actor=actor())
+        trip = load_for("trip.nominate", Trip, trip_id)
         try:
             invitation = trips.nominate_journalist(
                 db.session,
                 actor=actor(),
                 now=utcnow(),
                 trip=trip,
-                journalist=queries.get_journalist(db.session, data["journalist_id"]),
+                journalist=load_for(None, Journalist, data["journalist_id"]),
                 nominated_by_code=data.get("nominated_by"),
                 confirm_clashes=data["confirm_clashes"],
             )
@@ -606,14 +611,14 @@ class TripItinerary(MethodView):
     @trips_blueprint.response(200, ItemSchema(many=True))
     def get(self, trip_id):
         """The trip's itinerary, in order."""
-        return queries.get_trip(db.session, trip_id, actor=actor()).items
+        return load_for("trip.view", Trip, trip_id).items
 
     @trips_blueprint.arguments(ItemSchema)
     @trips_blueprint.response(201, ItemSchema)
     @trips_blueprint.alt_response(409, schema=HeraldErrorSchema)
     def post(self, data, trip_id):
         """Add an item. 409 with the clashes unless confirm_clashes is true."""
-        trip = queries.get_trip(db.session, trip_id, actor=actor())
+        trip = load_for("trip.edit", Trip, trip_id)
         try:
             item = itinerary.create_itinerary_item(
                 db.session,
@@ -639,7 +644,7 @@ class InvitationById(MethodView):
     @invitations_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, invitation_id):
         """One invitation."""
-        return queries.get_invitation(db.session, invitation_id, actor=actor())
+        return load_for("trip.view", Invitation, invitation_id)
 
 
 @invitations_blueprint.route("/<int:invitation_id>/status")
@@ -649,9 +654,9 @@ class InvitationStatusChange(MethodView):
     @invitations_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def post(self, data, invitation_id):
         """Move the invitation one step (replaced needs replacement_id)."""
-        invitation = queries.get_invitation(db.session, invitation_id, actor=actor())
+        invitation = load_for("trip.edit", Invitation, invitation_id)
         replacement = (
-            queries.get_journalist(db.session, data["replacement_id"])
+            load_for(None, Journalist, data["replacement_id"])
             if data.get("replacement_id")
             else None
         )
@@ -674,7 +679,7 @@ class InvitationVisa(MethodView):
     @invitations_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def post(self, data, invitation_id):
         """Move the visa case one step; no step can be skipped."""
-        invitation = queries.get_invitation(db.session, invitation_id, actor=actor())
+        invitation = load_for("trip.edit", Invitation, invitation_id)
         trips.change_visa_status(
             db.session, actor=actor(), now=utcnow(), invitation=invitation, status=data["status"]
         )
@@ -689,7 +694,7 @@ class InvitationLogistics(MethodView):
     @invitations_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def put(self, data, invitation_id):
         """Set the participant's accreditation, flights, hotel, diet and interpreter."""
-        invitation = queries.get_invitation(db.session, invitation_id, actor=actor())
+        invitation = load_for("trip.edit", Invitation, invitation_id)
         trips.update_logistics(
             db.session,
             actor=actor(),
@@ -729,14 +734,14 @@ class ItemById(MethodView):
     @itinerary_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, item_id):
         """One itinerary item."""
-        return queries.get_item(db.session, item_id, actor=actor())
+        return load_for("trip.view", ItineraryItem, item_id)
 
     @itinerary_blueprint.arguments(ItemPatchSchema(partial=True))
     @itinerary_blueprint.response(200, ItemSchema)
     @itinerary_blueprint.alt_response(409, schema=HeraldErrorSchema)
     def patch(self, data, item_id):
         """Change an item. 409 with the clashes unless confirm_clashes is true."""
-        item = queries.get_item(db.session, item_id, actor=actor())
+        item = load_for("trip.edit", ItineraryItem, item_id)
         merged = _merged(ItemSchema, item, data)
         try:
             itinerary.update_itinerary_item(
@@ -761,7 +766,7 @@ class ItemStatusChange(MethodView):
     @itinerary_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def post(self, data, item_id):
         """Confirm, cancel or mark done an item."""
-        item = queries.get_item(db.session, item_id, actor=actor())
+        item = load_for("item.run", ItineraryItem, item_id)
         itinerary.change_item_status(
             db.session, actor=actor(), now=utcnow(), item=item, status=data["status"]
         )
@@ -776,7 +781,7 @@ class ItemDelay(MethodView):
     @itinerary_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def post(self, data, item_id):
         """Shift an item by some minutes (the escort's "delayed 30 min")."""
-        item = queries.get_item(db.session, item_id, actor=actor())
+        item = load_for("item.run", ItineraryItem, item_id)
         itinerary.delay_itinerary_item(
             db.session, actor=actor(), now=utcnow(), item=item, minutes=data["minutes"]
         )
@@ -855,15 +860,14 @@ class CoverageById(MethodView):
     @coverage_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, item_id):
         """One coverage item."""
-        require(actor(), "press.view")
-        return queries.get_coverage_item(db.session, item_id, actor=actor())
+        return load_for("press.view", CoverageItem, item_id)
 
     @coverage_blueprint.arguments(CoveragePatchSchema(partial=True))
     @coverage_blueprint.response(200, CoverageSchema)
     @coverage_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def patch(self, data, item_id):
         """Change some fields of a coverage item."""
-        item = queries.get_coverage_item(db.session, item_id, actor=actor())
+        item = load_for("coverage.verify", CoverageItem, item_id)
         merged = _merged(CoverageSchema, item, data)
         coverage.update_coverage(
             db.session, actor=actor(), now=utcnow(), item=item, data=_coverage_input(merged)
@@ -879,7 +883,7 @@ class CoverageStatusChange(MethodView):
     @coverage_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def post(self, data, item_id):
         """expected → found → verified."""
-        item = queries.get_coverage_item(db.session, item_id, actor=actor())
+        item = load_for("coverage.verify", CoverageItem, item_id)
         coverage.change_coverage_status(
             db.session, actor=actor(), now=utcnow(), item=item, status=data["status"]
         )

@@ -27,6 +27,7 @@ from campaigns.social.models import (
     Campaign,
     Channel,
     ChannelKind,
+    Post,
     PostStatus,
     PublicationStatus,
     ScheduleMode,
@@ -36,6 +37,7 @@ from web.api.auth import authenticate_bearer, requires
 from web.api.org import HeraldErrorSchema
 from web.campaigns.routes import media_root
 from web.extensions import db
+from web.loading import load_for
 from web.security import actor
 
 campaigns_blueprint = Blueprint(
@@ -447,7 +449,7 @@ class CampaignById(MethodView):
     @campaigns_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, campaign_id):
         """One campaign."""
-        return queries.get_campaign(db.session, campaign_id, actor=actor())
+        return load_for("campaign.view", Campaign, campaign_id)
 
     @campaigns_blueprint.arguments(CampaignPatchSchema)
     @campaigns_blueprint.response(200, CampaignSchema)
@@ -455,7 +457,7 @@ class CampaignById(MethodView):
     def patch(self, data, campaign_id):
         """Change some fields; what is left out stays."""
         person = actor()
-        campaign = queries.get_campaign(db.session, campaign_id, actor=person)
+        campaign = load_for("campaign.manage", Campaign, campaign_id)
         services.update_campaign(
             db.session,
             actor=person,
@@ -474,7 +476,7 @@ class CampaignPause(MethodView):
     def post(self, data, campaign_id):
         """Pause (``paused: true``) or resume a whole campaign."""
         person = actor()
-        campaign = queries.get_campaign(db.session, campaign_id, actor=person)
+        campaign = load_for("campaign.manage", Campaign, campaign_id)
         services.set_campaign_paused(
             db.session, actor=person, now=utcnow(), campaign=campaign, paused=data["paused"]
         )
@@ -487,7 +489,7 @@ class CampaignPosts(MethodView):
     @campaigns_blueprint.response(200, PostSchema(many=True))
     def get(self, campaign_id):
         """The campaign's posts, oldest first."""
-        campaign = queries.get_campaign(db.session, campaign_id, actor=actor())
+        campaign = load_for("campaign.view", Campaign, campaign_id)
         return queries.campaign_posts(db.session, campaign)
 
     @campaigns_blueprint.arguments(PostCreateSchema)
@@ -496,7 +498,7 @@ class CampaignPosts(MethodView):
     def post(self, data, campaign_id):
         """Write a post (a draft) with its variants ``{"vi": "...", "en": "..."}``."""
         person = actor()
-        campaign = queries.get_campaign(db.session, campaign_id, actor=person)
+        campaign = load_for("post.create", Campaign, campaign_id)
         post = services.create_post(
             db.session, actor=person, now=utcnow(), campaign=campaign, **data
         )
@@ -521,7 +523,7 @@ class PostById(MethodView):
     @posts_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, post_id):
         """One post with its variants, publications and their attempts."""
-        return queries.get_post(db.session, post_id, actor=actor())
+        return load_for("campaign.view", Post, post_id)
 
     @posts_blueprint.arguments(PostPatchSchema)
     @posts_blueprint.response(200, PostSchema)
@@ -530,7 +532,7 @@ class PostById(MethodView):
     def patch(self, data, post_id):
         """Change the office title or the misfire window (the clearance stands)."""
         person = actor()
-        post = queries.get_post(db.session, post_id, actor=person)
+        post = load_for("post.edit", Post, post_id)
         services.update_post(db.session, actor=person, now=utcnow(), post=post, **data)
         db.session.commit()
         return post
@@ -545,7 +547,7 @@ class PostVariant(MethodView):
     def put(self, data, post_id, language):
         """Add or change the text in one language. A cleared post goes back to review."""
         person = actor()
-        post = queries.get_post(db.session, post_id, actor=person)
+        post = load_for("post.edit", Post, post_id)
         services.save_variant(
             db.session, actor=person, now=utcnow(), post=post, language=language, **data
         )
@@ -558,7 +560,7 @@ class PostVariant(MethodView):
     def delete(self, data, post_id, language):
         """Remove one language (not the last one)."""
         person = actor()
-        post = queries.get_post(db.session, post_id, actor=person)
+        post = load_for("post.edit", Post, post_id)
         services.remove_variant(
             db.session, actor=person, now=utcnow(), post=post, language=language, **data
         )
@@ -576,7 +578,7 @@ class VariantImages(MethodView):
         """Attach an image (multipart ``image``), checked by its content. A cleared post goes
         back to review."""
         person = actor()
-        post = queries.get_post(db.session, post_id, actor=person)
+        post = load_for("post.edit", Post, post_id)
         upload = files["image"]
         services.add_attachment(
             db.session,
@@ -601,7 +603,7 @@ class PostSubmit(MethodView):
     def post(self, data, post_id):
         """Ask for clearance; the coordinators are told."""
         person = actor()
-        post = queries.get_post(db.session, post_id, actor=person)
+        post = load_for("post.edit", Post, post_id)
         services.submit_post(db.session, actor=person, now=utcnow(), post=post, **data)
         db.session.commit()
         return post
@@ -616,7 +618,7 @@ class PostApprove(MethodView):
     def post(self, data, post_id):
         """Clear the post as you read it (four eyes: never your own; 409 if it changed)."""
         person = actor()
-        post = queries.get_post(db.session, post_id, actor=person)
+        post = load_for("post.approve", Post, post_id)
         services.approve_post(db.session, actor=person, now=utcnow(), post=post, **data)
         db.session.commit()
         return post
@@ -632,7 +634,7 @@ class PostReject(MethodView):
     def post(self, data, post_id):
         """Send the post back to its author with a comment (required)."""
         person = actor()
-        post = queries.get_post(db.session, post_id, actor=person)
+        post = load_for("post.approve", Post, post_id)
         services.reject_post(db.session, actor=person, now=utcnow(), post=post, **data)
         db.session.commit()
         return post
@@ -652,7 +654,7 @@ class PostSchedule(MethodView):
         time on its audience's clock. Replaces what it had not sent yet. With ``dry_run`` it
         returns the plan and saves nothing; ``expected_plan`` saves only that plan."""
         person = actor()
-        post = queries.get_post(db.session, post_id, actor=person)
+        post = load_for("post.schedule", Post, post_id)
         dry_run = data.pop("dry_run")
         expected_plan = data.pop("expected_plan")
         schedule = scheduling.ScheduleInput(**data)
@@ -683,7 +685,7 @@ class PostPublishNow(MethodView):
     def post(self, data, post_id):
         """Publish a cleared post now on these channels (the rapid-response path)."""
         person = actor()
-        post = queries.get_post(db.session, post_id, actor=person)
+        post = load_for("post.schedule", Post, post_id)
         created = scheduling.publish_post_now(
             db.session, actor=person, now=utcnow(), post=post, channel_ids=data["channel_ids"]
         )
@@ -793,7 +795,7 @@ class ChannelById(MethodView):
     @channels_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, channel_id):
         """One channel (never its credentials)."""
-        return queries.get_channel(db.session, channel_id, actor=actor())
+        return load_for("channel.view", Channel, channel_id)
 
     @channels_blueprint.arguments(ChannelPatchSchema)
     @channels_blueprint.response(200, ChannelSchema)
@@ -801,7 +803,7 @@ class ChannelById(MethodView):
     def patch(self, data, channel_id):
         """Change name, handle, language, owner or budget (the kind stays)."""
         person = actor()
-        channel = queries.get_channel(db.session, channel_id, actor=person)
+        channel = load_for("channel.manage", Channel, channel_id)
         channel_services.update_channel(
             db.session,
             actor=person,
@@ -821,7 +823,7 @@ class ChannelCredentials(MethodView):
     def put(self, data, channel_id):
         """Replace the credentials (write-only)."""
         person = actor()
-        channel = queries.get_channel(db.session, channel_id, actor=person)
+        channel = load_for("channel.manage", Channel, channel_id)
         channel_services.set_channel_credentials(
             db.session,
             actor=person,
@@ -841,7 +843,7 @@ class ChannelPause(MethodView):
     def post(self, data, channel_id):
         """Pause (``paused: true``) or resume a channel."""
         person = actor()
-        channel = queries.get_channel(db.session, channel_id, actor=person)
+        channel = load_for("channel.manage", Channel, channel_id)
         channel_services.set_channel_paused(
             db.session, actor=person, now=utcnow(), channel=channel, paused=data["paused"]
         )
@@ -855,7 +857,7 @@ class ChannelCheck(MethodView):
     @channels_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, channel_id):
         """The latest "test connection" (404 when never tested)."""
-        channel = queries.get_channel(db.session, channel_id, actor=actor())
+        channel = load_for("channel.view", Channel, channel_id)
         check = checks.latest_connection_check(db.session, channel=channel)
         if check is None:
             raise NotFound(N_("This channel was never tested."))
@@ -865,7 +867,7 @@ class ChannelCheck(MethodView):
     def post(self, channel_id):
         """Ask a worker to test the credentials; poll GET for the answer."""
         person = actor()
-        channel = queries.get_channel(db.session, channel_id, actor=person)
+        channel = load_for("channel.manage", Channel, channel_id)
         check = checks.request_connection_check(
             db.session, actor=person, now=utcnow(), channel=channel
         )
@@ -878,5 +880,5 @@ class ChannelSandboxPosts(MethodView):
     @channels_blueprint.response(200, SandboxPostSchema(many=True))
     def get(self, channel_id):
         """What a sandbox channel 'published', newest first."""
-        channel = queries.get_channel(db.session, channel_id, actor=actor())
+        channel = load_for("channel.view", Channel, channel_id)
         return channel_services.sandbox_posts(db.session, channel=channel)
