@@ -74,9 +74,12 @@ def can(actor: Person | None, action: str, target: Any = None) -> bool:
 
 
 def require(actor: Person | None, action: str, target: Any = None) -> None:
-    """Raise ``NotAllowed`` unless ``can(actor, action, target)``."""
+    """Raise ``NotAllowed`` unless ``can(actor, action, target)``, saying why where a rule
+    has more to say than "not allowed" (e.g. four eyes on clearance)."""
     if not can(actor, action, target):
-        raise NotAllowed(N_("You are not allowed to do this."))
+        reason = _REFUSALS.get(action)
+        message = reason(actor, target) if reason is not None and actor is not None else None
+        raise NotAllowed(message or N_("You are not allowed to do this."))
 
 
 def may_see_event(actor: Person | None, event: Any) -> bool:
@@ -245,14 +248,36 @@ def _social_post_edit(actor: Person, post: Any) -> bool:
     return post.author_id == actor.id or _works_on_campaign(actor, _campaign_of(post))
 
 
+def clearance_refusal(actor: Person, post: Any) -> str | None:
+    """Why ``actor`` may not clear ``post`` as it is now, or None.
+
+    Four eyes: only a coordinator or an administrator clears, and never one who wrote any part
+    of the version being cleared: everyone who changed its text, images or channel wording since
+    the last clearance (``Post.writer_ids``), whoever created the post.
+    """
+    if not actor.active or actor.role not in _CLEARING:
+        return N_("Only a coordinator or an administrator can clear a post.")
+    if post is None:
+        return None
+    if actor.id in post.writer_ids():
+        if post.author_id == actor.id and len(post.writer_ids()) == 1:
+            return N_("You wrote this post: another coordinator must clear it.")
+        return N_(
+            "You changed this version of the post, so you are one of its writers: "
+            "another coordinator must clear it."
+        )
+    return None
+
+
 def _social_post_approve(actor: Person, post: Any) -> bool:
-    # Four eyes: whoever wrote the post never clears it.
-    return actor.role in _CLEARING and (post is None or post.author_id != actor.id)
+    return clearance_refusal(actor, post) is None
 
 
 def _social_roles(roles: frozenset[str]):
     return lambda actor, target: actor.role in roles
 
+
+_REFUSALS = {"post.approve": clearance_refusal}
 
 _SOCIAL_RULES = {
     "campaign.view": _social_roles(frozenset(Role)),
@@ -260,6 +285,8 @@ _SOCIAL_RULES = {
     "post.create": _social_post_create,
     "post.edit": _social_post_edit,
     "post.approve": _social_post_approve,
+    # Sending a version back publishes nothing: its own writers may withdraw it too.
+    "post.reject": _social_roles(_CLEARING),
     "post.schedule": _social_roles(_CLEARING),
     "publication.manage": _social_roles(_CLEARING),
     "channel.view": _social_roles(_CLEARING | {Role.EDITOR}),

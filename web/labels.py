@@ -25,6 +25,7 @@ from campaigns.press.models import (
 )
 from campaigns.social import notifications
 from campaigns.social.models import (
+    AuthorChange,
     ChannelHealth,
     ChannelKind,
     PostStatus,
@@ -219,6 +220,19 @@ CHANNEL_KIND_LABELS = {
     ChannelKind.SANDBOX: _l("Sandbox (Herald's own rehearsal page)"),
 }
 
+# What a writer changed in a version of a post (AuthorChange).
+AUTHOR_CHANGE_LABELS = {
+    AuthorChange.CREATED: _l("wrote the post"),
+    AuthorChange.CONTENT: _l("changed its content"),
+    AuthorChange.LANGUAGE_ADDED: _l("added a language"),
+    AuthorChange.TEXT: _l("changed the text"),
+    AuthorChange.OVERRIDES: _l("changed a channel's wording"),
+    AuthorChange.TEXT_AND_OVERRIDES: _l("changed the text and a channel's wording"),
+    AuthorChange.LANGUAGE_REMOVED: _l("removed a language"),
+    AuthorChange.IMAGE_ADDED: _l("added an image"),
+    AuthorChange.IMAGE_REMOVED: _l("removed an image"),
+}
+
 CHANNEL_HEALTH_LABELS = {
     ChannelHealth.OK: _l("OK"),
     ChannelHealth.DEGRADED: _l("Degraded"),
@@ -251,6 +265,8 @@ AUDIT_TARGET_LABELS = {
     "campaign": _l("Campaign"),
     "post": _l("Post"),
     "post_variant": _l("Language variant"),
+    "post_version_author": _l("Writer of a version"),
+    "post_review": _l("Clearance decision"),
     "attachment": _l("Image"),
     "channel": _l("Channel"),
     "connection_check": _l("Connection check"),

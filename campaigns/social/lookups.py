@@ -13,6 +13,7 @@ from campaigns.i18n import N_
 from campaigns.org.models import Person
 from campaigns.permissions import require
 from campaigns.social.models import Attachment, Notification, Publication
+from campaigns.social.notifications import still_standing
 
 
 def get_publication(session: Session, publication_id: int, *, actor: Person) -> Publication:
@@ -47,8 +48,10 @@ def attachment_by_path(session: Session, path: str, *, actor: Person) -> Attachm
 def unread_count(session: Session, *, person: Person) -> int:
     return (
         session.scalar(
-            select(func.count()).where(
-                Notification.person_id == person.id, Notification.read_at.is_(None)
+            select(func.count(Notification.id)).where(
+                Notification.person_id == person.id,
+                Notification.read_at.is_(None),
+                still_standing(),
             )
         )
         or 0

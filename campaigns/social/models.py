@@ -47,6 +47,25 @@ class PublicationStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class AuthorChange(StrEnum):
+    """What a writer changed in a version of a post (text, media, channel wording)."""
+
+    CREATED = "created"
+    CONTENT = "content"  # before Herald kept the detail (migration 0008)
+    LANGUAGE_ADDED = "language_added"
+    TEXT = "text"
+    OVERRIDES = "overrides"
+    TEXT_AND_OVERRIDES = "text_and_overrides"
+    LANGUAGE_REMOVED = "language_removed"
+    IMAGE_ADDED = "image_added"
+    IMAGE_REMOVED = "image_removed"
+
+
+class ReviewDecision(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class HeldReason(StrEnum):
     MISSED_WINDOW = "missed_window"
     CHANNEL_BROKEN = "channel_broken"
@@ -200,6 +219,16 @@ class Post(Base):
     publications: Mapped[list[Publication]] = relationship(
         back_populates="post", order_by="Publication.scheduled_at"
     )
+    version_authors: Mapped[list[PostVersionAuthor]] = relationship(
+        back_populates="post",
+        cascade="all, delete-orphan",
+        order_by="PostVersionAuthor.id",
+    )
+    reviews: Mapped[list[PostReview]] = relationship(
+        back_populates="post",
+        cascade="all, delete-orphan",
+        order_by="PostReview.id",
+    )
 
     @property
     def unit(self) -> Unit:
@@ -207,6 +236,33 @@ class Post(Base):
 
     def variant(self, language: str) -> PostVariant | None:
         return next((v for v in self.variants if v.language == language), None)
+
+    def last_cleared_version(self) -> int:
+        """The last version a second person cleared (0: never cleared)."""
+        return max(
+            (r.version for r in self.reviews if r.decision == ReviewDecision.APPROVED), default=0
+        )
+
+    def writers_of(self, version: int | None = None) -> list[PostVersionAuthor]:
+        """Who changed text, media or channel wording of ``version`` (default: the current one)
+        since the clearance before it: the people who may not clear that version."""
+        version = self.version if version is None else version
+        since = max(
+            (
+                r.version
+                for r in self.reviews
+                if r.decision == ReviewDecision.APPROVED and r.version < version
+            ),
+            default=0,
+        )
+        return [row for row in self.version_authors if since < row.version <= version]
+
+    def writer_ids(self, version: int | None = None) -> set[int]:
+        return {row.person_id for row in self.writers_of(version)}
+
+    @property
+    def current_writer_ids(self) -> list[int]:
+        return sorted(self.writer_ids())
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.status} v{self.version}>"
@@ -266,6 +322,62 @@ class Attachment(Base):
     @property
     def name(self) -> str:
         return self.original_name
+
+
+class PostVersionAuthor(Base):
+    """One change of a post's published content (text, media, channel wording) by one person.
+
+    ``version`` is the version the change produced. The writers of a version are everyone who
+    changed the post since the clearance before it (``Post.writers_of``); none of them may clear it.
+    """
+
+    __tablename__ = "social_post_version_authors"
+    __audit_type__ = "post_version_author"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("social_posts.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    change: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str | None] = mapped_column(String(35))
+    door: Mapped[str] = mapped_column(String(20), default="system")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    post: Mapped[Post] = relationship(back_populates="version_authors")
+    person: Mapped[Person] = relationship()
+
+    @property
+    def name(self) -> str:
+        return f"post {self.post_id} v{self.version}"
+
+
+class PostReview(Base):
+    """A clearance decision on one version: cleared or sent back, by whom, with who wrote it."""
+
+    __tablename__ = "social_post_reviews"
+    __audit_type__ = "post_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("social_posts.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(10))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # The writers of the version decided on, as they were then.
+    writer_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    door: Mapped[str] = mapped_column(String(20), default="system")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    post: Mapped[Post] = relationship(back_populates="reviews")
+    person: Mapped[Person] = relationship()
+
+    @property
+    def name(self) -> str:
+        return f"post {self.post_id} v{self.version}"
 
 
 class Channel(Base):
@@ -447,6 +559,13 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A request to clear a post concerns one version of it; it is resolved (and no longer shown
+    # or sent) once that version is no longer waiting for clearance.
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("social_posts.id", ondelete="CASCADE"), index=True
+    )
+    post_version: Mapped[int | None] = mapped_column(Integer)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Delivery to the person's Telegram chat (campaigns/social/telegram_alerts.py).
     telegram_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     telegram_attempts: Mapped[int] = mapped_column(Integer, default=0)

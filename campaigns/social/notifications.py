@@ -6,13 +6,16 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.errors import NotFound
 from campaigns.i18n import N_
 from campaigns.org.models import Person, Role
-from campaigns.social.models import HeldReason, Notification
+from campaigns.social.models import HeldReason, Notification, Post, PostStatus
+
+# Requests to clear one version of a post: they stand only while that version waits.
+CLEARANCE_REQUEST_KINDS = ("review_requested", "rapid_review_requested")
 
 HELD_REASON_LABELS = {
     HeldReason.MISSED_WINDOW: N_("it missed its window"),
@@ -57,8 +60,13 @@ def notify(
     link: str = "",
     now: datetime,
     skip: Person | None = None,
+    post_id: int | None = None,
+    post_version: int | None = None,
 ) -> list[Notification]:
-    """One notification per distinct active person (``skip`` excepted, e.g. whoever acted)."""
+    """One notification per distinct active person (``skip`` excepted, e.g. whoever acted).
+
+    ``post_id`` and ``post_version`` say which version of a post a clearance request is about.
+    """
     seen: set[int] = set()
     created = []
     for person in people:
@@ -74,6 +82,8 @@ def notify(
             params=dict(params or {}),
             link=link,
             created_at=now,
+            post_id=post_id,
+            post_version=post_version,
         )
         session.add(notification)
         created.append(notification)
@@ -95,13 +105,74 @@ def administrators(session: Session) -> list[Person]:
     return people_with_roles(session, [Role.ADMIN])
 
 
+def still_standing() -> ColumnElement[bool]:
+    """SQL: the notification is not resolved, and a clearance request's version still waits.
+
+    Resolution is recorded when a post leaves review or changes (``resolve_clearance_requests``);
+    the second half keeps a request that was somehow left unresolved from being shown or sent.
+    """
+    waiting = exists().where(
+        Post.id == Notification.post_id,
+        Post.status == PostStatus.IN_REVIEW,
+        Post.version == Notification.post_version,
+    )
+    return and_(
+        Notification.resolved_at.is_(None),
+        or_(
+            Notification.kind.not_in(CLEARANCE_REQUEST_KINDS),
+            Notification.post_id.is_(None),
+            waiting,
+        ),
+    )
+
+
+def resolve_clearance_requests(session: Session, *, post: Post, now: datetime) -> int:
+    """Resolve the requests to clear versions of ``post`` that no longer wait for clearance
+    (it was cleared, sent back or changed): they leave the web's list and are not sent to
+    Telegram. Returns how many."""
+    stale = session.scalars(
+        select(Notification).where(
+            Notification.post_id == post.id,
+            Notification.kind.in_(CLEARANCE_REQUEST_KINDS),
+            Notification.resolved_at.is_(None),
+        )
+    ).all()
+    count = 0
+    for notification in stale:
+        if post.status != PostStatus.IN_REVIEW or notification.post_version != post.version:
+            notification.resolved_at = now
+            count += 1
+    session.flush()
+    return count
+
+
+def has_clearance_request(session: Session, *, post: Post) -> bool:
+    """True when someone was already asked to clear the post's current version."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Notification.post_id == post.id,
+                    Notification.kind.in_(CLEARANCE_REQUEST_KINDS),
+                    Notification.post_version == post.version,
+                    Notification.resolved_at.is_(None),
+                )
+            )
+        )
+    )
+
+
 def unread_notifications(
     session: Session, *, person: Person, limit: int = 50
 ) -> list[Notification]:
     return list(
         session.scalars(
             select(Notification)
-            .where(Notification.person_id == person.id, Notification.read_at.is_(None))
+            .where(
+                Notification.person_id == person.id,
+                Notification.read_at.is_(None),
+                still_standing(),
+            )
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
         )

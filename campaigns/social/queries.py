@@ -24,8 +24,10 @@ from campaigns.social.models import (
     ChannelHealth,
     ChannelKind,
     Post,
+    PostReview,
     PostStatus,
     PostVariant,
+    PostVersionAuthor,
     Publication,
     PublicationStatus,
 )
@@ -86,6 +88,8 @@ def get_post(session: Session, post_id: int, *, actor: Person) -> Post:
         options=[
             selectinload(Post.variants).selectinload(PostVariant.attachments),
             selectinload(Post.publications).selectinload(Publication.attempt_log),
+            selectinload(Post.version_authors).selectinload(PostVersionAuthor.person),
+            selectinload(Post.reviews).selectinload(PostReview.person),
         ],
     )
     if post is None:
@@ -93,18 +97,52 @@ def get_post(session: Session, post_id: int, *, actor: Person) -> Post:
     return post
 
 
+@dataclass
+class VersionHistory:
+    """One version of a post: what changed in it, who wrote it, and the clearance decisions."""
+
+    version: int
+    changes: list[PostVersionAuthor]
+    # Everyone who changed the post since the clearance before this version.
+    writers: list[Person]
+    decisions: list[PostReview]
+
+
+def version_history(post: Post) -> list[VersionHistory]:
+    """The post's versions that someone wrote or decided on, newest first."""
+    numbers = {row.version for row in post.version_authors} | {r.version for r in post.reviews}
+    history = []
+    for number in sorted(numbers, reverse=True):
+        writers: dict[int, Person] = {}
+        for row in post.writers_of(number):
+            writers.setdefault(row.person_id, row.person)
+        history.append(
+            VersionHistory(
+                version=number,
+                changes=[row for row in post.version_authors if row.version == number],
+                writers=list(writers.values()),
+                decisions=[review for review in post.reviews if review.version == number],
+            )
+        )
+    return history
+
+
 def posts_awaiting_clearance(session: Session, *, actor: Person) -> list[Post]:
-    """Posts in review that ``actor`` may clear (never their own), rapid responses first."""
+    """Posts in review that ``actor`` may clear (none of whose current version they wrote),
+    rapid responses first."""
     if not can(actor, "post.approve"):
         return []
-    return list(
-        session.scalars(
-            select(Post)
-            .where(Post.status == PostStatus.IN_REVIEW, Post.author_id != actor.id)
-            .options(selectinload(Post.variants))
-            .order_by(Post.rapid_response.desc(), Post.submitted_at, Post.id)
+    waiting = session.scalars(
+        select(Post)
+        .where(Post.status == PostStatus.IN_REVIEW)
+        .options(
+            selectinload(Post.variants),
+            selectinload(Post.version_authors),
+            selectinload(Post.reviews),
         )
+        .order_by(Post.rapid_response.desc(), Post.submitted_at, Post.id)
     )
+    return [post for post in waiting if can(actor, "post.approve", post)]
 
 
 def publications_between(

@@ -27,8 +27,6 @@ _TRANSITIONS: dict[str, frozenset[str]] = {
     PostStatus.SCHEDULED: frozenset({PostStatus.APPROVED, PostStatus.SCHEDULED}),
 }
 
-CLEARING_ROLES = frozenset({"admin", "coordinator"})
-
 
 def can_move(current: str, target: str) -> bool:
     return current in _TRANSITIONS.get(target, frozenset())
@@ -39,15 +37,6 @@ def status_after_edit(current: str) -> str:
     if current in (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.IN_REVIEW):
         return PostStatus.IN_REVIEW
     return PostStatus.DRAFT
-
-
-def approval_refusal(*, approver_id: int, approver_role: str, author_id: int) -> str | None:
-    """Why this person may not clear this post, or None. Four eyes: never the author."""
-    if approver_role not in CLEARING_ROLES:
-        return N_("Only a coordinator or an administrator can clear a post.")
-    if approver_id == author_id:
-        return N_("You wrote this post: another coordinator must clear it.")
-    return None
 
 
 # --- language tags -------------------------------------------------------------------------------

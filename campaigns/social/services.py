@@ -20,21 +20,31 @@ from sqlalchemy.orm import Session
 from campaigns.audit import record_change, snapshot
 from campaigns.calendar.models import Anniversary
 from campaigns.calendar.queries import events_to_link
-from campaigns.errors import Conflict, Invalid, NotAllowed, NotFound
+from campaigns.errors import Conflict, Invalid, NotFound
 from campaigns.i18n import N_
 from campaigns.org.models import Person, Role, Unit
-from campaigns.permissions import require
+from campaigns.permissions import can, require
 from campaigns.social import rules
 from campaigns.social.models import (
     Attachment,
+    AuthorChange,
     Campaign,
     CampaignAnniversary,
     Post,
+    PostReview,
     PostStatus,
     PostVariant,
+    PostVersionAuthor,
     PublicationStatus,
+    ReviewDecision,
 )
-from campaigns.social.notifications import notify, people_with_roles, post_link
+from campaigns.social.notifications import (
+    has_clearance_request,
+    notify,
+    people_with_roles,
+    post_link,
+    resolve_clearance_requests,
+)
 from campaigns.social.scheduling import IN_FLIGHT, PENDING, unschedule
 from campaigns.timezones import is_country
 
@@ -327,11 +337,46 @@ def create_post(
     session.add(post)
     session.flush()
     record_change(session, actor=actor, now=now, action="create", target=post)
+    _record_authorship(session, actor=actor, now=now, post=post, change=AuthorChange.CREATED)
     return post
 
 
-def _content_changed(session: Session, *, actor: Person | None, now: datetime, post: Post) -> None:
-    """After any change of content: new version; a cleared post goes back to review."""
+def _record_authorship(
+    session: Session,
+    *,
+    actor: Person | None,
+    now: datetime,
+    post: Post,
+    change: str,
+    language: str | None = None,
+) -> None:
+    """``actor`` wrote part of the post's current version: they may not clear it."""
+    if actor is None:
+        return
+    row = PostVersionAuthor(
+        version=post.version,
+        person_id=actor.id,
+        change=change,
+        language=language,
+        door=session.info.get("door", "system"),
+        changed_at=now,
+    )
+    post.version_authors.append(row)
+    session.flush()
+    record_change(session, actor=actor, now=now, action="create", target=row)
+
+
+def _content_changed(
+    session: Session,
+    *,
+    actor: Person | None,
+    now: datetime,
+    post: Post,
+    change: str,
+    language: str | None = None,
+) -> None:
+    """After any change of content: new version, written (also) by ``actor``; a cleared post
+    goes back to review, and whoever may clear the new version is asked to."""
     before = snapshot(post)
     post.version += 1
     post.updated_at = now
@@ -353,6 +398,8 @@ def _content_changed(session: Session, *, actor: Person | None, now: datetime, p
         before=before,
         comment="back to review: it changed after clearance" if was_cleared else None,
     )
+    _record_authorship(session, actor=actor, now=now, post=post, change=change, language=language)
+    _ask_for_clearance(session, post=post, now=now)
 
 
 def _refuse_if_sent(post: Post) -> None:
@@ -386,6 +433,7 @@ def save_variant(
     overrides = _validated_overrides(channel_overrides)
     variant = post.variant(language)
     if variant is None:
+        change = AuthorChange.LANGUAGE_ADDED
         variant = PostVariant(
             language=language,
             text=text,
@@ -397,11 +445,20 @@ def save_variant(
     elif variant.text == text and (variant.channel_overrides or {}) == overrides:
         return variant
     else:
+        text_changed = variant.text != text
+        overrides_changed = (variant.channel_overrides or {}) != overrides
+        change = (
+            AuthorChange.TEXT_AND_OVERRIDES
+            if text_changed and overrides_changed
+            else AuthorChange.TEXT
+            if text_changed
+            else AuthorChange.OVERRIDES
+        )
         variant.text = text
         variant.channel_overrides = overrides
         variant.updated_at = now
     session.flush()
-    _content_changed(session, actor=actor, now=now, post=post)
+    _content_changed(session, actor=actor, now=now, post=post, change=change, language=language)
     return variant
 
 
@@ -428,7 +485,14 @@ def remove_variant(
         raise Conflict(N_("Publications were planned in this language: change its text instead."))
     post.variants.remove(variant)
     session.flush()
-    _content_changed(session, actor=actor, now=now, post=post)
+    _content_changed(
+        session,
+        actor=actor,
+        now=now,
+        post=post,
+        change=AuthorChange.LANGUAGE_REMOVED,
+        language=variant.language,
+    )
     return post
 
 
@@ -514,7 +578,14 @@ def add_attachment(
     variant.attachments.append(attachment)
     session.flush()
     record_change(session, actor=actor, now=now, action="create", target=attachment)
-    _content_changed(session, actor=actor, now=now, post=post)
+    _content_changed(
+        session,
+        actor=actor,
+        now=now,
+        post=post,
+        change=AuthorChange.IMAGE_ADDED,
+        language=variant.language,
+    )
     return attachment
 
 
@@ -539,9 +610,17 @@ def remove_attachment(
         target=attachment,
         before=snapshot(attachment),
     )
+    language = attachment.variant.language
     attachment.variant.attachments.remove(attachment)
     session.flush()
-    _content_changed(session, actor=actor, now=now, post=post)
+    _content_changed(
+        session,
+        actor=actor,
+        now=now,
+        post=post,
+        change=AuthorChange.IMAGE_REMOVED,
+        language=language,
+    )
     return post
 
 
@@ -587,19 +666,62 @@ def submit_post(
     post.review_comment = ""
     session.flush()
     record_change(session, actor=actor, now=now, action="submit", target=post, before=before)
+    _ask_for_clearance(session, post=post, now=now)
+    return post
+
+
+def _ask_for_clearance(session: Session, *, post: Post, now: datetime) -> None:
+    """Keep the clearance requests true: those for a version no longer waiting are resolved;
+    a version waiting for clearance has one request for each coordinator who may clear it
+    (never its writers; administrators when no coordinator may)."""
+    resolve_clearance_requests(session, post=post, now=now)
+    if post.status != PostStatus.IN_REVIEW or has_clearance_request(session, post=post):
+        return
+    clearers = [
+        person
+        for person in people_with_roles(session, [Role.COORDINATOR])
+        if can(person, "post.approve", post)
+    ] or [
+        person
+        for person in people_with_roles(session, [Role.ADMIN])
+        if can(person, "post.approve", post)
+    ]
     notify(
         session,
-        people=people_with_roles(session, [Role.COORDINATOR]),
+        people=clearers,
         kind="rapid_review_requested" if post.rapid_response else "review_requested",
         message=N_("Rapid response to clear: %(title)s")
         if post.rapid_response
         else N_("A post waits for clearance: %(title)s"),
-        params={"title": post.title},
+        params={"title": post.title, "version": post.version},
         link=post_link(post),
         now=now,
-        skip=post.author,
+        post_id=post.id,
+        post_version=post.version,
     )
-    return post
+
+
+def _record_review(
+    session: Session, *, actor: Person, now: datetime, post: Post, decision: str, comment: str
+) -> PostReview:
+    review = PostReview(
+        version=post.version,
+        decision=decision,
+        person_id=actor.id,
+        writer_ids=sorted(post.writer_ids()),
+        comment=comment,
+        door=session.info.get("door", "system"),
+        decided_at=now,
+    )
+    post.reviews.append(review)
+    session.flush()
+    record_change(session, actor=actor, now=now, action="create", target=review)
+    return review
+
+
+def _writers_and_author(post: Post) -> list[Person | None]:
+    """Everyone told about a decision on the post's current version."""
+    return [post.author, *(row.person for row in post.writers_of())]
 
 
 def approve_post(
@@ -613,14 +735,10 @@ def approve_post(
 ) -> Post:
     """Clear the post as the approver saw it (``expected_version``).
 
-    Four eyes: a coordinator or administrator who is not the author. Raises NotAllowed (author,
-    wrong role), Conflict (stale form: the post changed since it was opened; not in review).
+    Four eyes (``post.approve`` in campaigns/permissions.py): a coordinator or administrator who
+    wrote no part of this version. Raises NotAllowed (a writer of the version, wrong role),
+    Conflict (stale form: the post changed since it was opened; not in review).
     """
-    refusal = rules.approval_refusal(
-        approver_id=actor.id, approver_role=actor.role, author_id=post.author_id
-    )
-    if refusal is not None or not actor.active:
-        raise NotAllowed(refusal or N_("You are not allowed to do this."))
     require(actor, "post.approve", post)
     _check_expected_version(post, expected_version)
     before = _transition(
@@ -643,9 +761,18 @@ def approve_post(
         before=before,
         comment=comment.strip() or None,
     )
+    _record_review(
+        session,
+        actor=actor,
+        now=now,
+        post=post,
+        decision=ReviewDecision.APPROVED,
+        comment=comment.strip(),
+    )
+    _ask_for_clearance(session, post=post, now=now)
     notify(
         session,
-        people=[post.author],
+        people=_writers_and_author(post),
         kind="post_approved",
         message=N_("Your post was cleared: %(title)s"),
         params={"title": post.title},
@@ -665,16 +792,12 @@ def reject_post(
     expected_version: int,
     comment: str,
 ) -> Post:
-    """Send the post back to its author with a comment (required).
+    """Send the post back to its writers with a comment (required).
 
+    Any coordinator or administrator may, a writer of the version too (it publishes nothing).
     Raises NotAllowed, Invalid (no comment), Conflict (stale form; not in review).
     """
-    refusal = rules.approval_refusal(
-        approver_id=actor.id, approver_role=actor.role, author_id=post.author_id
-    )
-    if refusal is not None:
-        raise NotAllowed(refusal)
-    require(actor, "post.approve", post)
+    require(actor, "post.reject", post)
     if not (comment or "").strip():
         raise Invalid(N_("Say what should change."), field="comment")
     _check_expected_version(post, expected_version)
@@ -695,9 +818,18 @@ def reject_post(
         before=before,
         comment=comment.strip(),
     )
+    _record_review(
+        session,
+        actor=actor,
+        now=now,
+        post=post,
+        decision=ReviewDecision.REJECTED,
+        comment=comment.strip(),
+    )
+    _ask_for_clearance(session, post=post, now=now)
     notify(
         session,
-        people=[post.author],
+        people=_writers_and_author(post),
         kind="post_rejected",
         message=N_("Your post was sent back: %(title)s — %(comment)s"),
         params={"title": post.title, "comment": comment.strip()},

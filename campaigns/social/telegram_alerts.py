@@ -3,7 +3,8 @@
 What is sent: a notification goes to Telegram when its person is active and has linked a chat
 (campaigns/org/telegram_links.py), it was made after they linked it (linking does not replay
 the past), it is at most ``MAX_AGE`` old (a bot back after a long outage does not flood anyone
-with stale alerts), it is still unread in the web, and it was neither sent nor given up on.
+with stale alerts), it is still unread in the web, it still stands (a request to clear a version that was cleared,
+sent back or changed meanwhile is resolved, never sent), and it was neither sent nor given up on.
 
 How: the bot calls ``deliver_telegram_alert`` for each pending notification, one transaction
 each. The service sends through the bot's ``send`` and, right after Telegram took the message,
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 from campaigns.org.models import Person, TelegramLink
 from campaigns.org.telegram_links import unlink_chat
 from campaigns.social.models import Notification
-from campaigns.social.notifications import notification_text
+from campaigns.social.notifications import notification_text, still_standing
 from campaigns.social.platform import ErrorKind, PlatformError
 
 MAX_ATTEMPTS = 5
@@ -78,6 +79,7 @@ def _due(now: datetime) -> Select:
             Notification.created_at >= TelegramLink.linked_at,
             Notification.created_at >= now - MAX_AGE,
             Notification.read_at.is_(None),
+            still_standing(),
             Notification.telegram_sent_at.is_(None),
             Notification.telegram_gave_up_at.is_(None),
             (Notification.telegram_retry_at.is_(None)) | (Notification.telegram_retry_at <= now),

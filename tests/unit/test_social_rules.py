@@ -9,8 +9,11 @@ import pytest
 from PIL import Image
 
 from campaigns.errors import Invalid
+from campaigns.org.models import Person
+from campaigns.permissions import can, clearance_refusal
 from campaigns.social import rules
 from campaigns.social.credentials import decrypt_credentials, encrypt_credentials
+from campaigns.social.models import Post, PostReview, PostVersionAuthor, ReviewDecision
 from campaigns.social.platform import ErrorKind, PlatformError, fingerprint, normalise_text
 
 
@@ -45,11 +48,42 @@ def test_an_edit_sends_a_cleared_post_back_to_review(current, after):
     assert rules.status_after_edit(current) == after
 
 
-def test_the_author_never_clears_their_own_post():
-    assert rules.approval_refusal(approver_id=1, approver_role="coordinator", author_id=1)
-    assert rules.approval_refusal(approver_id=2, approver_role="editor", author_id=1)
-    assert rules.approval_refusal(approver_id=2, approver_role="coordinator", author_id=1) is None
-    assert rules.approval_refusal(approver_id=2, approver_role="admin", author_id=1) is None
+def _person(person_id: int, role: str) -> Person:
+    return Person(id=person_id, role=role, active=True)
+
+
+def _post(version: int, writers: list[tuple[int, int]], cleared: list[int] = ()) -> Post:
+    """A post at ``version``; ``writers`` are (version, person id); ``cleared`` the versions a
+    second person cleared."""
+    post = Post(id=1, author_id=writers[0][1], version=version)
+    post.version_authors = [
+        PostVersionAuthor(version=number, person_id=person_id, change="text")
+        for number, person_id in writers
+    ]
+    post.reviews = [
+        PostReview(version=number, decision=ReviewDecision.APPROVED, person_id=99)
+        for number in cleared
+    ]
+    return post
+
+
+def test_nobody_who_wrote_part_of_a_version_clears_it():
+    post = _post(2, [(1, 1), (2, 2)])
+    assert clearance_refusal(_person(1, "coordinator"), post)  # the author
+    assert "one of its writers" in clearance_refusal(_person(2, "coordinator"), post)
+    assert clearance_refusal(_person(3, "editor"), post)
+    assert clearance_refusal(_person(3, "coordinator"), post) is None
+    assert clearance_refusal(_person(3, "admin"), post) is None
+    assert not can(_person(2, "coordinator"), "post.approve", post)
+    assert can(_person(2, "coordinator"), "post.reject", post)
+
+
+def test_after_a_clearance_only_the_later_changes_make_writers():
+    post = _post(3, [(1, 1), (2, 2), (3, 3)], cleared=[2])
+    assert post.writer_ids() == {3}
+    assert post.writer_ids(2) == {1, 2}
+    assert clearance_refusal(_person(1, "coordinator"), post) is None
+    assert clearance_refusal(_person(3, "coordinator"), post)
 
 
 # --- formats -------------------------------------------------------------------------------------

@@ -167,6 +167,39 @@ def test_own_post_cannot_be_approved_through_the_api(client, world):
     assert rejected.status_code == 422 and "comment" in rejected.get_json()["errors"]
 
 
+def test_a_coordinator_who_rewrote_a_post_in_review_cannot_clear_it(client, session, world):
+    """The reproduction: the coordinator rewrites the editor's post, then tries to clear it."""
+    post = client.post(
+        f"/api/v1/campaigns/{world['campaign'].id}/posts",
+        json={"title": "Statement", "variants": {"vi": "Tuyên bố", "en": "Statement"}},
+        headers=world["editor"],
+    ).get_json()
+    url = f"/api/v1/posts/{post['id']}"
+    client.post(f"{url}/submit", json={"expected_version": 1}, headers=world["editor"])
+    rewritten = client.put(f"{url}/variants/vi", json={"text": "Lời của điều phối viên",
+                           "expected_version": 1}, headers=world["coordinator"])  # fmt: skip
+    assert rewritten.status_code == 200
+    body = rewritten.get_json()
+    assert (body["status"], body["version"]) == ("in_review", 2)
+    assert len(body["writer_ids"]) == 2
+    refused = client.post(f"{url}/approve", json={"expected_version": 2},
+                          headers=world["coordinator"])  # fmt: skip
+    assert refused.status_code == 403
+    assert "another coordinator must clear it" in refused.get_json()["message"]
+    published = client.post(f"{url}/publish-now", json={"channel_ids": [world["channel"].id]},
+                            headers=world["coordinator"])  # fmt: skip
+    assert published.status_code == 409
+    assert session.get(Post, post["id"]).status == "in_review"
+    queue = client.get("/api/v1/posts/awaiting-clearance", headers=world["coordinator"])
+    assert queue.get_json() == []
+    cleared = client.post(f"{url}/approve", json={"expected_version": 2},
+                          headers=world["second"])  # fmt: skip
+    assert cleared.status_code == 200
+    reviews = cleared.get_json()["reviews"]
+    assert [(r["version"], r["decision"]) for r in reviews] == [(2, "approved")]
+    assert reviews[0]["writer_ids"] == body["writer_ids"]
+
+
 def test_images_are_checked_by_their_content(client, app, world, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "HERALD_MEDIA_ROOT", str(tmp_path))
     post = client.post(

@@ -166,13 +166,49 @@ def test_the_author_sees_no_approve_button_and_a_forged_approval_is_refused(clie
     client.post(f"/social/posts/{post.id}/submit", data={"expected_version": _version(page)})
     page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
     assert 'id="approve-form"' not in page
-    assert "nobody clears their own post" in page
+    assert "another coordinator must clear it" in page
     forged = client.post(
         f"/social/posts/{post.id}/approve", data={"expected_version": str(post.version)}
     )
     assert forged.status_code == 403
     session.refresh(post)
     assert post.status == "in_review" and post.approved_by_id is None
+
+
+def test_a_coordinator_who_rewrote_the_post_is_not_offered_to_clear_it(client, session, world):
+    """The reproduction: "Save this text" on the editor's post, then "Clear this version"."""
+    post = create_post(session, campaign=world["campaign"], author=world["editor"])
+    session.commit()
+    login(client, world["editor"])
+    client.post(f"/social/posts/{post.id}/submit", data={"expected_version": "1"})
+    _switch(client, world["coordinator"])
+    saved = client.post(
+        f"/social/posts/{post.id}/variants",
+        data={"language": "vi", "text": "Lời của điều phối viên", "expected_version": "1"},
+    )
+    assert saved.status_code == 303
+    page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
+    assert 'id="approve-form"' not in page and 'id="reject-form"' in page
+    assert "Version 2 was written by Lan Anh, Hà." in page
+    assert f"/social/posts/{post.id}" not in client.get("/social/clearance").get_data(as_text=True)
+    forged = client.post(f"/social/posts/{post.id}/approve", data={"expected_version": "2"})
+    assert forged.status_code == 403
+    html = forged.get_data(as_text=True)
+    assert "one of its writers: another coordinator must clear it" in html
+    assert 'id="variants"' in html  # the post page again, not an error page
+    session.refresh(post)
+    assert (post.status, post.approved_by_id) == ("in_review", None)
+
+    _switch(client, world["second"])
+    assert f"/social/posts/{post.id}" in client.get("/social/clearance").get_data(as_text=True)
+    page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
+    assert 'id="approve-form"' in page
+    client.post(f"/social/posts/{post.id}/approve", data={"expected_version": "2"})
+    session.refresh(post)
+    assert (post.status, post.approved_by_id) == ("approved", world["second"].id)
+    versions = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
+    row = re.search(r'<tr id="version-2">.*?</tr>', versions, re.S).group(0)
+    assert "Hà" in row and "Lan Anh" in row and "Cleared by Quân" in row
 
 
 def test_an_editor_cannot_clear(client, session, world):

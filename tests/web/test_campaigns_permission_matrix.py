@@ -1,7 +1,8 @@
 """Every campaigns and channels route × every role, on a campaign of one unit.
 
-Besides the five roles, three people matter: the post's author (an editor of the campaign's
-unit), another editor of that unit, and an editor of an unrelated unit. The test fails when a
+Besides the five roles, four people matter: the post's author (an editor of the campaign's
+unit), another editor of that unit, an editor of an unrelated unit, and a coordinator who changed
+the post in review (a writer of its version: everything a coordinator may, except clearing it). The test fails when a
 route of these blueprints is added without saying who may use it.
 """
 
@@ -20,9 +21,9 @@ from campaigns.social.notifications import notify
 from tests.factories import create_person, create_unit, login
 from tests.social_factories import create_campaign, create_channel, create_post
 
-ROLES = ("admin", "coordinator", "author", "unit_editor", "editor", "field", "viewer")
+ROLES = ("admin", "coordinator", "co_writer", "author", "unit_editor", "editor", "field", "viewer")
 EVERYONE = frozenset(ROLES)
-CLEARING = frozenset({"admin", "coordinator"})
+CLEARING = frozenset({"admin", "coordinator", "co_writer"})
 WRITERS = CLEARING | {"author", "unit_editor"}
 CHANNEL_READERS = CLEARING | {"author", "unit_editor", "editor"}
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -61,7 +62,9 @@ ROUTES = [
     ),
     Route("campaigns.media", "GET", "/social/media/{media}", EVERYONE),
     Route("campaigns.submit_post", "POST", "/social/posts/{post}/submit", WRITERS),
-    Route("campaigns.review_post", "POST", "/social/posts/{review}/approve", CLEARING),
+    Route(
+        "campaigns.review_post", "POST", "/social/posts/{review}/approve", CLEARING - {"co_writer"}
+    ),
     Route("campaigns.review_post", "POST", "/social/posts/{review}/reject", CLEARING),
     Route("campaigns.clearance_queue", "GET", "/social/clearance", EVERYONE),
     Route("campaigns.schedule_post", "POST", "/social/posts/{cleared}/schedule", CLEARING),
@@ -120,6 +123,7 @@ def world(session, app, tmp_path, monkeypatch):
     people = {
         "author": create_person(session, "editor", unit=unit),
         "unit_editor": create_person(session, "editor", unit=unit),
+        "co_writer": create_person(session, "coordinator"),
     }
     approver = create_person(session, "coordinator")
     campaign = create_campaign(session, owner_unit=unit)
@@ -131,6 +135,9 @@ def world(session, app, tmp_path, monkeypatch):
     )  # fmt: skip
     review = create_post(session, campaign=campaign, author=people["author"])
     services.submit_post(session, actor=people["author"], now=NOW, post=review)
+    services.save_variant(
+        session, actor=people["co_writer"], now=NOW, post=review, language="en", text="Rewritten"
+    )
     cleared = create_post(session, campaign=campaign, author=people["author"])
     services.submit_post(session, actor=people["author"], now=NOW, post=cleared)
     services.approve_post(

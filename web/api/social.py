@@ -30,6 +30,7 @@ from campaigns.social.models import (
     Post,
     PostStatus,
     PublicationStatus,
+    ReviewDecision,
     ScheduleMode,
 )
 from campaigns.timezones import to_zone
@@ -193,6 +194,15 @@ class PublicationSchema(Schema):
     attempt_log = fields.List(fields.Nested(AttemptSchema))
 
 
+class ClearanceDecisionSchema(Schema):
+    version = fields.Integer()
+    decision = fields.String(metadata=_enum(ReviewDecision))
+    person_id = fields.Integer()
+    writer_ids = fields.List(fields.Integer())
+    comment = fields.String()
+    decided_at = fields.AwareDateTime()
+
+
 class PostSchema(Schema):
     id = fields.Integer()
     campaign_id = fields.Integer()
@@ -210,6 +220,15 @@ class PostSchema(Schema):
     event_id = fields.Integer(allow_none=True)
     variants = fields.List(fields.Nested(VariantSchema))
     publications = fields.List(fields.Nested(PublicationSchema))
+    writer_ids = fields.List(
+        fields.Integer(),
+        attribute="current_writer_ids",
+        metadata={
+            "description": "Who changed this version since the last clearance: "
+            "none of them may clear it"
+        },
+    )
+    reviews = fields.List(fields.Nested(ClearanceDecisionSchema))
 
 
 class PostCreateSchema(Schema):
@@ -616,7 +635,8 @@ class PostApprove(MethodView):
     @posts_blueprint.alt_response(403, schema=HeraldErrorSchema)
     @posts_blueprint.alt_response(409, schema=HeraldErrorSchema)
     def post(self, data, post_id):
-        """Clear the post as you read it (four eyes: never your own; 409 if it changed)."""
+        """Clear the post as you read it. Four eyes: 403 if you changed any part of this version
+        (``writer_ids``); 409 if it changed since you read it."""
         person = actor()
         post = load_for("post.approve", Post, post_id)
         services.approve_post(db.session, actor=person, now=utcnow(), post=post, **data)
@@ -632,7 +652,7 @@ class PostReject(MethodView):
     @posts_blueprint.alt_response(409, schema=HeraldErrorSchema)
     @posts_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def post(self, data, post_id):
-        """Send the post back to its author with a comment (required)."""
+        """Send the post back to its writers with a comment (required); a writer may too."""
         person = actor()
         post = load_for("post.approve", Post, post_id)
         services.reject_post(db.session, actor=person, now=utcnow(), post=post, **data)

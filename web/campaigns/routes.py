@@ -535,6 +535,10 @@ def _post_context(post: Post, **overrides) -> dict:
         "preview": None,
         "can_edit": can(person, "post.edit", post),
         "can_approve": post.status == PostStatus.IN_REVIEW and can(person, "post.approve", post),
+        "can_reject": post.status == PostStatus.IN_REVIEW and can(person, "post.reject", post),
+        "wrote_this_version": person.id in post.writer_ids(),
+        "history": queries.version_history(post),
+        "AUTHOR_CHANGE_LABELS": labels.AUTHOR_CHANGE_LABELS,
         "can_schedule": can(person, "post.schedule", post),
         "can_manage_publications": can(person, "publication.manage"),
         "cleared": post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED),
@@ -799,6 +803,13 @@ def review_post(post_id: int, decision: str):
                 expected_version=expected,
                 comment=form.comment.data or "",
             )
+    except NotAllowed as error:
+        if not can(person, "post.reject", post):
+            raise
+        # A coordinator who wrote part of this version: the page again, saying why.
+        db.session.rollback()
+        flash(error_message(error), "error")
+        return _post_page(queries.get_post(db.session, post_id, actor=person), error.status)
     except HeraldError as error:
         return _show_on_post(post_id, error, form, f"{decision}_form")
     message = (
