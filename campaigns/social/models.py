@@ -51,7 +51,7 @@ class AuthorChange(StrEnum):
     """What a writer changed in a version of a post (text, media, channel wording)."""
 
     CREATED = "created"
-    CONTENT = "content"  # before Herald kept the detail (migration 0008)
+    CONTENT = "content"  # before Herald kept the detail (migration 0010)
     LANGUAGE_ADDED = "language_added"
     TEXT = "text"
     OVERRIDES = "overrides"

@@ -8,8 +8,8 @@ approver where the log has nothing. Requests to clear a post now name the post a
 existing ones made before the post's latest edit, or for a post no longer in review, are
 resolved.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07 14:21:46.006175
 
 """
@@ -23,8 +23,8 @@ import campaigns.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
