@@ -192,6 +192,10 @@ def test_a_coordinator_who_rewrote_a_post_in_review_cannot_clear_it(client, sess
     assert session.get(Post, post["id"]).status == "in_review"
     queue = client.get("/api/v1/posts/awaiting-clearance", headers=world["coordinator"])
     assert queue.get_json() == []
+    # Sending it back is still theirs to do (it publishes nothing); here a form without comment.
+    withdrawn = client.post(f"{url}/reject", json={"expected_version": 2},
+                            headers=world["coordinator"])  # fmt: skip
+    assert withdrawn.status_code == 422 and "comment" in withdrawn.get_json()["errors"]
     cleared = client.post(f"{url}/approve", json={"expected_version": 2},
                           headers=world["second"])  # fmt: skip
     assert cleared.status_code == 200

@@ -654,7 +654,7 @@ class PostReject(MethodView):
     def post(self, data, post_id):
         """Send the post back to its writers with a comment (required); a writer may too."""
         person = actor()
-        post = load_for("post.approve", Post, post_id)
+        post = load_for("post.reject", Post, post_id)
         services.reject_post(db.session, actor=person, now=utcnow(), post=post, **data)
         db.session.commit()
         return post
