@@ -76,8 +76,16 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
             environ.get("HERALD_METRICS_ALLOW", DEFAULT_METRICS_ALLOW)
         ),
         "RATELIMIT_STORAGE_URI": environ.get("HERALD_RATELIMIT_STORAGE_URI", "memory://"),
+        # Failed sign-ins a minute: one account from one address; one account from anywhere;
+        # one address, every account together.
         "HERALD_LOGIN_ATTEMPTS_PER_MINUTE": int(
             environ.get("HERALD_LOGIN_ATTEMPTS_PER_MINUTE", "10")
+        ),
+        "HERALD_LOGIN_ACCOUNT_ATTEMPTS_PER_MINUTE": int(
+            environ.get("HERALD_LOGIN_ACCOUNT_ATTEMPTS_PER_MINUTE", "30")
+        ),
+        "HERALD_LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE": int(
+            environ.get("HERALD_LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE", "100")
         ),
         "SESSION_COOKIE_SECURE": _bool(environ.get("HERALD_SECURE_COOKIES"), default=https),
         "SESSION_COOKIE_HTTPONLY": True,

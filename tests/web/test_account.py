@@ -69,12 +69,66 @@ def test_ten_failed_sign_ins_per_account_then_a_clear_wait(client, session):
     assert int(response.headers["Retry-After"]) > 0
 
 
-def test_failed_sign_ins_from_one_address_are_throttled_across_accounts(client, session):
-    people = [create_person(session) for _ in range(11)]
+def test_one_accounts_failures_do_not_lock_out_the_others_behind_the_same_address(client, session):
+    person = create_person(session)
+    admin = create_person(session, role="admin")
     session.commit()
-    for person in people[:10]:
+    for _ in range(10):
         assert login(client, person, password="wrong-password").status_code == 401
-    assert login(client, people[10]).status_code == 429
+
+    assert login(client, person).status_code == 429
+    assert login(client, admin).status_code == 302  # the office keeps working
+
+
+def _sign_in_from(client, person, address, password="wrong-password"):
+    return client.post(
+        "/login",
+        data={"email": person.email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_one_address_is_throttled_across_accounts_only_at_a_high_rate(make_app, session):
+    client = make_app(HERALD_LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE=5).test_client()
+    people = [create_person(session) for _ in range(6)]
+    session.commit()
+    for person in people[:5]:
+        assert _sign_in_from(client, person, "198.51.100.4").status_code == 401
+
+    assert _sign_in_from(client, people[5], "198.51.100.4", PASSWORD).status_code == 429
+    assert _sign_in_from(client, people[5], "198.51.100.5", PASSWORD).status_code == 302
+
+
+def test_config_default_rates_per_address_are_much_higher_than_per_account(app):
+    assert app.config["HERALD_LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE"] >= 100
+    assert app.config["HERALD_LOGIN_ATTEMPTS_PER_MINUTE"] == 10
+
+
+def test_one_account_guessed_from_many_addresses_is_throttled(make_app, session):
+    client = make_app(
+        HERALD_LOGIN_ATTEMPTS_PER_MINUTE=3, HERALD_LOGIN_ACCOUNT_ATTEMPTS_PER_MINUTE=5
+    ).test_client()
+    person, other = create_person(session), create_person(session)
+    session.commit()
+    for _ in range(3):
+        assert _sign_in_from(client, person, "192.0.2.1").status_code == 401
+    assert _sign_in_from(client, person, "192.0.2.1").status_code == 429  # this pair waits
+    assert _sign_in_from(client, person, "192.0.2.2").status_code == 401
+    assert _sign_in_from(client, person, "192.0.2.3").status_code == 401
+
+    assert _sign_in_from(client, person, "192.0.2.4", PASSWORD).status_code == 429
+    assert _sign_in_from(client, other, "192.0.2.1", PASSWORD).status_code == 302
+
+
+def test_email_case_and_spaces_do_not_escape_the_account_limit(client, session):
+    person = create_person(session)
+    session.commit()
+    for number in range(10):
+        email = person.email.upper() if number % 2 else f"  {person.email} "
+        response = client.post("/login", data={"email": email, "password": "wrong-password"})
+        assert response.status_code == 401
+
+    assert login(client, person).status_code == 429
 
 
 def test_successful_sign_ins_are_not_counted(client, session):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from flask import (
@@ -31,12 +32,25 @@ from web.security import SignedInPerson, actor
 blueprint = Blueprint("account", __name__)
 
 
-def _login_limit() -> str:
-    return f"{current_app.config['HERALD_LOGIN_ATTEMPTS_PER_MINUTE']}/minute"
+def _per_minute(setting: str):
+    def limit() -> str:
+        return f"{current_app.config[setting]}/minute"
+
+    return limit
+
+
+def _account() -> str:
+    # A digest: the key is bounded and says nothing of the address typed, whatever the storage.
+    email = (request.form.get("email") or "").strip().lower()
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 def _account_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()
+    return "account:" + _account()
+
+
+def _account_and_address_key() -> str:
+    return f"account-address:{_account()}:{get_remote_address()}"
 
 
 def _failed(response: Response) -> bool:
@@ -55,23 +69,32 @@ def _too_many_attempts(limit) -> Response:
     return response
 
 
+# Failed sign-ins are counted three ways. One account from one address (a person who forgot
+# their password, or someone guessing it) waits first; one account from anywhere (guessing
+# spread over many addresses) a little later; one address for every account only at a much
+# higher rate, so that an office behind one address is not locked out by one person's typos.
+_LOGIN_LIMITS = (
+    ("HERALD_LOGIN_ATTEMPTS_PER_MINUTE", _account_and_address_key, "login-account-address"),
+    ("HERALD_LOGIN_ACCOUNT_ATTEMPTS_PER_MINUTE", _account_key, "login-account"),
+    ("HERALD_LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE", get_remote_address, "login-address"),
+)
+
+
+def _throttled(view):
+    for setting, key, scope in _LOGIN_LIMITS:
+        view = limiter.limit(
+            _per_minute(setting),
+            key_func=key,
+            methods=["POST"],
+            deduct_when=_failed,
+            on_breach=_too_many_attempts,
+            scope=scope,
+        )(view)
+    return view
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _login_limit,
-    key_func=get_remote_address,
-    methods=["POST"],
-    deduct_when=_failed,
-    on_breach=_too_many_attempts,
-    scope="login-ip",
-)
-@limiter.limit(
-    _login_limit,
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    on_breach=_too_many_attempts,
-    scope="login-account",
-)
+@_throttled
 def login():
     form = LoginForm()
     if form.validate_on_submit():
