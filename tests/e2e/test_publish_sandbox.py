@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
 import pytest
@@ -17,8 +17,10 @@ from sqlalchemy import create_engine, select
 
 from bots.registry import client_for
 from campaigns.db import utcnow
-from campaigns.social.demo import PRESS_CHANNEL, load_social_demo
-from campaigns.social.models import Channel
+from campaigns.org.models import Person
+from campaigns.social import services
+from campaigns.social.demo import APPROVER, PRESS_CHANNEL, load_social_demo
+from campaigns.social.models import Campaign, Channel
 from scheduler.transactions import Transactions
 from scheduler.worker import run_workers
 from tests.e2e.conftest import sign_in
@@ -162,3 +164,48 @@ def test_a_rapid_response_is_cleared_by_a_second_coordinator_and_goes_out_now(
         page.wait_for_timeout(500)
         page.goto(post_url)
     assert published_on(page, social_demo["en"], f"Official position ({marker})")
+
+
+def test_nine_local_for_each_audience_is_previewed_then_scheduled_once_per_channel(
+    page, social_demo, live_server
+):
+    """Journey 1: Hanoi and Phnom Penh share a clock, Paris does not; each channel once."""
+    marker = uuid.uuid4().hex[:8]
+    with live_server.app.app_context():
+        editor = db.session.scalar(select(Person).where(Person.email == "editor@example.org"))
+        approver = db.session.scalar(select(Person).where(Person.email == APPROVER))
+        campaign = db.session.get(Campaign, social_demo["campaign"])
+        post = services.create_post(db.session, actor=editor, now=utcnow(), campaign=campaign,
+                                    title=f"Audiences {marker}",
+                                    variants={"vi": f"Xin chào {marker}", "en": f"Hello {marker}"})  # fmt: skip
+        services.submit_post(db.session, actor=editor, now=utcnow(), post=post)
+        services.approve_post(db.session, actor=approver, now=utcnow(), post=post,
+                              expected_version=post.version)  # fmt: skip
+        db.session.commit()
+        post_id = post.id
+        channels = {
+            channel.owner_unit.code: str(channel.id)
+            for channel in db.session.scalars(select(Channel).where(Channel.kind == "sandbox"))
+        }
+    day = date(utcnow().year + 1, 6, 24)
+    sign_in(page, "coordinator@example.org")
+    page.goto(f"/social/posts/{post_id}")
+    schedule = page.locator("#schedule form").first
+    chosen = [channels["mofa-press"], channels["mission-kh"], channels["mission-fr"]]
+    schedule.locator("select[name=channel_ids]").select_option(chosen)
+    schedule.locator("input[name=mode][value=per_audience]").check()
+    schedule.locator("select[name=countries]").select_option(["VN", "KH", "FR", "US"])
+    schedule.locator("input[name=local_date]").fill(day.isoformat())
+    schedule.locator("input[name=local_time]").fill("09:00")
+    submit(page, "#schedule button[name=action][value=preview]")
+    rows = page.locator("#schedule-preview tr.planned")
+    assert rows.count() == 3
+    cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(3)]
+    assert sorted((cell[3][-5:], cell[4][-5:]) for cell in cells) == [
+        ("09:00", "02:00"),
+        ("09:00", "02:00"),
+        ("09:00", "07:00"),
+    ]
+    assert page.locator("#schedule-warnings [data-unserved-country=US]").count() == 1
+    submit(page, "#schedule button[name=action][value=save]")
+    assert page.locator("#publications tr.publication").count() == 3

@@ -148,8 +148,13 @@ class RapidResponseForm(PostForm):
 
 
 def channel_choices(channels) -> list:
+    """Each channel with what decides its plan: platform, language, audience and its clock."""
     return choices(
-        (str(channel.id), f"{channel.name} · {channel.kind} · {channel.language}")
+        (
+            str(channel.id),
+            f"{channel.name} · {channel.kind} · {channel.language} · "
+            f"{', '.join(channel.served_countries)} ({channel.audience_zone})",
+        )
         for channel in channels
     )
 
