@@ -6,7 +6,6 @@ Identity documents are not part of any report.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from campaigns.i18n import N_
 from campaigns.press import queries
 from campaigns.press.models import CoverageItem, CoverageStatus, Tone, Trip
+from campaigns.spreadsheets import csv_bytes, safe_row
 
 COUNTED = (CoverageStatus.FOUND, CoverageStatus.VERIFIED)
 
@@ -190,24 +190,12 @@ def _tables(report: TripReport, _: Translate) -> list[tuple[str, list[str], list
     ]
 
 
-def _safe_cell(value):
-    # A cell starting with = + - @ is a formula to a spreadsheet: headlines are not formulas.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def report_csv(report: TripReport, translate: Translate = str) -> bytes:
     """The report as one CSV file (UTF-8 with BOM, so spreadsheets read Vietnamese right)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([report.trip.title])
-    for title, header, rows in _tables(report, translate):
-        writer.writerow([])
-        writer.writerow([title])
-        writer.writerow(header)
-        writer.writerows([[_safe_cell(cell) for cell in row] for row in rows])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    rows: list[list] = [[report.trip.title]]
+    for title, header, table in _tables(report, translate):
+        rows += [[], [title], header, *table]
+    return csv_bytes(rows)
 
 
 def report_xlsx(report: TripReport, translate: Translate = str) -> bytes:
@@ -219,11 +207,11 @@ def report_xlsx(report: TripReport, translate: Translate = str) -> bytes:
     workbook.remove(workbook.active)
     for title, header, rows in _tables(report, translate):
         sheet = workbook.create_sheet(title[:31])
-        sheet.append(header)
+        sheet.append(safe_row(header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_safe_cell(cell) for cell in row])
+            sheet.append(safe_row(row))
         for column in sheet.columns:
             width = max(len(str(cell.value or "")) for cell in column)
             sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))

@@ -169,6 +169,26 @@ def test_a_headline_is_never_a_spreadsheet_formula(session, now):
     assert "'=HYPERLINK" in text
 
 
+def test_no_cell_of_the_exports_is_a_formula_the_trip_title_included(session, now):
+    trip = create_trip(session, title='=HYPERLINK("http://evil.example","Report")')
+    outlet = create_outlet(session, name="@Outlet", country="FR", estimated_reach=10)
+    journalist = create_journalist(session, outlet=outlet, name_latin="+Claire")
+    invite(session, trip, journalist)
+    log(session, now, "https://x.example/g", trip_id=trip.id, journalist_id=journalist.id,
+        headline="-1+2", tone="positive")  # fmt: skip
+    report = reports.trip_report(session, trip)
+
+    rows = list(csv.reader(io.StringIO(reports.report_csv(report).decode("utf-8-sig"))))
+    workbook = load_workbook(io.BytesIO(reports.report_xlsx(report)))
+    xlsx_cells = [cell.value for sheet in workbook for row in sheet.iter_rows() for cell in row]
+
+    assert rows[0] == ['\'=HYPERLINK("http://evil.example","Report")']
+    for cell in [cell for row in rows for cell in row] + xlsx_cells:
+        if isinstance(cell, str):
+            assert not cell.startswith(("=", "+", "-", "@")), cell
+    assert "'+Claire" in [cell for row in rows for cell in row]
+
+
 def test_articles_count_for_the_campaign_of_their_trip(session, now):
     from datetime import date
 
