@@ -12,10 +12,12 @@ from flask_login import login_required
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError, NotAllowed
 from campaigns.i18n import N_
-from campaigns.org import queries as org_queries
+from campaigns.org.models import Unit
 from campaigns.permissions import can, require
 from campaigns.press import coverage, feeds, privacy, queries, reports, rules, services
+from campaigns.press.models import CoverageItem, Trip
 from web.extensions import db
+from web.loading import load_for
 from web.press import forms
 from web.press.common import (
     blueprint,
@@ -38,7 +40,7 @@ from web.security import actor
 def trip_report(trip_id: int, fmt: str | None = None):
     person = actor()
     require(person, "coverage.view")
-    trip = queries.get_trip(db.session, trip_id, actor=person)
+    trip = load_for("trip.view", Trip, trip_id)
     report = reports.trip_report(db.session, trip)
     if fmt is None:
         return render_template("press/report.html", report=report, trip=trip)
@@ -190,8 +192,7 @@ def new_coverage():
 @login_required
 def edit_coverage(item_id: int):
     person = actor()
-    require(person, "coverage.verify")
-    item = queries.get_coverage_item(db.session, item_id, actor=person)
+    item = load_for("coverage.verify", CoverageItem, item_id)
     form = _coverage_form(item.trip_id, item)
     if request.method == "GET":
         form.trip.data = str(item.trip_id or "")
@@ -222,7 +223,7 @@ def edit_coverage(item_id: int):
 @blueprint.post("/coverage/<int:item_id>/status")
 @login_required
 def coverage_status(item_id: int):
-    item = queries.get_coverage_item(db.session, item_id, actor=actor())
+    item = load_for("coverage.verify", CoverageItem, item_id)
     target = url_for("press.coverage_list") + f"#coverage-{item.id}"
     try:
         coverage.change_coverage_status(
@@ -244,8 +245,7 @@ def coverage_status(item_id: int):
 @login_required
 def letterhead(code: str):
     person = actor()
-    unit = org_queries.get_unit(db.session, code, actor=person)
-    require(person, "letterhead.manage", unit)
+    unit = load_for("letterhead.manage", Unit, code)
     form = forms.LetterheadForm(obj=queries.letterhead_of(db.session, unit.id))
     if form.validate_on_submit():
         try:

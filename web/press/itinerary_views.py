@@ -10,10 +10,11 @@ from flask_login import login_required
 
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
-from campaigns.permissions import require
 from campaigns.press import itinerary, queries, trips
+from campaigns.press.models import InterviewRequest, ItineraryItem, Trip
 from campaigns.timezones import to_zone
 from web.extensions import db
+from web.loading import load_for
 from web.press import forms
 from web.press.common import (
     blueprint,
@@ -63,9 +64,8 @@ _ITEM_ALIASES = {
 @login_required
 def item_form(trip_id: int | None = None, item_id: int | None = None):
     person = actor()
-    item = queries.get_item(db.session, item_id, actor=person) if item_id else None
-    trip = item.trip if item else queries.get_trip(db.session, trip_id, actor=person)
-    require(person, "trip.edit", trip)
+    item = load_for("trip.edit", ItineraryItem, item_id) if item_id else None
+    trip = item.trip if item else load_for("trip.edit", Trip, trip_id)
     form = _item_form(trip, item)
     if request.method == "GET":
         if item is None:
@@ -124,7 +124,7 @@ def item_form(trip_id: int | None = None, item_id: int | None = None):
 @blueprint.post("/items/<int:item_id>/status")
 @login_required
 def item_status(item_id: int):
-    item = queries.get_item(db.session, item_id, actor=actor())
+    item = load_for("item.run", ItineraryItem, item_id)
     target = url_for("press.trip", trip_id=item.trip_id) + "#itinerary"
     try:
         itinerary.change_item_status(
@@ -142,7 +142,7 @@ def item_status(item_id: int):
 @blueprint.post("/items/<int:item_id>/delay")
 @login_required
 def delay_item(item_id: int):
-    item = queries.get_item(db.session, item_id, actor=actor())
+    item = load_for("item.run", ItineraryItem, item_id)
     target = url_for("press.trip", trip_id=item.trip_id) + "#itinerary"
     minutes = to_int(request.form.get("delay-minutes")) or 0
     try:
@@ -169,8 +169,7 @@ def delay_item(item_id: int):
 @login_required
 def new_interview(trip_id: int):
     person = actor()
-    trip = queries.get_trip(db.session, trip_id, actor=person)
-    require(person, "trip.edit", trip)
+    trip = load_for("trip.edit", Trip, trip_id)
     form = forms.InterviewForm(journalists=[i.journalist for i in trip.invitations])
     if form.validate_on_submit():
         try:
@@ -199,7 +198,7 @@ def new_interview(trip_id: int):
 @blueprint.post("/interviews/<int:interview_id>/status")
 @login_required
 def interview_status(interview_id: int):
-    interview = queries.get_interview(db.session, interview_id, actor=actor())
+    interview = load_for("trip.edit", InterviewRequest, interview_id)
     target = url_for("press.trip", trip_id=interview.trip_id) + "#interviews"
     item_id = to_int(request.form.get("schedule-item"))
     try:

@@ -16,9 +16,10 @@ from campaigns.errors import HeraldError, Invalid, NotAllowed
 from campaigns.i18n import N_
 from campaigns.permissions import can, require
 from campaigns.press import csv_import, privacy, queries, rules, services
-from campaigns.press.models import Affiliation, IdentityDocument
+from campaigns.press.models import Affiliation, IdentityDocument, Journalist, Outlet
 from web.extensions import db
 from web.i18n import translate
+from web.loading import load_for
 from web.press import forms
 from web.press.common import blueprint, done, failed, form_error, form_page, to_int
 from web.security import actor
@@ -63,7 +64,7 @@ def _outlet_input(form: forms.OutletForm) -> services.OutletInput:
 @login_required
 def outlet_form(outlet_id: int | None = None):
     require(actor(), "outlet.manage")
-    outlet = queries.get_outlet(db.session, outlet_id) if outlet_id else None
+    outlet = load_for("outlet.manage", Outlet, outlet_id) if outlet_id else None
     form = forms.OutletForm(obj=outlet)
     if request.method == "GET" and outlet is not None:
         form.languages.data = ", ".join(outlet.languages)
@@ -131,7 +132,7 @@ def _journalist_input(form: forms.JournalistForm) -> services.JournalistInput:
 @login_required
 def journalist_form(journalist_id: int | None = None):
     require(actor(), "journalist.manage")
-    journalist = queries.get_journalist(db.session, journalist_id) if journalist_id else None
+    journalist = load_for("journalist.manage", Journalist, journalist_id) if journalist_id else None
     form = forms.JournalistForm(obj=journalist)
     if request.method == "GET" and journalist is not None:
         form.languages.data = ", ".join(journalist.languages)
@@ -194,15 +195,13 @@ def _journalist_page(journalist, *, affiliation_form=None, identity_form=None, m
 @blueprint.get("/journalists/<int:journalist_id>")
 @login_required
 def journalist(journalist_id: int):
-    require(actor(), "journalist.view")
-    return _journalist_page(queries.get_journalist(db.session, journalist_id))
+    return _journalist_page(load_for("journalist.view", Journalist, journalist_id))
 
 
 @blueprint.post("/journalists/<int:journalist_id>/affiliations")
 @login_required
 def add_affiliation(journalist_id: int):
-    require(actor(), "journalist.manage")
-    journalist = queries.get_journalist(db.session, journalist_id)
+    journalist = load_for("journalist.manage", Journalist, journalist_id)
     form = forms.AffiliationForm(outlets=queries.list_outlets(db.session), prefix="affiliation")
     if form.validate_on_submit():
         try:
@@ -247,8 +246,7 @@ def end_affiliation(affiliation_id: int):
 @login_required
 def add_identity_document(journalist_id: int):
     person = actor()
-    require(person, "journalist.view")
-    journalist = queries.get_journalist(db.session, journalist_id)
+    journalist = load_for("journalist.view", Journalist, journalist_id)
     coordinated = [
         trip
         for trip in queries.visible_trips(db.session, person)
@@ -314,7 +312,7 @@ def delete_identity_document(document_id: int):
 @blueprint.get("/journalists/<int:journalist_id>/export.json")
 @login_required
 def export_journalist(journalist_id: int):
-    journalist = queries.get_journalist(db.session, journalist_id)
+    journalist = load_for("journalist.erase", Journalist, journalist_id)
     data = privacy.export_journalist(db.session, actor=actor(), now=utcnow(), journalist=journalist)
     db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2)
@@ -328,7 +326,7 @@ def export_journalist(journalist_id: int):
 @blueprint.post("/journalists/<int:journalist_id>/erase")
 @login_required
 def erase_journalist(journalist_id: int):
-    journalist = queries.get_journalist(db.session, journalist_id)
+    journalist = load_for("journalist.erase", Journalist, journalist_id)
     target = url_for("press.journalist", journalist_id=journalist.id)
     try:
         privacy.erase_journalist(db.session, actor=actor(), now=utcnow(), journalist=journalist)
@@ -340,8 +338,7 @@ def erase_journalist(journalist_id: int):
 @blueprint.post("/journalists/<int:journalist_id>/merge")
 @login_required
 def merge_journalist(journalist_id: int):
-    require(actor(), "journalist.manage")
-    keep = queries.get_journalist(db.session, journalist_id)
+    keep = load_for("journalist.manage", Journalist, journalist_id)
     form = forms.MergeForm(candidates=queries.possible_duplicates(db.session, keep), prefix="merge")
     if form.validate_on_submit():
         try:

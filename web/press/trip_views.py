@@ -13,8 +13,10 @@ from campaigns.errors import HeraldError
 from campaigns.org import queries as org_queries
 from campaigns.permissions import can, require
 from campaigns.press import documents, feeds, queries, rules, trips
+from campaigns.press.models import Invitation, Trip
 from campaigns.timezones import to_zone
 from web.extensions import db
+from web.loading import load_for
 from web.press import forms
 from web.press.common import (
     blueprint,
@@ -120,8 +122,7 @@ def new_trip():
 @login_required
 def edit_trip(trip_id: int):
     person = actor()
-    trip = queries.get_trip(db.session, trip_id, actor=person)
-    require(person, "trip.edit", trip)
+    trip = load_for("trip.edit", Trip, trip_id)
     form = _trip_form(trip)
     if request.method == "GET":
         form.host_unit.data = trip.host_unit.code
@@ -169,7 +170,7 @@ def _feed_url(endpoint: str, **values) -> str:
 @login_required
 def trip(trip_id: int):
     person = actor()
-    trip = queries.get_trip(db.session, trip_id, actor=person)
+    trip = load_for("trip.view", Trip, trip_id)
     editable = can(person, "trip.edit", trip)
     secret = current_app.config["SECRET_KEY"]
     staff_link = _feed_url(
@@ -226,7 +227,7 @@ def trip(trip_id: int):
 @blueprint.post("/trips/<int:trip_id>/status")
 @login_required
 def trip_status(trip_id: int):
-    trip = queries.get_trip(db.session, trip_id, actor=actor())
+    trip = load_for("trip.edit", Trip, trip_id)
     target = url_for("press.trip", trip_id=trip.id)
     try:
         trips.change_trip_status(
@@ -248,8 +249,7 @@ def trip_status(trip_id: int):
 @login_required
 def nominate(trip_id: int):
     person = actor()
-    trip = queries.get_trip(db.session, trip_id, actor=person)
-    require(person, "trip.nominate", trip)
+    trip = load_for("trip.nominate", Trip, trip_id)
     units = [trip.host_unit, *trip.nominating_missions]
     form = forms.NominateForm(journalists=queries.search_journalists(db.session), units=units)
     if request.method == "GET" and person.unit is not None:
@@ -289,7 +289,7 @@ def nominate(trip_id: int):
 @blueprint.post("/invitations/<int:invitation_id>/status")
 @login_required
 def invitation_status(invitation_id: int):
-    invitation = queries.get_invitation(db.session, invitation_id, actor=actor())
+    invitation = load_for("trip.edit", Invitation, invitation_id)
     target = url_for("press.trip", trip_id=invitation.trip_id) + "#participants"
     status = request.form.get("status", "")
     replacement = None
@@ -314,7 +314,7 @@ def invitation_status(invitation_id: int):
 @blueprint.post("/invitations/<int:invitation_id>/visa")
 @login_required
 def visa_status(invitation_id: int):
-    invitation = queries.get_invitation(db.session, invitation_id, actor=actor())
+    invitation = load_for("trip.edit", Invitation, invitation_id)
     target = url_for("press.trip", trip_id=invitation.trip_id) + "#participants"
     try:
         trips.change_visa_status(
@@ -333,8 +333,7 @@ def visa_status(invitation_id: int):
 @login_required
 def logistics(invitation_id: int):
     person = actor()
-    invitation = queries.get_invitation(db.session, invitation_id, actor=person)
-    require(person, "trip.edit", invitation.trip)
+    invitation = load_for("trip.edit", Invitation, invitation_id)
     zone = invitation.trip.timezone
     form = forms.LogisticsForm(obj=invitation)
     if request.method == "GET":
@@ -381,9 +380,7 @@ def logistics(invitation_id: int):
 @blueprint.get("/invitations/<int:invitation_id>/<kind>.pdf")
 @login_required
 def letter(invitation_id: int, kind: str):
-    person = actor()
-    invitation = queries.get_invitation(db.session, invitation_id, actor=person)
-    require(person, "trip.edit", invitation.trip)
+    invitation = load_for("trip.edit", Invitation, invitation_id)
     body = documents.render_letter(
         invitation,
         kind=kind,
