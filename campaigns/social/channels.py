@@ -18,7 +18,7 @@ from campaigns.errors import Invalid
 from campaigns.i18n import N_
 from campaigns.org.models import Person, Unit
 from campaigns.permissions import require
-from campaigns.social import rules
+from campaigns.social import rules, scheduling
 from campaigns.social.credentials import encrypt_credentials
 from campaigns.social.models import (
     Channel,
@@ -177,18 +177,22 @@ def create_channel(
 def update_channel(
     session: Session, *, actor: Person | None, now: datetime, channel: Channel, data: ChannelInput
 ) -> Channel:
-    """Change a channel's name, language, owner or rate budget (its kind stays).
+    """Change a channel's name, language, audience, owner or rate budget (its kind stays). Its
+    pending publications planned at each audience's local time follow a new audience.
 
     Raises NotAllowed or Invalid.
     """
     _authorise(actor, "channel.manage", channel)
     cleaned = _validated_channel(session, data, channel)
     before = snapshot(channel)
+    audience = (list(channel.audience_countries or []), channel.audience_zone)
     for name, value in cleaned.items():
         setattr(channel, name, value)
     channel.updated_at = now
     session.flush()
     record_change(session, actor=actor, now=now, action="update", target=channel, before=before)
+    if audience != (channel.audience_countries, channel.audience_zone):
+        scheduling.follow_channel_audience(session, channel=channel, now=now, actor=actor)
     return channel
 
 

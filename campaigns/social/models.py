@@ -71,6 +71,7 @@ class HeldReason(StrEnum):
     CHANNEL_BROKEN = "channel_broken"
     EVENT_CANCELLED = "event_cancelled"
     EVENT_MOVED_TO_PAST = "event_moved_to_past"
+    AUDIENCE_TIME_PASSED = "audience_time_passed"  # its channel's new audience clock is past it
     UNRECONCILABLE = "unreconcilable"
 
 

@@ -22,6 +22,7 @@ HELD_REASON_LABELS = {
     HeldReason.CHANNEL_BROKEN: N_("the channel is broken"),
     HeldReason.EVENT_CANCELLED: N_("its event was cancelled"),
     HeldReason.EVENT_MOVED_TO_PAST: N_("its event moved into the past"),
+    HeldReason.AUDIENCE_TIME_PASSED: N_("on its channel's new audience clock, its time has passed"),
     HeldReason.UNRECONCILABLE: N_("nobody can tell whether it went out"),
 }
 

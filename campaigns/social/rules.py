@@ -243,10 +243,11 @@ def wall_to_utc(day: date, at: time, zone: str) -> datetime:
 
 
 def served_audiences(served: Iterable[str], chosen: Iterable[str]) -> list[str]:
-    """The chosen audience countries that a channel addressing ``served`` reaches, in the order
-    they were chosen. Empty: the channel serves none of them and publishes nothing for them."""
-    reached = {country.upper() for country in served}
-    return [country for country in dict.fromkeys(c.upper() for c in chosen) if country in reached]
+    """The chosen audience countries that a channel addressing ``served`` reaches, in the
+    channel's order (its first country is the one its clock defaults to). Empty: the channel
+    serves none of them and publishes nothing for them."""
+    wanted = {country.upper() for country in chosen}
+    return [country for country in dict.fromkeys(c.upper() for c in served) if country in wanted]
 
 
 def event_day(

@@ -541,6 +541,97 @@ def cancel_publication(
     )
 
 
+# --- a channel now addresses another audience -----------------------------------------------------
+
+
+def follow_channel_audience(
+    session: Session, *, channel: Channel, now: datetime, actor: Person | None = None
+) -> list[Publication]:
+    """The channel's audience (countries or zone) changed: its pending publications planned at
+    each audience's local time follow it. Still addressing one of the post's audiences, it keeps
+    the same wall time on the new clock (held when that time has passed); addressing none of them,
+    the publication is cancelled. Authors and approvers are told. Returns what changed."""
+    pending = session.scalars(
+        select(Publication)
+        .join(Post, Publication.post_id == Post.id)
+        .where(
+            Publication.channel_id == channel.id,
+            Publication.status.in_((PublicationStatus.SCHEDULED, PublicationStatus.FAILED)),
+            Post.status == PostStatus.SCHEDULED,
+            Post.schedule_mode == ScheduleMode.PER_AUDIENCE,
+        )
+        .order_by(Publication.id)
+    ).all()
+    changed = []
+    for publication in pending:
+        post = publication.post
+        served = rules.served_audiences(channel.served_countries, post.schedule_countries or [])
+        before = snapshot(publication)
+        if not served:
+            publication.status = PublicationStatus.CANCELLED
+            action, message = (
+                "unschedule",
+                N_(
+                    "%(channel)s no longer addresses the audiences of %(title)s: its publication "
+                    "there was cancelled."
+                ),
+            )
+        else:
+            assert post.schedule_local_time is not None
+            day = _schedule_day(
+                local_date=post.schedule_local_date,
+                event=post.event,
+                offset_days=post.event_offset_days or 0,
+            )
+            instant = rules.wall_to_utc(day, post.schedule_local_time, channel.audience_zone)
+            if (instant, served[0], channel.audience_zone) == (
+                publication.scheduled_at,
+                publication.audience_country,
+                publication.audience_zone,
+            ):
+                continue
+            publication.scheduled_at = instant
+            publication.next_attempt_at = instant
+            publication.misfire_deadline = rules.misfire_deadline(
+                instant, post.misfire_window_minutes
+            )
+            publication.audience_zone = channel.audience_zone
+            publication.audience_country = served[0]
+            action, message = (
+                "move",
+                N_(
+                    "%(channel)s now addresses another audience: the publication of %(title)s "
+                    "follows its clock."
+                ),
+            )
+            if instant <= now:
+                publication.status = PublicationStatus.HELD
+                publication.held_reason = HeldReason.AUDIENCE_TIME_PASSED
+                action = "hold"
+        publication.updated_at = now
+        session.flush()
+        record_change(
+            session,
+            actor=actor,
+            now=now,
+            action=action,
+            target=publication,
+            before=before,
+            comment=f"channel {channel.id} audience changed",
+        )
+        notify(
+            session,
+            people=[post.author, post.approved_by],
+            kind="publications_moved",
+            message=message,
+            params={"channel": channel.name, "title": post.title},
+            link=post_link(post),
+            now=now,
+        )
+        changed.append(publication)
+    return changed
+
+
 # --- the calendar tells us: an event moved or was cancelled ---------------------------------------
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.errors import Conflict, Invalid
+from campaigns.social import channels as channel_services
 from campaigns.social import scheduling
 from campaigns.social.models import Notification
 from tests.social_factories import (
@@ -317,3 +318,52 @@ def test_scheduling_again_replaces_what_has_not_gone_out(session, now):
     )
     assert (first.status, second.status) == ("cancelled", "scheduled")
     assert second.scheduled_at == at_utc(2027, 6, 24, 3)
+
+
+def _readdress(session, channel, now, countries, zone=None):
+    data = channel_services.ChannelInput(
+        kind=channel.kind,
+        name=channel.name,
+        language=channel.language,
+        owner_unit_code=channel.owner_unit.code,
+        handle=channel.handle,
+        audience_countries=countries,
+        audience_zone=zone,
+    )
+    return channel_services.update_channel(session, actor=None, now=now, channel=channel, data=data)
+
+
+def test_pending_publications_follow_a_channel_that_addresses_another_audience(session, now):
+    _home, phnom_penh, paris = _audience_channels(session)
+    post = cleared_post(session, variants={"vi": "Xin chào", "en": "Hello", "fr": "Bonjour"})
+    kh, fr = _schedule(session, post, now, channel_ids=[phnom_penh.id, paris.id],
+                       local_time=NINE, local_date=date(2027, 6, 24), mode="per_audience",
+                       countries=["KH", "FR", "JP"])  # fmt: skip
+    # The Phnom Penh channel now also speaks to Japan, on Tokyo's clock: 09:00 there.
+    _readdress(session, phnom_penh, now, ["JP", "KH"])
+    assert (kh.audience_country, kh.audience_zone) == ("JP", "Asia/Tokyo")
+    assert (kh.scheduled_at, kh.misfire_deadline) == (
+        at_utc(2027, 6, 24, 0),
+        at_utc(2027, 6, 24, 0, 30),
+    )
+    # The Paris channel now addresses Belgium only, not an audience of this post: cancelled.
+    _readdress(session, paris, now, ["BE"])
+    assert fr.status == "cancelled" and kh.status == "scheduled"
+    told = session.scalars(select(Notification).where(Notification.kind == "publications_moved"))
+    assert sorted(n.person_id for n in told) == sorted([post.author_id, post.approved_by_id] * 2)
+    # A name change moves nothing.
+    phnom_penh.name = "Renamed"
+    assert scheduling.follow_channel_audience(session, channel=phnom_penh, now=now) == []
+
+
+def test_a_new_audience_clock_already_past_holds_the_publication(session, now):
+    _home, phnom_penh, _paris = _audience_channels(session)
+    post = cleared_post(session)
+    (publication,) = _schedule(session, post, now, channel_ids=[phnom_penh.id], local_time=NINE,
+                               local_date=date(2027, 6, 24), mode="per_audience",
+                               countries=["KH", "FR"])  # fmt: skip
+    # An hour before 09:00 in Phnom Penh, the channel moves to a clock where 09:00 has passed.
+    later = at_utc(2027, 6, 24, 1)
+    _readdress(session, phnom_penh, later, ["KH"], zone="Pacific/Kiritimati")  # UTC+14
+    assert (publication.status, publication.held_reason) == ("held", "audience_time_passed")
+    assert publication.scheduled_at == at_utc(2027, 6, 23, 19)

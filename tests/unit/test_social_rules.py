@@ -188,9 +188,9 @@ def test_a_wall_time_that_happens_twice_is_its_first_occurrence():
     )  # EDT
 
 
-def test_a_channel_serves_the_chosen_audiences_it_addresses_in_the_order_chosen():
+def test_a_channel_serves_the_chosen_audiences_it_addresses_in_its_own_order():
     assert rules.served_audiences(["KH"], ["KH", "FR"]) == ["KH"]
-    assert rules.served_audiences(["fr", "BE"], ["be", "KH", "FR"]) == ["BE", "FR"]
+    assert rules.served_audiences(["fr", "BE"], ["be", "KH", "FR"]) == ["FR", "BE"]
     assert rules.served_audiences(["VN"], ["KH", "FR"]) == []
     assert rules.served_audiences(["VN", "KH"], ["VN", "KH", "VN"]) == ["VN", "KH"]
 
