@@ -2,6 +2,7 @@
 
 from campaigns.calendar.models import Anniversary, Event, PlanningTask, Setting
 from campaigns.health.models import Heartbeat
+from campaigns.org.import_jobs import ImportJob
 from campaigns.org.models import ApiToken, AuditEntry, Person, Unit
 from campaigns.press.models import (
     Affiliation,
@@ -47,6 +48,7 @@ __all__ = [
     "Event",
     "Heartbeat",
     "IdentityDocument",
+    "ImportJob",
     "InterviewRequest",
     "Invitation",
     "ItineraryItem",

@@ -168,17 +168,19 @@ def _start_workers(
     lease_seconds: int = 120,
     batch: int = 50,
 ) -> list:
-    """Outbox workers as threads of this process, publishing through ``bots``' adapters."""
+    """Outbox workers as threads of this process, publishing through ``bots``' adapters, and
+    one import worker (large CSV and .ics imports)."""
     from functools import partial
 
     from bots.registry import client_for
     from campaigns.db import create_engine
     from campaigns.social.rules import RetryPolicy
+    from scheduler.imports import start_import_worker
     from scheduler.transactions import Transactions
-    from scheduler.worker import run_workers
+    from scheduler.worker import run_workers, worker_name
 
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=max(5, concurrency))
-    return run_workers(
+    threads = run_workers(
         Transactions(engine, door="worker"),
         partial(client_for, config=app.config),
         stop=stop,
@@ -188,6 +190,13 @@ def _start_workers(
         lease_seconds=lease_seconds,
         batch=batch,
     )
+    # Large CSV and .ics imports: one at a time per process, beside the publishing threads.
+    threads.append(
+        start_import_worker(
+            Transactions(engine, door="worker"), stop=stop, worker_id=worker_name(concurrency)
+        )
+    )
+    return threads
 
 
 @cli.command(with_appcontext=False)
@@ -216,7 +225,8 @@ def _start_workers(
     help="most publications claimed at a time (less when little is due: workers share it)",
 )
 def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) -> None:
-    """Claim due publications and publish them (SIGTERM or Ctrl-C stops after the batch)."""
+    """Claim due publications and publish them, and run queued imports (SIGTERM or Ctrl-C
+    stops after the batch)."""
     import gc
     import signal
     import threading
@@ -243,7 +253,9 @@ def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) 
         lease_seconds=lease_seconds,
         batch=batch,
     )
-    click.echo(f"herald worker: {concurrency} thread(s) publishing; Ctrl-C stops them.")
+    click.echo(
+        f"herald worker: {concurrency} thread(s) publishing, one importing; Ctrl-C stops them."
+    )
     stop.wait()
     for thread in threads:
         thread.join()

@@ -354,6 +354,12 @@ def _as_imported(component: Any, recurrence: str, default_zone: str) -> Imported
     )
 
 
+def check_file(content: bytes) -> Any:
+    """The calendar of a file Herald can read (size, encoding, iCalendar syntax). Raises
+    Invalid under the field ``file`` otherwise."""
+    return _parse(_decode(content))
+
+
 def check_window(since: date | None, until: date | None) -> dict[str, str]:
     """Field errors for an import window (empty when it is fine)."""
     errors = {}

@@ -58,6 +58,7 @@ __all__ = [
     "OverlapWarning",
     "assign_anniversary_owner",
     "cancel_event",
+    "check_import_settings",
     "complete_planning_task",
     "create_anniversary",
     "create_due_planning_tasks",
@@ -472,6 +473,35 @@ def cancel_event(
 # --- iCalendar import --------------------------------------------------------------------------
 
 
+def check_import_settings(
+    session: Session,
+    *,
+    actor: Person | None,
+    owner_unit_code: str,
+    since: date | None,
+    until: date | None,
+    visibility: str,
+    kind: str,
+) -> Unit:
+    """The unit an import is for, once the actor may import and the settings are sound.
+    Raises NotAllowed, or Invalid naming the fields."""
+    _authorise(actor, "event.create")
+    errors = ics_import.check_window(since, until)
+    owner = unit_by_code(session, owner_unit_code)
+    if owner is None:
+        errors["owner_unit_code"] = N_("There is no unit with this code.")
+    elif actor is not None and not sees_all_units(actor) and owner.id != actor.unit_id:
+        errors["owner_unit_code"] = N_("You can only plan events of your own unit.")
+    if visibility not in set(Visibility):
+        errors["visibility"] = N_("Choose who may see the event.")
+    if kind not in set(EventKind):
+        errors["kind"] = N_("Choose a kind of event from the list.")
+    if errors:
+        raise Invalid.from_fields(errors)
+    assert owner is not None
+    return owner
+
+
 def import_ics(
     session: Session,
     *,
@@ -496,20 +526,15 @@ def import_ics(
     Raises NotAllowed, or Invalid with nothing saved: bad window, unknown unit, a file that is
     too large, not UTF-8, not iCalendar, or expands to more than 5,000 instances.
     """
-    _authorise(actor, "event.create")
-    errors = ics_import.check_window(since, until)
-    owner = unit_by_code(session, owner_unit_code)
-    if owner is None:
-        errors["owner_unit_code"] = N_("There is no unit with this code.")
-    elif actor is not None and not sees_all_units(actor) and owner.id != actor.unit_id:
-        errors["owner_unit_code"] = N_("You can only plan events of your own unit.")
-    if visibility not in set(Visibility):
-        errors["visibility"] = N_("Choose who may see the event.")
-    if kind not in set(EventKind):
-        errors["kind"] = N_("Choose a kind of event from the list.")
-    if errors:
-        raise Invalid.from_fields(errors)
-    assert owner is not None
+    owner = check_import_settings(
+        session,
+        actor=actor,
+        owner_unit_code=owner_unit_code,
+        since=since,
+        until=until,
+        visibility=visibility,
+        kind=kind,
+    )
     read = ics_import.read_ics(content, since=since, until=until, default_zone=owner.timezone)
     items = read.events
 

@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import Select, update
 from sqlalchemy.orm import Session
 
+from campaigns import leases
 from campaigns.audit import record_change
+from campaigns.leases import is_postgres as is_postgres  # budgets reads it from here
 from campaigns.social.models import (
     Channel,
     Publication,
@@ -43,29 +45,19 @@ def outgoing_post(publication: Publication, *, media_root: Path | str) -> Outgoi
     return OutgoingPost(text=publication.text, media=media, fingerprint=publication.fingerprint)
 
 
-def is_postgres(session: Session) -> bool:
-    """Whether the session talks to PostgreSQL (row locks and upserts differ from SQLite)."""
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def skip_locked(session: Session, statement: Select) -> Select:
-    """``FOR UPDATE SKIP LOCKED`` on PostgreSQL: rows another worker holds are passed over."""
-    if is_postgres(session):
-        return statement.with_for_update(skip_locked=True, of=Publication)
-    return statement
+    """``FOR UPDATE SKIP LOCKED`` on PostgreSQL: publications another worker holds are passed
+    over (``campaigns.leases``, which import jobs use too)."""
+    return leases.skip_locked(session, statement, of=Publication)
 
 
 def conditional_update(
     session: Session, publication_id: int, *, where: Sequence[Any], values: dict[str, Any]
 ) -> bool:
     """One UPDATE that only succeeds when ``where`` still holds: the claim's atomic step."""
-    result = session.execute(
-        update(Publication)
-        .where(Publication.id == publication_id, *where)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    return leases.conditional_update(
+        session, Publication, publication_id, where=where, values=values
     )
-    return result.rowcount == 1
 
 
 def owners_of(session: Session, channel: Channel) -> list:
