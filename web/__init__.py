@@ -12,7 +12,12 @@ import campaigns.models  # noqa: F401  (the whole schema, mapped once)
 import migrations
 from campaigns.db import ENGINE_OPTIONS
 from campaigns.log_redaction import install_log_redaction
-from web.config import check_secret_key, config_from_env, demo_secret_key
+from web.config import (
+    check_secret_key,
+    config_from_env,
+    demo_secret_key,
+    existing_demo_secret_key,
+)
 from web.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIRECTORY = str(Path(migrations.__file__).parent)
@@ -21,12 +26,24 @@ MIGRATIONS_DIRECTORY = str(Path(migrations.__file__).parent)
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application. ``config`` overrides what the environment says (tests, demo)."""
     install_log_redaction()
-    app = Flask(__name__, instance_relative_config=True)
+    # HERALD_INSTANCE_PATH: where SQLite, media, the demo's key and the scheduler lock live
+    # (default: instance/ beside the code).
+    instance_setting = os.environ.get("HERALD_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(Path(instance_setting).resolve()) if instance_setting else None,
+    )
     instance_path = Path(app.instance_path)
     app.config.update(config_from_env(os.environ, instance_path))
     app.config.update(config or {})
-    if app.config["HERALD_DEMO"] and not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = demo_secret_key(instance_path)
+    if not app.config["SECRET_KEY"]:
+        if app.config["HERALD_DEMO"]:
+            app.config["SECRET_KEY"] = demo_secret_key(instance_path)
+        elif app.config.get("HERALD_USE_DEMO_KEY"):
+            # `herald token create` (any command) after `herald demo`: the demo's own key, so
+            # its sessions, feed links and channel credentials stay readable.
+            app.config["SECRET_KEY"] = existing_demo_secret_key(instance_path)
     check_secret_key(app.config)
     # Whatever the configuration says, a database error never logs the statement's values.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {

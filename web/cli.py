@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,10 +20,22 @@ from campaigns.errors import HeraldError, Invalid
 from web.config import ConfigurationError
 
 
-def _create_app() -> Flask:
+def _create_app(**config: Any) -> Flask:
+    """The app of every command. Without HERALD_SECRET_KEY, a command run where ``herald demo``
+    ran uses the demo's key, as the demo itself does."""
     from web import create_app
 
-    return create_app()
+    return create_app({"HERALD_USE_DEMO_KEY": True, **config})
+
+
+def _listening_on(host: str, port: int) -> dict[str, Any]:
+    """Without HERALD_BASE_URL, links (feeds, webcal, Telegram alerts) name the address this
+    server listens on, in the web and in every process the demo starts."""
+    from web.links import listening_base_url
+
+    if os.environ.get("HERALD_BASE_URL"):
+        return {}
+    return {"HERALD_BASE_URL": listening_base_url(host, port)}
 
 
 class HeraldGroup(FlaskGroup):
@@ -89,7 +102,7 @@ def demo(host: str, port: int) -> None:
     from web import create_app
     from web.extensions import db
 
-    app = create_app({"HERALD_DEMO": True})
+    app = create_app({"HERALD_DEMO": True, **_listening_on(host, port)})
     upgrade_database(app)
     with app.app_context():
         _door("demo")
@@ -98,7 +111,7 @@ def demo(host: str, port: int) -> None:
     click.echo("")
     click.secho("Herald demo", bold=True)
     click.echo(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}")
-    click.echo(f"  open:     http://{host}:{port}/")
+    click.echo(f"  open:     {app.config['HERALD_BASE_URL']}/")
     click.echo(f"  demo accounts (password for all: {DEMO_PASSWORD}):")
     for account in accounts:
         click.echo(f"    {account.role:<12} {account.email:<28} {account.name} ({account.unit})")
@@ -123,7 +136,7 @@ def web(host: str, port: int, workers: int) -> None:
     """Serve the web UI, the API and the feeds with gunicorn."""
     from gunicorn.app.base import BaseApplication
 
-    app = _create_app()
+    app = _create_app(**_listening_on(host, port))
 
     class Server(BaseApplication):
         def load_config(self) -> None:

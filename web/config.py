@@ -25,6 +25,7 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_METRICS_ALLOW = "127.0.0.1/8,::1/128"
 
 
@@ -43,7 +44,7 @@ def parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
 
 def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     """Flask configuration from ``HERALD_*`` variables, with embedded (SQLite) defaults."""
-    base_url = environ.get("HERALD_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    base_url = (environ.get("HERALD_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
     https = urlsplit(base_url).scheme == "https"
     database_url = environ.get("HERALD_DATABASE_URL") or f"sqlite:///{instance_path / 'herald.db'}"
     if database_url.startswith("postgres://"):
@@ -123,9 +124,18 @@ def check_secret_key(config: Mapping[str, Any]) -> None:
         )
 
 
+def existing_demo_secret_key(instance_path: Path) -> str:
+    """The key ``herald demo`` keeps under instance/, or "" when no demo ran there."""
+    path = instance_path / DEMO_SECRET_KEY_FILE
+    return path.read_text().strip() if path.exists() else ""
+
+
+DEMO_SECRET_KEY_FILE = "demo-secret-key"
+
+
 def demo_secret_key(instance_path: Path) -> str:
     """A random key kept under instance/ so demo sessions survive a restart."""
-    path = instance_path / "demo-secret-key"
+    path = instance_path / DEMO_SECRET_KEY_FILE
     if path.exists():
         return path.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,11 @@ def test_missing_or_weak_secret_key_is_refused_at_start(monkeypatch, tmp_path):
     import subprocess
     import sys
 
-    env = {"PATH": "/usr/bin:/bin", "HERALD_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HERALD_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "HERALD_INSTANCE_PATH": str(tmp_path / "instance"),  # no demo ran there
+    }
     for secret, expected in (("", "is not set"), ("short", "too weak")):
         env["HERALD_SECRET_KEY"] = secret
         result = subprocess.run(
@@ -137,3 +141,37 @@ def test_backup_of_a_sqlite_database_is_a_readable_copy(tmp_path):
         )
     }
     assert {"units", "people", "alembic_version"} <= tables
+
+
+def test_every_command_finds_the_demo_key_after_herald_demo(tmp_path):
+    import subprocess
+    import sys
+
+    from web.config import demo_secret_key
+
+    instance = tmp_path / "instance"
+    demo_secret_key(instance)  # what `herald demo` leaves behind
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HERALD_DATABASE_URL": f"sqlite:///{tmp_path}/demo.db",
+        "HERALD_INSTANCE_PATH": str(instance),
+    }
+    run_cli = [sys.executable, "-c", "from web.cli import main; main()"]
+
+    def herald(*args):
+        return subprocess.run(
+            [*run_cli, *args], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+
+    upgraded = herald("db", "upgrade")
+    created = herald(
+        "user", "create", "--email", "ops@example.org", "--name", "Ops", "--role", "admin",
+        "--password", "a-long-enough-password",
+    )  # fmt: skip
+    token = herald("token", "create", "--email", "ops@example.org")
+
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert created.returncode == 0, created.stderr
+    assert token.returncode == 0, token.stderr
+    assert token.stdout.strip().splitlines()[-1].startswith("hrd_")
+    assert "HERALD_SECRET_KEY" not in token.stderr

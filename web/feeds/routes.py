@@ -48,6 +48,7 @@ from web.extensions import csrf, db
 from web.feeds.cache import FeedCache
 from web.i18n import LANGUAGES, error_message
 from web.labels import ANNIVERSARY_CATEGORY_LABELS, EVENT_KIND_LABELS, TIER_LABELS
+from web.links import absolute_url
 from web.security import actor
 
 blueprint = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -244,8 +245,7 @@ def feed_url(
         values["token"] = sign_feed_token(current_app.secret_key, person.id, person.feed_key)
     endpoint = _ENDPOINTS[feed_kind]
     if external:
-        path = current_app.url_map.bind("localhost").build(endpoint, values)
-        return current_app.config["HERALD_BASE_URL"] + path
+        return absolute_url(endpoint, **values)
     if has_request_context():
         return url_for(endpoint, **values)
     return current_app.url_map.bind("localhost").build(endpoint, values)

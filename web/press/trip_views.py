@@ -16,6 +16,7 @@ from campaigns.press import documents, feeds, queries, rules, trips
 from campaigns.press.models import Invitation, Trip
 from campaigns.timezones import to_zone
 from web.extensions import db
+from web.links import absolute_url
 from web.loading import load_for
 from web.press import forms
 from web.press.common import (
@@ -163,7 +164,7 @@ def edit_trip(trip_id: int):
 
 
 def _feed_url(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
+    return absolute_url(endpoint, **values)
 
 
 @blueprint.get("/trips/<int:trip_id>")
