@@ -88,7 +88,7 @@ def _validated_channel(session: Session, data: ChannelInput, channel: Channel | 
         errors["rate_limit_posts"] = N_("Between 1 and 10,000 posts per window.")
     if not isinstance(window, int) or not 1 <= window <= 86_400:
         errors["rate_window_seconds"] = N_("A window between 1 second and 1 day.")
-    countries, audience_zone = _validated_audience(data, errors)
+    countries, audience_zone = _validated_audience(data, errors, channel)
     if errors:
         raise Invalid.from_fields(errors)
     return {
@@ -105,11 +105,20 @@ def _validated_channel(session: Session, data: ChannelInput, channel: Channel | 
     }
 
 
-def _validated_audience(data: ChannelInput, errors: dict[str, str]) -> tuple[list[str], str]:
+def _default_audience_zone(countries: list[str]) -> str | None:
+    """The clock of an audience nobody chose one for: the first country's capital, or the
+    office's for the home audience (None for a country tzdata gives no zone)."""
+    return rules.zone_for_country(countries[0]) if countries else OFFICE_ZONE
+
+
+def _validated_audience(
+    data: ChannelInput, errors: dict[str, str], channel: Channel | None
+) -> tuple[list[str], str]:
     """The channel's audience countries (upper-case, once each) and the zone its audience lives by.
 
     Without countries the channel addresses the home audience; without a zone its audience lives by
-    the first country's capital (the office's zone for the home audience).
+    the first country's capital (the office's zone for the home audience). A zone that was only
+    that default (nobody chose it) follows new countries, even when the form sends it back.
     """
     raw = data.audience_countries or []
     if isinstance(raw, str):
@@ -122,17 +131,19 @@ def _validated_audience(data: ChannelInput, errors: dict[str, str]) -> tuple[lis
     if len(countries) > 50:
         errors["audience_countries"] = N_("At most 50 countries per channel.")
     zone = (data.audience_zone or "").strip()
+    if channel is not None and countries != list(channel.audience_countries or []):
+        old_default = _default_audience_zone(list(channel.audience_countries or []))
+        if zone == channel.audience_zone == old_default:
+            zone = ""
     if zone:
         if not is_zone(zone):
             errors["audience_zone"] = N_("This time zone does not exist.")
         return countries, zone
-    if not countries:
-        return countries, OFFICE_ZONE
-    capital = rules.zone_for_country(countries[0])
-    if capital is None:
+    default = _default_audience_zone(countries)
+    if default is None:
         errors["audience_zone"] = N_("Give the time zone this audience lives by.")
         return countries, OFFICE_ZONE
-    return countries, capital
+    return countries, default
 
 
 def _validated_credentials(kind: str, credentials: dict[str, str] | None) -> dict[str, str]:

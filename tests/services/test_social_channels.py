@@ -178,3 +178,28 @@ def test_a_wrong_audience_is_refused_on_create_and_on_update(session, now, field
         channel_services.update_channel(session, actor=None, now=now, channel=channel, data=data)
     assert field in caught.value.errors
     assert (channel.audience_countries, channel.audience_zone) == (["KH"], "Asia/Phnom_Penh")
+
+
+def test_a_default_zone_follows_new_countries_and_a_chosen_one_stays(session, now):
+    def readdress(channel, countries, zone):
+        data = channel_services.ChannelInput(
+            kind=channel.kind, name=channel.name, language=channel.language,
+            owner_unit_code=channel.owner_unit.code, handle=channel.handle,
+            audience_countries=countries, audience_zone=zone,
+        )  # fmt: skip
+        return channel_services.update_channel(
+            session, actor=None, now=now, channel=channel, data=data
+        )
+
+    # The edit form sends the zone back as it showed it: Phnom Penh's was only KH's default.
+    embassy = create_channel(session, audience_countries=["KH"])
+    readdress(embassy, ["FR"], "Asia/Phnom_Penh")
+    assert (embassy.audience_countries, embassy.audience_zone) == (["FR"], "Europe/Paris")
+    readdress(embassy, [], "Europe/Paris")
+    assert (embassy.served_countries, embassy.audience_zone) == (["VN"], "Asia/Ho_Chi_Minh")
+    # Los Angeles was chosen: adding Canada keeps it; the same countries keep any zone given.
+    west = create_channel(session, audience_countries=["US"], audience_zone="America/Los_Angeles")
+    readdress(west, ["US", "CA"], "America/Los_Angeles")
+    assert west.audience_zone == "America/Los_Angeles"
+    readdress(west, ["US", "CA"], "America/Chicago")
+    assert west.audience_zone == "America/Chicago"

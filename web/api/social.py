@@ -771,13 +771,6 @@ def _channel_as_input(channel: Channel) -> channel_services.ChannelInput:
     )
 
 
-def _with_audience_zone(data: dict) -> dict:
-    """New audience countries without a zone: the zone follows them, not the old countries."""
-    if "audience_countries" in data and "audience_zone" not in data:
-        return {**data, "audience_zone": None}
-    return data
-
-
 def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
@@ -829,7 +822,7 @@ class ChannelById(MethodView):
             actor=person,
             now=utcnow(),
             channel=channel,
-            data=_merged(_channel_as_input(channel), _with_audience_zone(data)),
+            data=_merged(_channel_as_input(channel), data),
         )
         db.session.commit()
         return channel
