@@ -206,8 +206,9 @@ def _plan(
     local_time: time,
     countries: Sequence[str],
 ) -> SchedulePlan:
-    """One publication per channel: at ``local_time`` in ``zone`` (mode "at"), or on the clock of
-    the channel's own audience when it addresses one of ``countries`` (mode "per_audience")."""
+    """One publication per channel, in the order the channels were chosen (the outbox sends what
+    is due at one instant in that order): at ``local_time`` in ``zone`` (mode "at"), or on the
+    clock of the channel's own audience when it addresses one of ``countries`` (per_audience)."""
     reaching: list[tuple[Channel, str, tuple[str, ...]]] = []
     idle = []
     if mode == ScheduleMode.PER_AUDIENCE:
@@ -234,7 +235,6 @@ def _plan(
         )
         for channel, channel_zone, served in reaching
     ]
-    publications.sort(key=lambda item: (item.instant, item.channel.name, item.channel.id))
     return SchedulePlan(publications, idle, unserved)
 
 
