@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests import processes
 from tests.fakes import telegram as telegram_faults
 from tests.fakes import x as x_faults
 from tests.fakes.server import MAX_FAULT_DELAY, Fault
@@ -277,14 +278,13 @@ def test_telegram_long_polling_is_capped(fake_telegram, http):
 )
 def test_each_fake_runs_from_the_command_line(module, route):
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
+    with processes.running(
         [sys.executable, "-m", module, "--port", "0"],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
+    ) as process:
         base_url = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:")
         path = "/2/users/me" if module.endswith(".x") else "/bot1:abc/getMe"
@@ -302,10 +302,28 @@ def test_each_fake_runs_from_the_command_line(module, route):
         assert steered.json() == {"ok": True, "pending": 2}
         assert statuses == [503, 503, 200]
         assert state["requests"] == 4
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=2) == 0
-        process.stdout.close()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+
+
+def _ignoring_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_fake_started_as_a_background_job_still_stops_on_a_signal(signum):
+    # A shell's background job inherits SIGINT ignored (as when the test command runs with &).
+    with processes.running(
+        [sys.executable, "-m", "tests.fakes.telegram", "--port", "0"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ignoring_sigint,
+    ) as process:
+        assert process.stdout.readline().startswith("http://127.0.0.1:")
+        process.send_signal(signum)
+        assert process.wait(timeout=5) == 0
 
 
 def test_telegram_fakes_can_also_run_alone():

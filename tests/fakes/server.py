@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import socket
 import threading
 import time
@@ -284,14 +285,22 @@ class FakeServer:
         return f"http://{self.host}:{self.port}"
 
     def serve_until_interrupted(self) -> None:
-        """Run in the foreground (the command line); Ctrl-C stops."""
+        """Run in the foreground (the command line) until SIGTERM or SIGINT (Ctrl-C).
+
+        Both are handled explicitly: a process started as a shell's background job inherits
+        SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+        stopping = threading.Event()
+
+        def ask_to_stop(signum: int, frame: object) -> None:
+            stopping.set()
+
+        signal.signal(signal.SIGTERM, ask_to_stop)
+        signal.signal(signal.SIGINT, ask_to_stop)
         self.start()
         print(self.base_url, flush=True)
         try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+            while not stopping.wait(3600):
+                pass
         finally:
             self.stop()
 

@@ -9,7 +9,6 @@ thousands through the clearance services would take longer than publishing them.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections import Counter
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.social.models import Channel, Post, PostVariant, Publication, PublicationAttempt
 from campaigns.social.platform import fingerprint
+from tests import processes
 from tests.factories import create_person
 from tests.fakes.x import FakeX
 from tests.social_factories import SECRET, create_campaign, create_channel
@@ -203,17 +203,10 @@ def start_worker(
             cwd=log_path.parent,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 
-def stop_workers(processes: Sequence[subprocess.Popen], timeout: float = 15) -> None:
+def stop_workers(workers: Sequence[subprocess.Popen], timeout: float = 15) -> None:
     """SIGTERM (a graceful stop), then SIGKILL whatever is still running."""
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    processes.stop_all(workers, timeout)

@@ -25,6 +25,7 @@ from campaigns.social.checks import latest_connection_check, request_connection_
 from campaigns.social.models import Notification, Publication, SandboxPost
 from scheduler.transactions import Transactions
 from scheduler.worker import IDLE_SECONDS, Worker
+from tests import processes
 from tests.conftest import TEST_SECRET
 from tests.factories import create_person
 from tests.fakes.telegram import FakeTelegram
@@ -400,24 +401,24 @@ def test_herald_worker_stops_on_sigterm(app, database_url, fake_x, tmp_path):
         "HERALD_SECRET_KEY": TEST_SECRET,
         "HERALD_X_API_BASE": fake_x.base_url,
     }
-    with subprocess.Popen(
+    process = processes.start(
         [str(Path(sys.executable).with_name("herald")), "worker", "--concurrency", "2"],
         env=environment,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-    ) as process:
-        try:
-            for line in process.stdout:
-                if "publishing" in line:
-                    break
-            process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=10) == 0
-        finally:
-            if process.poll() is None:
-                process.kill()
+    )
+    try:
+        for line in process.stdout:
+            if "publishing" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        processes.stop(process)
         output = process.stdout.read()
+        process.stdout.close()
     assert output.count("stopped") == 2
 
 

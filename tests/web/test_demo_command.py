@@ -10,6 +10,8 @@ import urllib.request
 
 import pytest
 
+from tests import processes
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -28,7 +30,7 @@ def test_demo_starts_without_any_configuration_and_again_on_the_same_database(tm
         "HERALD_DATABASE_URL": f"sqlite:///{database}",
         "HERALD_INSTANCE_PATH": str(tmp_path.parent / "demo-command-instance"),
     }
-    process = subprocess.Popen(
+    process = processes.start(
         [sys.executable, "-c", "from web.cli import main; main()", "demo", "--port", str(port)],
         env=environment,
         cwd=tmp_path,
@@ -56,8 +58,9 @@ def test_demo_starts_without_any_configuration_and_again_on_the_same_database(tm
         # Absolute links name the port the demo listens on, not a default one.
         assert servers == [{"url": f"http://127.0.0.1:{port}"}]
     finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=20)
+        processes.stop(process, timeout=20)
+        output = process.stdout.read()
+        process.stdout.close()
     assert "coordinator@example.org" in output
     assert f"http://127.0.0.1:{port}/" in output
     assert "herald-demo" in output

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests import processes
 from tests.factories import PASSWORD, create_person, login
 from web.extensions import limiter
 
@@ -29,12 +30,11 @@ def redis_url(tmp_path) -> Iterator[str]:
     if server is None:
         pytest.skip("redis-server is not installed")
     port = _free_port()
-    process = subprocess.Popen(
+    process = processes.start(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
     )
     try:
         client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2)
@@ -51,12 +51,7 @@ def redis_url(tmp_path) -> Iterator[str]:
         client.close()
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        processes.stop(process)
 
 
 @pytest.fixture
