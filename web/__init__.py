@@ -80,6 +80,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(calendar_blueprint)
 
+    from web.imports.routes import blueprint as imports_blueprint
+
+    app.register_blueprint(imports_blueprint)
+
     from web.feeds.routes import blueprint as feeds_blueprint
 
     app.register_blueprint(feeds_blueprint)

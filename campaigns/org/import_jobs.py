@@ -134,9 +134,13 @@ class ImportReport:
     def count(self, outcome: str, number: int = 1) -> None:
         self.counts[outcome] = self.counts.get(outcome, 0) + number
 
-    def add_row(self, where: str, outcome: str, message: str | None = None) -> None:
-        """Count ``outcome`` and list the row (``where``: "line 12", an event's name)."""
-        self.count(outcome)
+    def add_row(
+        self, where: str, outcome: str, message: str | None = None, *, counted: bool = True
+    ) -> None:
+        """Count ``outcome`` and list the row (``where``: "line 12", an event's name); a row
+        with several problems is listed once per problem and ``counted`` once."""
+        if counted:
+            self.count(outcome)
         if len(self.rows) >= MAX_REPORTED_ROWS:
             self.more_rows += 1
             return

@@ -148,6 +148,30 @@ def _decode_csv(content: bytes) -> str:
         ) from None
 
 
+def _open_csv(content: bytes) -> tuple[csv.DictReader, list[str]]:
+    """A reader of the file's rows and its header. Raises Invalid for a file that cannot be
+    read at all (size, encoding, missing or unknown columns)."""
+    text = _decode_csv(content)
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        header = [name.strip() for name in (reader.fieldnames or [])]
+    except csv.Error:
+        raise Invalid(N_("The file is not valid CSV."), field="file") from None
+    missing = [name for name in REQUIRED_CSV_COLUMNS if name not in header]
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    if missing or unknown:
+        raise Invalid(
+            N_(
+                "Wrong columns. Missing: %(missing)s. Unknown: %(unknown)s. Expected: %(expected)s."
+            ),
+            field="file",
+            missing=", ".join(missing) or "—",
+            unknown=", ".join(unknown) or "—",
+            expected=", ".join(CSV_COLUMNS),
+        )
+    return reader, header
+
+
 def _known_journalists(
     session: Session, today: date
 ) -> tuple[dict[str, Match], dict[tuple[str, int], Match]]:
@@ -207,24 +231,7 @@ def import_journalists_csv(
     cannot be read at all (size, encoding, missing or unknown columns).
     """
     authorise(actor, "journalist.manage")
-    text = _decode_csv(content)
-    try:
-        reader = csv.DictReader(io.StringIO(text))
-        header = [name.strip() for name in (reader.fieldnames or [])]
-    except csv.Error:
-        raise Invalid(N_("The file is not valid CSV."), field="file") from None
-    missing = [name for name in REQUIRED_CSV_COLUMNS if name not in header]
-    unknown = [name for name in header if name not in CSV_COLUMNS]
-    if missing or unknown:
-        raise Invalid(
-            N_(
-                "Wrong columns. Missing: %(missing)s. Unknown: %(unknown)s. Expected: %(expected)s."
-            ),
-            field="file",
-            missing=", ".join(missing) or "—",
-            unknown=", ".join(unknown) or "—",
-            expected=", ".join(CSV_COLUMNS),
-        )
+    reader, header = _open_csv(content)
     if on_match not in set(RowAction):
         on_match = RowAction.UPDATE
     today = office_today(now)
@@ -466,16 +473,18 @@ def queue_journalist_import(
     on_match: str = RowAction.UPDATE,
     choices: dict[int, str] | None = None,
 ) -> ImportJob:
-    """Check the file as the preview does and queue it for a worker, with what the person chose
-    for matched and repeated rows. Raises NotAllowed, or Invalid (an unreadable file, or rows
-    with errors: they must be corrected first)."""
-    preview = import_journalists_csv(
-        session, actor=actor, now=now, content=content, on_match=on_match, choices=choices
-    )
-    if not preview.valid:
-        raise Invalid(
-            N_("Some rows have errors; correct the file and upload it again."), field="file"
-        )
+    """Queue a file for a worker, with what the person chose for matched and repeated rows
+    (``import_journalists_csv`` says what they mean). Only the file as a whole is checked here,
+    quickly: the worker checks each row again, and imports nothing when one has errors.
+    Raises NotAllowed, or Invalid (a file that cannot be read, or that has no rows)."""
+    authorise(actor, "journalist.manage")
+    reader, _ = _open_csv(content)
+    try:
+        rows = sum(1 for _ in reader)
+    except csv.Error:
+        raise Invalid(N_("The file is not valid CSV."), field="file") from None
+    if not rows:
+        raise Invalid(N_("The file has a header but no rows."), field="file")
     return queue_import_job(
         session,
         actor=actor,
@@ -487,7 +496,7 @@ def queue_journalist_import(
             "on_match": on_match if on_match in set(RowAction) else RowAction.UPDATE,
             "choices": {str(line): action for line, action in (choices or {}).items()},
         },
-        total=len(preview.rows),
+        total=rows,
     )
 
 
@@ -529,7 +538,7 @@ def run_journalist_import(
         where = Message(N_("line %(line)s"), line=row.line)
         name = row.values.get("name_latin", "")
         if row.errors:
-            for column, problem in row.errors.items():
+            for number, (column, problem) in enumerate(row.errors.items()):
                 report.add_row(
                     where,
                     "problem",
@@ -538,6 +547,7 @@ def run_journalist_import(
                         column=column,
                         problem=problem if isinstance(problem, Message) else Message(problem),
                     ),
+                    counted=number == 0,
                 )
             continue
         if not applied:

@@ -106,10 +106,24 @@ def test_the_report_lists_updated_and_skipped_rows(session, now):
     assert count(session, Journalist) == 2
 
 
-def test_a_file_with_row_errors_is_not_queued(session, now):
+def test_a_file_with_row_errors_imports_nothing_and_reports_each_problem(session, now):
+    job = queue(session, now, content=b"name_latin,country\nGood,FR\n,XX\n")
+    imports.run_import_now(session, job_id=job.id, worker_id="web", now=now)
+    session.refresh(job)
+    assert job.status == "done"
+    assert job.result["counts"] == {"problem": 1, "not_imported": 1}
+    problems = {row["message"]["params"]["column"] for row in job.result["rows"]}
+    assert problems == {"name_latin", "country"}
+    assert {row["where"]["params"]["line"] for row in job.result["rows"]} == {3}
+    assert count(session, Journalist) == 0
+
+
+def test_an_unreadable_file_is_not_queued(session, now):
     with pytest.raises(Invalid) as caught:
-        queue(session, now, content=b"name_latin,country\n,XX\n")
-    assert "correct the file" in caught.value.message
+        queue(session, now, content=b"name,country\nA,FR\n")
+    assert "Wrong columns" in caught.value.message
+    with pytest.raises(Invalid):
+        queue(session, now, content=b"name_latin,country\n")
     assert count(session, ImportJob) == 0
 
 

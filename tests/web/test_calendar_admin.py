@@ -215,7 +215,7 @@ def test_ics_import_from_the_web(client, session, coordinator):
         return client.post("/calendar/import", data=data, content_type="multipart/form-data")
 
     response = upload(ICS)
-    assert response.status_code == 302
+    assert response.status_code == 303
     event = session.scalars(select(Event)).one()
     assert (event.title, event.timezone, event.visibility) == (
         "Exposition photo",
@@ -223,7 +223,7 @@ def test_ics_import_from_the_web(client, session, coordinator):
         "public",
     )
     again = upload(ICS)
-    assert again.status_code == 302
+    assert again.status_code == 303
     assert count(session, Event) == 1
 
     refused = upload(b"\xff\xfe not a calendar at all")

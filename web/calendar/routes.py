@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import login_required
 
-from campaigns.calendar import queries, services
+from campaigns.calendar import ics_import, ics_jobs, queries, services
 from campaigns.calendar.models import Event, EventKind, Tier
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
@@ -36,6 +36,7 @@ from web.calendar.inputs import event_as_input, split_tags
 from web.extensions import db
 from web.forms import show_domain_error
 from web.i18n import error_message, field_errors
+from web.imports.routes import start as start_import
 from web.labels import (
     ANNIVERSARY_CATEGORY_LABELS,
     EVENT_KIND_LABELS,
@@ -516,11 +517,12 @@ def import_ics():
         upload = form.file.data
         today = _today(person.timezone)
         try:
-            result = services.import_ics(
+            job = ics_jobs.queue_ics_import(
                 db.session,
                 actor=person,
                 now=utcnow(),
-                content=upload.read() if upload else b"",
+                content=upload.read(ics_import.MAX_ICS_BYTES + 1) if upload else b"",
+                filename=(upload.filename or "") if upload else "",
                 owner_unit_code=form.owner_unit_code.data or "",
                 since=form.since.data or today,
                 until=form.until.data or layout.add_months(today, 12),
@@ -531,8 +533,7 @@ def import_ics():
             problems = _show_import_error(form, error)
         else:
             db.session.commit()
-            flash(_import_summary(result), "success")
-            return redirect(url_for("calendar.agenda", date=(form.since.data or today).isoformat()))
+            return redirect(start_import(job), code=303)
     elif request.method == "GET":
         today = _today(person.timezone)
         form.since.data = today

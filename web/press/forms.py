@@ -111,6 +111,20 @@ class IdentityDocumentForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), description=_l("UTF-8, first row with the column names."))
     content = HiddenField()
+    filename = HiddenField()
+    on_match = SelectField(
+        _l("Rows that match a journalist already in Herald"),
+        choices=choices(
+            [
+                ("update", _l("Update the journalist's record")),
+                ("skip", _l("Skip the row")),
+                ("create", _l("Add a new journalist anyway")),
+            ]
+        ),
+        default="update",
+        validate_choice=False,  # the service takes an unknown choice as the default
+        description=_l("Matched by email, or else by the same name at the same outlet."),
+    )
 
 
 class MergeForm(FlaskForm):

@@ -8,7 +8,7 @@ import binascii
 import json
 
 from flask import Response, abort, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from flask_login import login_required
 
 from campaigns.db import utcnow
@@ -19,6 +19,7 @@ from campaigns.press import csv_import, privacy, queries, rules, services
 from campaigns.press.models import Affiliation, IdentityDocument, Journalist, Outlet
 from web.extensions import db
 from web.i18n import translate
+from web.imports.routes import start as start_import
 from web.loading import load_for
 from web.press import forms
 from web.press.common import blueprint, done, failed, form_error, form_page, to_int
@@ -354,6 +355,20 @@ def merge_journalist(journalist_id: int):
     return _journalist_page(keep, merge_form=form)
 
 
+# The preview lists this many rows that need a look (errors, matches, repeats); counts cover all.
+PREVIEW_ROWS = 500
+
+
+def _row_choices() -> dict[int, str]:
+    """What the person chose per row in the preview (``row-<line>``); "" keeps the default."""
+    choices = {}
+    for name, value in request.form.items():
+        line = name.removeprefix("row-")
+        if name.startswith("row-") and line.isdigit() and value in set(csv_import.RowAction):
+            choices[int(line)] = value
+    return choices
+
+
 @blueprint.route("/journalists/import", methods=["GET", "POST"])
 @login_required
 def import_journalists():
@@ -368,30 +383,40 @@ def import_journalists():
             else:
                 upload = form.file.data
                 content = upload.read(csv_import.MAX_CSV_BYTES + 1) if upload else b""
+                form.filename.data = (upload.filename or "")[:255] if upload else ""
         except (binascii.Error, ValueError):
             content = b""
+        on_match = form.on_match.data or csv_import.RowAction.UPDATE
         try:
+            if confirming:
+                job = csv_import.queue_journalist_import(
+                    db.session,
+                    actor=actor(),
+                    now=utcnow(),
+                    content=content,
+                    filename=form.filename.data or "",
+                    on_match=on_match,
+                    choices=_row_choices(),
+                )
+                db.session.commit()
+                return redirect(start_import(job), code=303)
             preview = csv_import.import_journalists_csv(
-                db.session, actor=actor(), now=utcnow(), content=content, apply=confirming
+                db.session, actor=actor(), now=utcnow(), content=content, on_match=on_match
             )
         except Invalid as error:
             form_error(form, error, aliases={"file": "file"})
         else:
-            if confirming and preview.created:
-                return done(
-                    ngettext(
-                        "%(num)d journalist was imported.",
-                        "%(num)d journalists were imported.",
-                        preview.created,
-                    ),
-                    url_for("press.journalists"),
-                )
             form.content.data = base64.b64encode(content).decode()
     status = 422 if form.errors or (preview is not None and not preview.valid) else 200
+    attention = []
+    if preview is not None:
+        attention = [row for row in preview.rows if row.errors or row.needs_choice]
     return render_template(
         "press/import.html",
         form=form,
         preview=preview,
+        attention=attention[:PREVIEW_ROWS],
+        unlisted=max(0, len(attention) - PREVIEW_ROWS),
         columns=csv_import.CSV_COLUMNS,
         translate=translate,
     ), status
