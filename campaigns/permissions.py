@@ -174,6 +174,12 @@ def _press_logistics(actor: Person, trip: Any) -> bool:
     return _press_trip_edit(actor, trip) or _press_staff_of(actor, trip)
 
 
+def _press_trip_staff(person: Person, trip: Any) -> bool:
+    # Escorting or interpreting makes one of the trip's people (its itinerary, its logistics):
+    # anyone who works, not a read-only viewer.
+    return person.role != Role.VIEWER
+
+
 def _press_item_run(actor: Person, item: Any) -> bool:
     # The escort or interpreter on the spot may mark their own item done or delayed.
     if _press_trip_edit(actor, _trip_of(item)):
@@ -216,6 +222,7 @@ _PRESS_RULES = {
     "coverage.view": _press_roles(_PRESS_DESK | {Role.VIEWER}),
     "coverage.add": _press_add_coverage,
     "item.run": _press_item_run,
+    "trip.staff": _press_trip_staff,
     "coverage.verify": _press_roles(_PRESS_DESK),
     "letterhead.manage": _press_letterhead,
 }

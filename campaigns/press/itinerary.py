@@ -17,6 +17,7 @@ from campaigns.audit import record_change, snapshot
 from campaigns.errors import Invalid
 from campaigns.i18n import N_
 from campaigns.org.models import Person
+from campaigns.permissions import can
 from campaigns.press import queries, rules
 from campaigns.press.models import (
     InterviewRequest,
@@ -89,6 +90,8 @@ def _clean_item(session: Session, trip: Trip, data: ItemInput) -> dict[str, Any]
         person = session.get(Person, person_id) if person_id else None
         if person_id and (person is None or not person.active):
             errors[name] = N_("There is no such person among Herald's active users.")
+        elif person is not None and not can(person, "trip.staff", trip):
+            errors[name] = N_("A read-only viewer cannot escort or interpret on a trip.")
         cleaned[name.removesuffix("_id")] = person
     participants = []
     by_id = {invitation.id: invitation for invitation in trip.invitations}

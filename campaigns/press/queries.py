@@ -238,10 +238,9 @@ def interviews_of(session: Session, trip: Trip) -> list[InterviewRequest]:
 
 
 def staff_candidates(session: Session) -> list[Person]:
-    """People who can escort or interpret: everyone active, by name."""
-    return list(
-        session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.name))
-    )
+    """People who can escort or interpret: everyone active but read-only viewers, by name."""
+    people = session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.name))
+    return [person for person in people if can(person, "trip.staff", None)]
 
 
 def coordinator_candidates(session: Session, host: Unit | None) -> list[Person]:

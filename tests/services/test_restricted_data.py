@@ -265,3 +265,12 @@ def test_logistics_are_for_the_trips_people_and_those_who_run_it(session, world)
     add_item(session, trip, escort=people["escort"])
     allowed = {name for name, person in people.items() if can(person, "trip.logistics", trip)}
     assert allowed == {"admin", "coordinator", "host_editor", "trip_coordinator", "escort"}
+
+
+def test_a_read_only_viewer_cannot_be_made_one_of_a_trips_people(session, world):
+    _, _, people, trip = world
+    with pytest.raises(Invalid) as caught:
+        add_item(session, trip, escort=people["viewer"])
+    assert set(caught.value.errors) == {"escort_id"}
+    assert people["viewer"] not in queries.staff_candidates(session)
+    assert not can(people["viewer"], "trip.logistics", trip)
