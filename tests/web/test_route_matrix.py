@@ -10,7 +10,7 @@ The lines live in one table per area, each replayed against the five roles by it
 | calendar pages, /api/v1 events, anniversaries | ``test_calendar_permissions.ROUTES`` | that file (own unit / other unit) |
 | press pages | ``test_press_permission_matrix.ROUTES`` | that file (+ trip coordinator, escort) |
 | campaigns and channels pages | ``test_campaigns_permission_matrix.ROUTES`` | that file (+ author, co-writer) |
-| /api/v1 press and social, feeds reset | ``API_ROUTES`` below | this file (own unit / other unit) |
+| /api/v1 press and social, feeds reset, import progress | ``API_ROUTES`` below | this file (own unit / other unit; an import: one's own or another's) |
 | signed feed links, public files | ``NO_SESSION`` below | tests/web/test_feeds.py, test_press_pages.py |
 
 Below, each API line names the roles that may act on a target of their own unit (``own``) and
@@ -28,8 +28,9 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 
+from campaigns.org import import_jobs
 from campaigns.org import services as org_services
-from campaigns.press import coverage
+from campaigns.press import coverage, csv_import
 from campaigns.social import checks
 from campaigns.social import services as social_services
 from tests.factories import create_person, create_unit, login
@@ -170,6 +171,9 @@ API_ROUTES = [
     api("channels.ChannelSandboxPosts", "GET", "/channels/{channel}/sandbox-posts", DESK),
     # the feed links of one's own account
     Route("feeds.reset_links", "POST", "/feeds/reset", EVERYONE, web=True),
+    # an import's progress: for whoever started it ("own"), nobody else, whatever their role
+    Route("imports.job_page", "GET", "/imports/{job}", EVERYONE, frozenset(), web=True),
+    Route("imports.job_status", "GET", "/imports/{job}/status", EVERYONE, frozenset(), web=True),
 ]  # fmt: skip
 
 
@@ -260,6 +264,10 @@ def _world(session, role: str, relation: str):
         "publication": publication_post.publications[0].id,
         **_targets(session, own if relation == "own" else other),
     }
+    starter = person if relation == "own" else create_person(session, role="admin", unit=own)
+    target["job"] = import_jobs.queue_import_job(
+        session, actor=starter, now=NOW, kind=csv_import.JOB_KIND, content=b"name_latin\n"
+    ).id
     _, token = org_services.create_api_token(
         session, actor=person, now=NOW, person=person, name="matrix"
     )
