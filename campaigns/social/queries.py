@@ -137,7 +137,7 @@ def posts_awaiting_clearance(session: Session, *, actor: Person) -> list[Post]:
         .where(Post.status == PostStatus.IN_REVIEW)
         .options(
             selectinload(Post.variants),
-            selectinload(Post.version_authors),
+            selectinload(Post.version_authors).selectinload(PostVersionAuthor.person),
             selectinload(Post.reviews),
         )
         .order_by(Post.rapid_response.desc(), Post.submitted_at, Post.id)

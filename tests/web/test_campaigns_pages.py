@@ -200,7 +200,8 @@ def test_a_coordinator_who_rewrote_the_post_is_not_offered_to_clear_it(client, s
     assert (post.status, post.approved_by_id) == ("in_review", None)
 
     _switch(client, world["second"])
-    assert f"/social/posts/{post.id}" in client.get("/social/clearance").get_data(as_text=True)
+    queue = client.get("/social/clearance").get_data(as_text=True)
+    assert f"/social/posts/{post.id}" in queue and "<td>Lan Anh, Hà</td>" in queue
     page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
     assert 'id="approve-form"' in page
     client.post(f"/social/posts/{post.id}/approve", data={"expected_version": "2"})
