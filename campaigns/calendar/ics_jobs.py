@@ -45,6 +45,7 @@ def queue_ics_import(
     )
     assert since is not None and until is not None
     calendar = ics_import.check_file(content)
+    events = list(calendar.walk("VEVENT"))
     return queue_import_job(
         session,
         actor=actor,
@@ -58,8 +59,10 @@ def queue_ics_import(
             "until": until.isoformat(),
             "visibility": visibility,
             "kind": kind,
+            # A repeating event may stand for thousands: such a file is never imported inline.
+            "repeats": any("RRULE" in event or "RDATE" in event for event in events),
         },
-        total=sum(1 for _ in calendar.walk("VEVENT")),
+        total=len(events),
     )
 
 

@@ -163,3 +163,30 @@ def test_an_ics_import_reports_each_event_left_out_in_the_readers_language(clien
     assert "Much later" in report.text and "Somewhen" in report.text
     assert "it lies outside the window (2026-12-01 – 2026-12-31)" in report.text
     assert "it has no start (DTSTART)" in report.text
+
+
+def test_a_calendar_with_repeating_events_is_imported_by_a_worker(client, session, transactions):
+    create_unit(session, "mission-fr")
+    coordinator = create_person(session, role="coordinator")
+    session.commit()
+    login(client, coordinator)
+    daily = ICS.replace(b"SUMMARY:Inside\r\n", b"SUMMARY:Daily\r\nRRULE:FREQ=DAILY;COUNT=20\r\n")
+    response = client.post(
+        "/calendar/import",
+        data={
+            "file": (io.BytesIO(daily), "agenda.ics"),
+            "since": "2026-12-01",
+            "until": "2026-12-31",
+            "owner_unit_code": "mission-fr",
+            "visibility": "internal",
+            "kind": "other",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    status_url = response.headers["Location"] + "/status"
+    assert client.get(status_url).json["status"] == "queued"
+    assert count(session, Event) == 0
+    assert ImportWorker(transactions, worker_id="w").run_once()
+    assert client.get(status_url).json["finished"] is True
+    assert count(session, Event) == 20

@@ -57,7 +57,7 @@ def in_words(message: dict[str, Any] | None) -> str:
 
 def start(job: ImportJob) -> str:
     """After queueing ``job`` (committed): a small one is imported now; the page to go to."""
-    if job.total <= INLINE_ROWS:
+    if job.total <= INLINE_ROWS and not job.params.get("repeats"):
         imports.run_import_now(db.session, job_id=job.id, worker_id="web", now=utcnow())
         db.session.commit()
     return url_for("imports.job_page", job_id=job.id)
