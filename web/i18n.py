@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 
+from babel import dates, numbers
 from flask import Flask, current_app, session
 from flask_babel import Babel, format_datetime, get_locale, gettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from campaigns.errors import HeraldError, Message
-from campaigns.timezones import available_zones
+from campaigns.timezones import available_zones, to_zone
 from web.labels import (
     AUDIT_DOOR_LABELS,
     AUDIT_TARGET_LABELS,
@@ -44,7 +47,13 @@ def translate(template: str, params: dict | None = None) -> str:
 
 
 def _in_words(value: object) -> object:
-    return translate(value.template, value.params) if isinstance(value, Message) else value
+    if isinstance(value, Message):
+        return translate(value.template, value.params)
+    # A day in a message reads in the app's date style. (Numbers stay as the message gives
+    # them: a year or a row number must not become "2.027".)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return day(value)
+    return value
 
 
 def error_message(error: HeraldError) -> str:
@@ -65,9 +74,74 @@ def local_datetime(instant: datetime | None, format: str = "medium") -> str:
     return format_datetime(instant, format)
 
 
+# Every figure, amount, day and time a page shows goes through one of these filters, so that a
+# Vietnamese reader sees 1.250.000.000 ₫ and 30 thg 8, 2027 and an English one 1,250,000,000
+# and Aug 30, 2027, on every page, in print and in exports alike. Nothing is formatted by hand.
+EMPTY = "—"
+
+
+def _reader_locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def number(value: int | float | Decimal | None, format: str | None = None) -> str:
+    """A figure with the reader's digit grouping and decimal mark; — when there is none."""
+    if value is None or value == "":
+        return EMPTY
+    return numbers.format_decimal(value, format=format, locale=_reader_locale())
+
+
+def money(value: int | float | Decimal | None, currency: str | None) -> str:
+    """An amount with its currency the way the reader writes it (1.250.000.000 ₫)."""
+    if value is None or value == "":
+        return EMPTY
+    if not currency:
+        return number(value)
+    return numbers.format_currency(value, currency, locale=_reader_locale())
+
+
+def day(value: date | None, format: str = "medium") -> str:
+    """A calendar day in the app's date style; — when there is none."""
+    if value is None:
+        return EMPTY
+    return dates.format_date(value, format, locale=_reader_locale())
+
+
+def wall_clock(instant: datetime | None, zone: str, format: str = "short") -> str:
+    """An instant as the clocks of ``zone`` show it (a trip's, an audience's), in the reader's
+    style; not moved to the reader's own zone."""
+    if instant is None:
+        return EMPTY
+    return dates.format_datetime(to_zone(instant, zone), format, locale=_reader_locale())
+
+
+def time_tag(instant: datetime | None, zone: str, format: str = "short") -> Markup:
+    """``wall_clock`` in a <time> element whose datetime attribute keeps the exact instant
+    (ISO 8601 with the zone's offset) for scripts and tests."""
+    if instant is None:
+        return Markup(EMPTY)
+    exact = to_zone(instant, zone).isoformat()
+    return Markup('<time datetime="{}">{}</time>').format(exact, wall_clock(instant, zone, format))
+
+
+def clock_time(value: datetime | time | None, zone: str | None = None) -> str:
+    """The time of day only (14:30 / 2:30 PM), on ``zone``'s clocks when given, else as is."""
+    if value is None:
+        return EMPTY
+    if zone is not None and isinstance(value, datetime):
+        value = to_zone(value, zone)
+    return dates.format_time(value, "short", locale=_reader_locale())
+
+
 def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["wall_clock"] = wall_clock
+    app.jinja_env.filters["clock_time"] = clock_time
+    app.jinja_env.filters["time_tag"] = time_tag
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["ROLE_NAMES"] = ROLE_LABELS

@@ -10,8 +10,10 @@ import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import get_currency_precision
 from sqlalchemy.orm import Session
 
 from campaigns.i18n import N_
@@ -133,11 +135,11 @@ def _tables(report: TripReport, _: Translate) -> list[tuple[str, list[str], list
         [_(N_("Expected, not yet found")), report.expected],
         [_(N_("Languages")), len(report.by_language)],
         [_(N_("Estimated reach")), report.reach],
-        [_(N_("Cost")), str(report.cost) if report.cost is not None else ""],
+        [_(N_("Cost")), report.cost if report.cost is not None else ""],
         [_(N_("Currency")), report.trip.currency],
         [
             _(N_("Cost per article")),
-            str(report.cost_per_article) if report.cost_per_article is not None else "",
+            report.cost_per_article if report.cost_per_article is not None else "",
         ],
     ]
     breakdown = [_(N_("Articles")), _(N_("Estimated reach"))]
@@ -147,7 +149,7 @@ def _tables(report: TripReport, _: Translate) -> list[tuple[str, list[str], list
 
     articles = [
         [
-            item.published_on.isoformat() if item.published_on else "",
+            item.published_on or "",
             item.outlet.name if item.outlet else "",
             item.journalist.name_latin if item.journalist else "",
             item.language,
@@ -198,6 +200,25 @@ def report_csv(report: TripReport, translate: Translate = str) -> bytes:
     return csv_bytes(rows)
 
 
+# Excel's built-in date format 14 (openpyxl writes "mm-dd-yy" as that id).
+_LOCALE_DATE = "mm-dd-yy"
+
+
+def _cell_format(value: object, money: str) -> str | None:
+    """How a spreadsheet shows a cell: figures grouped, amounts with the currency's decimals,
+    days as the reader's spreadsheet writes dates (Excel's format 14 follows the reader's
+    locale: 30/08/2027 in Vietnamese, 8/30/2027 in US English)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return money
+    if isinstance(value, int | float):
+        return "#,##0"
+    if isinstance(value, date):
+        return _LOCALE_DATE
+    return None
+
+
 def report_xlsx(report: TripReport, translate: Translate = str) -> bytes:
     """The report as a workbook with one sheet per table."""
     from openpyxl import Workbook
@@ -205,6 +226,8 @@ def report_xlsx(report: TripReport, translate: Translate = str) -> bytes:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
+    decimals = get_currency_precision(report.trip.currency) if report.trip.currency else 2
+    money = "#,##0" + ("." + "0" * decimals if decimals else "")
     for title, header, rows in _tables(report, translate):
         sheet = workbook.create_sheet(title[:31])
         sheet.append(safe_row(header))
@@ -212,6 +235,8 @@ def report_xlsx(report: TripReport, translate: Translate = str) -> bytes:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append(safe_row(row))
+            for cell in sheet[sheet.max_row]:
+                cell.number_format = _cell_format(cell.value, money) or cell.number_format
         for column in sheet.columns:
             width = max(len(str(cell.value or "")) for cell in column)
             sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))

@@ -200,8 +200,12 @@ def test_nine_local_for_each_audience_is_previewed_then_scheduled_once_per_chann
     submit(page, "#schedule button[name=action][value=preview]")
     rows = page.locator("#schedule-preview tr.planned")
     assert rows.count() == 3
-    cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(3)]
-    assert sorted((cell[3][-5:], cell[4][-5:]) for cell in cells) == [
+    # Each row's local and UTC instants, as the <time> elements state them exactly.
+    times = [
+        [stamp.get_attribute("datetime") for stamp in rows.nth(i).locator("time").all()]
+        for i in range(3)
+    ]
+    assert sorted((local[11:16], utc[11:16]) for local, utc in times) == [
         ("09:00", "02:00"),
         ("09:00", "02:00"),
         ("09:00", "07:00"),

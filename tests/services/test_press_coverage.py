@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -160,6 +161,23 @@ def test_the_report_exports_as_csv_and_xlsx(session, now):
     workbook = load_workbook(io.BytesIO(reports.report_xlsx(report)))
     assert workbook.sheetnames[:3] == ["Summary", "By journalist", "By country"]
     assert workbook["Articles"].max_row == 4
+
+
+def test_the_workbook_holds_figures_amounts_and_days_the_readers_spreadsheet_formats(session, now):
+    trip = build_reported_trip(session, now)
+    for item in queries.coverage_of_trip(session, trip):
+        item.published_on = date(2027, 9, 5)
+    session.flush()
+    workbook = load_workbook(io.BytesIO(reports.report_xlsx(reports.trip_report(session, trip))))
+    summary = {row[0].value: row[1] for row in workbook["Summary"].iter_rows(min_row=2)}
+    # Numbers, not text: the spreadsheet groups digits the reader's way (1.350 / 1,350).
+    assert summary["Estimated reach"].value == 1350
+    assert summary["Estimated reach"].number_format == "#,##0"
+    assert summary["Cost per article"].value == pytest.approx(333.33)
+    assert summary["Cost per article"].number_format == "#,##0"  # the đồng has no cents
+    published = workbook["Articles"]["A2"]
+    assert published.value.date() == date(2027, 9, 5)  # a date cell, not text
+    assert published.number_format == "mm-dd-yy"  # Excel's date format that follows the locale
 
 
 def test_a_headline_is_never_a_spreadsheet_formula(session, now):

@@ -126,11 +126,12 @@ def test_write_submit_clear_by_another_coordinator_and_schedule(client, session,
     assert 'id="schedule-preview"' in html
     # Channel, variant, local time, UTC: 09:00 in Hanoi is 02:00 UTC; in Paris (summer) 07:00.
     rows = re.findall(r'<tr class="planned" data-channel="(\d+)"><td>([^<]*)</td><td>(\w+)</td>'
-                      r'<td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>', html)  # fmt: skip
+                      r'<td>([^<]*)</td><td><time datetime="([^"]*)">[^<]*</time></td>'
+                      r'<td><time datetime="([^"]*)">[^<]*</time></td>', html)  # fmt: skip
     en, vi = world["channels"]
     assert rows == [
-        (str(vi.id), "Sandbox VI", "vi", "VN Asia/Ho_Chi_Minh", "2027-06-20 09:00", "2027-06-20 02:00"),
-        (str(en.id), "Sandbox EN", "en", "FR Europe/Paris", "2027-06-20 09:00", "2027-06-20 07:00"),
+        (str(vi.id), "Sandbox VI", "vi", "VN Asia/Ho_Chi_Minh", "2027-06-20T09:00:00+07:00", "2027-06-20T02:00:00+00:00"),
+        (str(en.id), "Sandbox EN", "en", "FR Europe/Paris", "2027-06-20T09:00:00+02:00", "2027-06-20T07:00:00+00:00"),
     ]  # fmt: skip
     assert 'id="schedule-warnings"' not in html
     assert session.scalar(select(Publication)) is None  # a preview saves nothing
@@ -152,7 +153,11 @@ def test_write_submit_clear_by_another_coordinator_and_schedule(client, session,
         (en.id, "en", datetime(2027, 6, 20, 7, 0, tzinfo=UTC)),
     ]
     page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
-    assert "Europe/Paris" in page and "2027-06-20 09:00" in page and 'id="publication-' in page
+    assert (
+        "Europe/Paris" in page
+        and "2027-06-20T09:00:00+02:00" in page
+        and 'id="publication-' in page
+    )
 
     calendar = client.get("/social/calendar?date=2027-06-19&days=3").get_data(as_text=True)
     assert "Thông cáo" in calendar and "Sandbox EN" in calendar

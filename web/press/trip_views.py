@@ -221,7 +221,6 @@ def trip(trip_id: int):
         schedule_form=forms.ScheduleInterviewForm(items=trip.items, prefix="schedule"),
         delay_form=forms.DelayForm(prefix="delay"),
         coverage_count=len(queries.coverage_of_trip(db.session, trip)),
-        local=lambda instant, zone: to_zone(instant, zone) if instant else None,
     )
 
 
