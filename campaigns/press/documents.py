@@ -14,6 +14,7 @@ Passport numbers are deliberately not printed: identity documents never leave He
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -30,6 +31,7 @@ from campaigns.press.typefaces import PRIMARY_FAMILY, fallbacks_for, install_fon
 from campaigns.timezones import country_names
 
 LETTER_LOCALES = ("vi", "en")
+logger = logging.getLogger(__name__)
 
 
 class LetterKind(StrEnum):
@@ -307,12 +309,18 @@ def render_letter(
     pdf.set_author(letter.unit)
     pdf.set_creator("Herald")
     with TemporaryDirectory(prefix="herald-letter-") as workdir:
-        install_fonts(
+        unprintable = install_fonts(
             pdf,
             letter.text(),
             fallbacks=fallbacks_for(invitation.journalist.country),
             workdir=Path(workdir),
         )
+        if unprintable:
+            logger.warning(
+                "Letter for invitation %s: no font draws %s",
+                invitation.id,
+                "".join(sorted(unprintable)),
+            )
         pdf.footer_lines = letter.footer
         _lay_out(pdf, letter)
         return bytes(pdf.output())

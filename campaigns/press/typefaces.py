@@ -1,6 +1,7 @@
 """The typefaces Herald's letters print with: DejaVu Sans for Latin, Vietnamese and Cyrillic
 (shipped in ``fonts/``), and Noto Sans from font packages for the scripts DejaVu lacks (Khmer,
-Japanese, Chinese, Korean), so that a journalist's name prints in its own script.
+Lao, Thai, Myanmar, Japanese, Chinese, Korean), so that a journalist's name prints in its own
+script.
 
 The Noto fonts are variable fonts of up to 17 MB. fpdf2 can pin a weight itself, but instancing a
 whole CJK font takes half a minute; cutting the font down to the letter's few characters first
@@ -42,9 +43,17 @@ class Fallback:
         return Path(str(resources.files(self.package).joinpath(self.file)))
 
 
-_KHMER = Fallback(
-    "NotoSansKhmer", "fontpkg_noto_sans_khmer", "files/NotoSansKhmer[wdth,wght].ttf", shaped=True
-)
+def _southeast_asian(family: str, folder: str, file: str) -> Fallback:
+    return Fallback(family, "justmytype_intl_sea", f"fonts/ofl/{folder}/{file}", shaped=True)
+
+
+# Scripts of Viet Nam's neighbours, whose letters combine: they are shaped by HarfBuzz.
+_SOUTHEAST_ASIAN = [
+    _southeast_asian("NotoSansKhmer", "notosanskhmer", "NotoSansKhmer[wdth,wght].ttf"),
+    _southeast_asian("NotoSansLao", "notosanslao", "NotoSansLao[wdth,wght].ttf"),
+    _southeast_asian("NotoSansThai", "notosansthai", "NotoSansThai[wdth,wght].ttf"),
+    _southeast_asian("NotoSansMyanmar", "notosansmyanmar", "NotoSansMyanmar[wdth,wght].ttf"),
+]
 _CJK = {
     "jp": Fallback(
         "NotoSansJP", "justmytype_intl_cjk", "fonts/ofl/notosansjp/NotoSansJP[wght].ttf"
@@ -68,7 +77,7 @@ def fallbacks_for(country: str | None) -> list[Fallback]:
     """The fallback fonts in the order they are tried, for a reader from ``country``."""
     first = _HAN_FIRST.get((country or "").upper(), "sc")
     order = [first] + [key for key in ("jp", "sc", "tc", "kr") if key != first]
-    return [_KHMER] + [_CJK[key] for key in order]
+    return [*_SOUTHEAST_ASIAN, *(_CJK[key] for key in order)]
 
 
 def _open(path: Path) -> TTFont:

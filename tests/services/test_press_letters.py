@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from logging import WARNING
 
 import pypdfium2 as pdfium
 import pytest
@@ -38,6 +39,7 @@ JOURNALISTS = [
     ("Sok Dara", "សុខ ដារ៉ា", "KH"),
     ("Ivan Petrov", "Иван Петров", "RU"),
     ("Kim Minjun", "김민준", "KR"),
+    ("Somchai Jaidee", "สมชาย ใจดี", "TH"),
     ("Claire Dubois", "", "FR"),
 ]
 
@@ -116,7 +118,7 @@ def _render(invitation, kind, locale, letterhead):
 
 @pytest.mark.parametrize(("latin", "native", "country"), JOURNALISTS)
 def test_an_invitation_prints_every_key_message_and_the_name_in_its_own_script(
-    session, now, host, latin, native, country
+    session, now, host, latin, native, country, caplog
 ):
     letterhead = _letterhead(session, now, host)
     trip = create_trip(session, host=host, title="Quốc khánh 2/9/2027", key_messages=KEY_MESSAGES)
@@ -135,6 +137,8 @@ def test_an_invitation_prints_every_key_message_and_the_name_in_its_own_script(
             assert _squeeze(expected) in printed.text, (locale, expected)
         # The website is in the footer of the letter's only page, not on a page of its own.
         assert "press.example.org" in printed.pages[-1]
+    # A character no font draws would print as an empty box (and still read back as text).
+    assert [record.getMessage() for record in caplog.records if record.levelno >= WARNING] == []
 
 
 @pytest.mark.parametrize("locale", ["vi", "en"])
@@ -242,4 +246,15 @@ def test_an_unknown_letter_or_language_is_refused(session, now, host):
 def test_the_fonts_cover_every_script_of_the_demo():
     sample = "".join(KEY_MESSAGES) + "".join(native for _, native, _ in JOURNALISTS)
     assert unprintable(sample, country="JP") == set()
-    assert unprintable("Ελλάδα ภาษาไทย", country="FR") == set("ภาษาไทย")
+    assert unprintable("Ελλάδα ภาษาไทย ພາສາລາວ မြန်မာ", country="FR") == set()
+    assert unprintable("हिन्दी", country="IN") == set("हिन्दी")  # no Devanagari font yet
+
+
+def test_a_name_no_font_can_print_is_reported_in_the_log(session, now, host, caplog):
+    trip = create_trip(session, host=host)
+    journalist = create_journalist(
+        session, create_outlet(session), name_latin="Amit Kumar", name_native="अमित", country="IN"
+    )
+    printed = _render(invite(session, trip, journalist), "invitation", "en", None)
+    assert "Amit Kumar" in printed.pages[0]
+    assert any("no font draws" in record.getMessage() for record in caplog.records)
