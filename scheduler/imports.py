@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from campaigns import imports
 from campaigns.db import utcnow
 from campaigns.errors import Message
@@ -28,6 +30,7 @@ from campaigns.org.import_jobs import (
     LeaseLost,
     claim_import_job,
     fail_import_job,
+    renew_import_lease,
     report_progress,
 )
 from scheduler.transactions import Transactions
@@ -69,6 +72,9 @@ class ImportWorker:
         log.info("import worker %s: job %s (%s) started", self.worker_id, job_id, job.kind)
         try:
             with self.transactions() as session:
+                dialect = session.get_bind().dialect.name
+                if dialect == "sqlite":
+                    self._take_write_lock(session, job_id, at())
                 job = session.get(ImportJob, job_id)
                 assert job is not None
                 imports.run_import_job(
@@ -76,7 +82,7 @@ class ImportWorker:
                     job=job,
                     worker_id=self.worker_id,
                     now=at(),
-                    progress=self._progress(job_id, at, session.get_bind().dialect.name),
+                    progress=self._progress(job_id, at, dialect),
                 )
         except LeaseLost:
             log.warning("import worker %s: job %s was taken over", self.worker_id, job_id)
@@ -94,6 +100,20 @@ class ImportWorker:
             imports.forget_progress_here(job_id)
         log.info("import worker %s: job %s finished", self.worker_id, job_id)
         return True
+
+    def _take_write_lock(self, session: Session, job_id: int, now: datetime) -> None:
+        """SQLite: write first (renewing the lease), so the import's transaction holds the
+        single write lock before it reads anything. A transaction that reads, then writes after
+        another connection committed (a heartbeat, a login) fails at once with "database is
+        locked": a WAL snapshot cannot become a writer. Others now wait for the import."""
+        if not renew_import_lease(
+            session,
+            job_id=job_id,
+            worker_id=self.worker_id,
+            now=now,
+            lease_seconds=self.lease_seconds,
+        ):
+            raise LeaseLost(job_id)
 
     def _progress(self, job_id: int, at: Callable[[], datetime], dialect: str) -> imports.Progress:
         """Where progress goes: a second session on PostgreSQL (which also renews the lease);

@@ -296,6 +296,19 @@ def report_progress(
     )
 
 
+def renew_import_lease(
+    session: Session, *, job_id: int, worker_id: str, now: datetime, lease_seconds: int
+) -> bool:
+    """Extend this worker's claim on a job; False when it no longer holds it."""
+    return leases.conditional_update(
+        session,
+        ImportJob,
+        job_id,
+        where=_held_by(worker_id),
+        values={"lease_until": now + timedelta(seconds=lease_seconds)},
+    )
+
+
 def finish_import_job(
     session: Session, *, job: ImportJob, worker_id: str, now: datetime, report: ImportReport
 ) -> None:

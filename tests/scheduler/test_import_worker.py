@@ -3,6 +3,7 @@ with progress written beside the import."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from campaigns import imports
+from campaigns.health.services import beat
 from campaigns.org import import_jobs
 from campaigns.org.import_jobs import ImportJob
 from campaigns.org.models import AuditEntry
@@ -140,3 +142,40 @@ def test_a_second_import_updates_and_audits_each_change(session, now, transactio
     ).all()
     assert len(updates) == 3
     assert updates[0].before["beats"] == ["politics"] and updates[0].after["beats"] == ["culture"]
+
+
+def test_on_sqlite_a_write_elsewhere_during_the_import_waits_instead_of_breaking_it(
+    session, now, transactions, database_url, monkeypatch
+):
+    """A heartbeat written while the import reads its rows: on SQLite the import holds the
+    write lock from its first statement, so the heartbeat waits; without that the import's
+    first INSERT fails with "database is locked" and the job with it."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's single writer")
+    job_id = queued(session, now, big_csv(50))
+    other = Transactions.for_url(database_url, door="worker")
+    written: list[str] = []
+
+    def beat_elsewhere() -> None:
+        with other() as elsewhere:
+            beat(elsewhere, kind="worker", name="publisher", now=now)
+        written.append("beat")
+
+    threads: list[threading.Thread] = []
+    original = csv_import._known_journalists
+
+    def reading(*args, **kwargs):
+        thread = threading.Thread(target=beat_elsewhere)
+        thread.start()
+        threads.append(thread)
+        thread.join(0.5)  # it waits for the import's lock
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(csv_import, "_known_journalists", reading)
+    assert ImportWorker(transactions, worker_id="w1").run_once(now)
+    threads[0].join()
+    other.engine.dispose()
+    session.expire_all()
+    assert session.get(ImportJob, job_id).status == "done"
+    assert written == ["beat"]
+    assert count(session, Journalist) == 50
