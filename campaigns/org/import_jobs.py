@@ -202,6 +202,7 @@ def _give_up(session: Session, job: ImportJob, now: datetime) -> None:
             "status": ImportJobStatus.FAILED,
             "finished_at": now,
             "lease_until": None,
+            "content": b"",
             "error": message_as_json(
                 Message(
                     N_(
@@ -323,6 +324,9 @@ def finish_import_job(
         values={
             "status": ImportJobStatus.DONE,
             "result": report.as_json(),
+            # The file is not needed once imported (nothing retries a finished job); the
+            # report stays.
+            "content": b"",
             "done": total,
             "total": total,
             "finished_at": now,
@@ -348,6 +352,7 @@ def fail_import_job(
         values={
             "status": ImportJobStatus.FAILED,
             "error": message_as_json(message),
+            "content": b"",
             "finished_at": now,
             "lease_until": None,
         },

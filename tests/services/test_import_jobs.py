@@ -84,6 +84,7 @@ def test_a_small_import_runs_at_once_through_the_same_job(session, now):
     assert job.status == "done"
     assert job.result["counts"] == {"created": 2}
     assert (job.done, job.total) == (2, 2)
+    assert job.content == b""  # the file goes once imported; the report stays
     # Done jobs are never claimed again: a retry cannot import twice.
     later = now + timedelta(days=1)
     assert import_jobs.claim_import_job(session, worker_id="b", now=later) is None
