@@ -17,6 +17,7 @@ from campaigns.errors import HeraldError, Message
 from campaigns.org.import_jobs import (
     NOBODY_LEFT,
     ImportJob,
+    LeaseLost,
     claim_import_job,
     fail_import_job,
     finish_import_job,
@@ -50,9 +51,7 @@ def run_import_job(
     runner = RUNNERS[job.kind]
     actor = job.created_by
     if actor is None and not job.params.get("by_system"):
-        fail_import_job(
-            session, job_id=job.id, worker_id=worker_id, now=now, message=Message(NOBODY_LEFT)
-        )
+        _fail(session, job, worker_id, now, Message(NOBODY_LEFT))
         return
     try:
         with session.begin_nested():
@@ -65,15 +64,14 @@ def run_import_job(
                 progress=progress,
             )
     except HeraldError as error:
-        fail_import_job(
-            session,
-            job_id=job.id,
-            worker_id=worker_id,
-            now=now,
-            message=Message(error.template, **error.params),
-        )
+        _fail(session, job, worker_id, now, Message(error.template, **error.params))
         return
     finish_import_job(session, job=job, worker_id=worker_id, now=now, report=report)
+
+
+def _fail(session: Session, job: ImportJob, worker_id: str, now: datetime, message: str) -> None:
+    if not fail_import_job(session, job_id=job.id, worker_id=worker_id, now=now, message=message):
+        raise LeaseLost(job.id)
 
 
 def run_import_now(session: Session, *, job_id: int, worker_id: str, now: datetime) -> bool:
