@@ -189,7 +189,7 @@ def update_channel(
     session: Session, *, actor: Person | None, now: datetime, channel: Channel, data: ChannelInput
 ) -> Channel:
     """Change a channel's name, language, audience, owner or rate budget (its kind stays). Its
-    pending publications planned at each audience's local time follow a new audience.
+    pending publications follow: a new language's variant, a new audience's local time.
 
     Raises NotAllowed or Invalid.
     """
@@ -197,11 +197,14 @@ def update_channel(
     cleaned = _validated_channel(session, data, channel)
     before = snapshot(channel)
     audience = (list(channel.audience_countries or []), channel.audience_zone)
+    language = channel.language
     for name, value in cleaned.items():
         setattr(channel, name, value)
     channel.updated_at = now
     session.flush()
     record_change(session, actor=actor, now=now, action="update", target=channel, before=before)
+    if language != channel.language:
+        scheduling.follow_channel_language(session, channel=channel, now=now, actor=actor)
     if audience != (channel.audience_countries, channel.audience_zone):
         scheduling.follow_channel_audience(session, channel=channel, now=now, actor=actor)
     return channel

@@ -632,6 +632,78 @@ def follow_channel_audience(
     return changed
 
 
+def follow_channel_language(
+    session: Session, *, channel: Channel, now: datetime, actor: Person | None = None
+) -> list[Publication]:
+    """The channel now publishes in another language: its pending publications take the post's
+    variant in that language (its text frozen again), or are cancelled when the post has none
+    or it does not fit the platform. Authors and approvers are told. Returns what changed."""
+    pending = session.scalars(
+        select(Publication)
+        .where(
+            Publication.channel_id == channel.id,
+            Publication.status.in_((PublicationStatus.SCHEDULED, PublicationStatus.FAILED)),
+        )
+        .order_by(Publication.id)
+    ).all()
+    changed = []
+    for publication in pending:
+        post = publication.post
+        variant = post.variant(channel.language)
+        if variant is not None and variant.id == publication.variant_id:
+            continue
+        fits = variant is not None and (
+            rules.format_problem(
+                rules.check_format(
+                    channel.kind, variant.text_for(channel.id), len(variant.attachments)
+                )
+            )
+            is None
+        )
+        before = snapshot(publication)
+        if fits:
+            assert variant is not None
+            publication.variant = variant
+            publication.text, publication.fingerprint = _frozen_text(variant, channel)
+            action, message = (
+                "update",
+                N_(
+                    "%(channel)s now publishes in %(language)s: %(title)s goes out in that language."
+                ),
+            )
+        else:
+            publication.status = PublicationStatus.CANCELLED
+            action, message = (
+                "unschedule",
+                N_(
+                    "%(channel)s now publishes in %(language)s, and %(title)s has no variant in it "
+                    "that fits: its publication there was cancelled."
+                ),
+            )
+        publication.updated_at = now
+        session.flush()
+        record_change(
+            session,
+            actor=actor,
+            now=now,
+            action=action,
+            target=publication,
+            before=before,
+            comment=f"channel {channel.id} language changed",
+        )
+        notify(
+            session,
+            people=[post.author, post.approved_by],
+            kind="publications_moved",
+            message=message,
+            params={"channel": channel.name, "language": channel.language, "title": post.title},
+            link=post_link(post),
+            now=now,
+        )
+        changed.append(publication)
+    return changed
+
+
 # --- the calendar tells us: an event moved or was cancelled ---------------------------------------
 
 

@@ -368,3 +368,28 @@ def test_a_new_audience_clock_already_past_holds_the_publication(session, now):
     _readdress(session, phnom_penh, later, ["KH"], zone="Pacific/Kiritimati")  # UTC+14
     assert (publication.status, publication.held_reason) == ("held", "audience_time_passed")
     assert publication.scheduled_at == at_utc(2027, 6, 23, 19)
+
+
+def test_pending_publications_follow_a_channel_that_publishes_in_another_language(session, now):
+    channel = create_channel(session, language="en")
+    post = cleared_post(session, variants={"vi": "Xin chào", "en": "Hello"})
+    other = cleared_post(session, variants={"en": "Only English"})
+    (publication,) = _schedule(session, post, now, channel_ids=[channel.id], local_time=NINE,
+                               local_date=date(2027, 6, 24), zone="Asia/Ho_Chi_Minh")  # fmt: skip
+    (orphan,) = _schedule(session, other, now, channel_ids=[channel.id], local_time=NINE,
+                          local_date=date(2027, 6, 24), zone="Asia/Ho_Chi_Minh")  # fmt: skip
+    data = channel_services.ChannelInput(
+        kind=channel.kind, name=channel.name, language="vi",
+        owner_unit_code=channel.owner_unit.code, handle=channel.handle,
+    )  # fmt: skip
+    channel_services.update_channel(session, actor=None, now=now, channel=channel, data=data)
+    assert (publication.variant.language, publication.text) == ("vi", "Xin chào")
+    assert publication.status == "scheduled"
+    assert publication.fingerprint != orphan.fingerprint
+    # The other post has no Vietnamese: nothing in English goes out on a Vietnamese channel.
+    assert orphan.status == "cancelled"
+    told = session.scalars(select(Notification).where(Notification.kind == "publications_moved"))
+    assert {n.params["title"] for n in told} == {
+        post.title,
+        other.title,
+    }
