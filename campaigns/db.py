@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    event,
+    inspect,
+)
 from sqlalchemy import create_engine as _sqlalchemy_create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
+
+from campaigns.errors import Invalid, Message
+from campaigns.i18n import N_
+
+# The range of an INTEGER column (every id) and of a BIGINT column, on PostgreSQL.
+INTEGER_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
 
 # Stable constraint names, so Alembic autogenerate and PostgreSQL agree across machines.
 NAMING_CONVENTION = {
@@ -80,3 +100,82 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def parse_id(text: str | None) -> int | None:
+    """A database id written in ASCII digits, or None: not digits, or beyond any id."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if number <= INTEGER_MAX else None
+
+
+def fits_integer(number: int) -> bool:
+    """Whether an INTEGER column can hold ``number``."""
+    return -INTEGER_MAX - 1 <= number <= INTEGER_MAX
+
+
+# --- values the database would refuse --------------------------------------------------------
+# PostgreSQL refuses a NUL character in text, a string longer than its column, and a number
+# beyond its column's range; SQLite keeps them all. Refusing them here, before any SQL, turns what
+# would be a server error on one database and silent garbage on the other into a field error,
+# whichever door (form, API, import, bot) the value came through.
+
+TEXT_HAS_NUL = N_("This text contains a NUL character, which is not allowed.")
+TEXT_TOO_LONG = N_("This text is too long (at most %(count)s characters).")
+NUMBER_OUT_OF_RANGE = N_("This number is out of range.")
+
+
+def _strings_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings_in(key)
+            yield from _strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings_in(item)
+
+
+def _problem(column_type: Any, value: Any) -> Message | str | None:
+    if value is None:
+        return None
+    if isinstance(column_type, String) and isinstance(value, str):
+        if "\x00" in value:
+            return TEXT_HAS_NUL
+        if column_type.length and len(value) > column_type.length:
+            return Message(TEXT_TOO_LONG, count=column_type.length)
+    elif isinstance(column_type, JSON):
+        if any("\x00" in text for text in _strings_in(value)):
+            return TEXT_HAS_NUL
+    elif isinstance(column_type, Integer) and isinstance(value, int):
+        limit = BIGINT_MAX if isinstance(column_type, BigInteger) else INTEGER_MAX
+        if not -limit - 1 <= value <= limit:
+            return NUMBER_OUT_OF_RANGE
+    elif (
+        isinstance(column_type, Numeric)
+        and isinstance(value, Decimal | int | float)
+        and column_type.precision is not None
+    ):
+        whole_digits = column_type.precision - (column_type.scale or 0)
+        if not abs(value) < 10**whole_digits:
+            return NUMBER_OUT_OF_RANGE
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_what_the_database_cannot_hold(session: Session, flush_context: Any, instances: Any):
+    errors: dict[str, str] = {}
+    for obj in chain(session.new, session.dirty):
+        state = inspect(obj)
+        changed = state.dict.keys() if state.pending else state.committed_state.keys()
+        for key in changed:
+            attribute = state.mapper.column_attrs.get(key)
+            if attribute is None or key not in state.dict:
+                continue
+            problem = _problem(attribute.columns[0].type, state.dict[key])
+            if problem is not None:
+                errors.setdefault(key, problem)
+    if errors:
+        raise Invalid.from_fields(errors)

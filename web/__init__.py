@@ -59,8 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from web import i18n, security
+    from web import guards, i18n, security
 
+    guards.init_app(app)
     i18n.init_app(app, babel)
     security.init_app(app, login_manager)
 

@@ -37,11 +37,28 @@ def _flatten_webargs(messages: dict[str, Any]) -> dict[str, Any]:
     for location_errors in messages.values():
         if isinstance(location_errors, dict):
             flat.update(location_errors)
-    return flat
+    return _plain(flat)
+
+
+def _plain(value: Any) -> Any:
+    """Marshmallow's messages with lazy (translated) strings turned into text for JSON."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 def _page(status: int, title: str, message: str):
     return render_template("error.html", status=status, title=title, message=message), status
+
+
+def error_page(status: int, message: str):
+    """The error page for ``status`` with a message that says what was wrong."""
+    title = gettext(HTML_TITLES[status]) if status in HTML_TITLES else str(status)
+    return _page(status, title, message)
 
 
 HTML_TITLES = {

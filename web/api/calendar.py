@@ -18,7 +18,7 @@ from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import ValidationError, validates_schema
 
 from campaigns.calendar import queries, services
 from campaigns.calendar.models import (
@@ -34,7 +34,9 @@ from campaigns.db import utcnow
 from campaigns.errors import Invalid
 from campaigns.permissions import require
 from campaigns.timezones import to_zone
+from web.api import fields
 from web.api.auth import authenticate_bearer
+from web.api.fields import Schema
 from web.api.org import HeraldErrorSchema
 from web.calendar.inputs import event_as_input, wall_clock
 from web.extensions import db
@@ -82,10 +84,6 @@ def _allowed(action: str):
     return decorator
 
 
-def _enum(values) -> dict:
-    return {"enum": [value.value for value in values]}
-
-
 def _in_event_zone(event: Event, instant: datetime | None) -> str | None:
     return to_zone(instant, event.timezone).isoformat() if instant else None
 
@@ -99,66 +97,69 @@ class EventSchema(Schema):
         keys=fields.String(),
         metadata={"example": {"en": {"title": "...", "description": "..."}}},
     )
-    kind = fields.String(metadata=_enum(EventKind))
+    kind = fields.OneOf(EventKind)
     all_day = fields.Boolean()
-    starts_at = fields.Function(
-        lambda event: _in_event_zone(event, event.starts_at),
-        metadata={"description": "ISO 8601 with the offset of the event's zone"},
+    starts_at = fields.ComputedString(
+        getter=lambda event: _in_event_zone(event, event.starts_at),
+        allow_none=True,
+        metadata={
+            "description": "ISO 8601 with the offset of the event's zone",
+            "format": "date-time",
+        },
     )
-    ends_at = fields.Function(lambda event: _in_event_zone(event, event.ends_at))
+    ends_at = fields.ComputedString(
+        getter=lambda event: _in_event_zone(event, event.ends_at),
+        allow_none=True,
+        metadata={"format": "date-time"},
+    )
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True, metadata={"description": "Inclusive"})
     timezone = fields.String(metadata={"example": "Europe/Paris"})
     location = fields.String()
     partner_countries = fields.List(fields.String(), metadata={"example": ["FR"]})
-    owner_unit = fields.Function(lambda event: event.owner_unit.code)
-    participants = fields.Function(lambda event: [unit.code for unit in event.participants])
-    priority = fields.String(metadata=_enum(Priority))
-    visibility = fields.String(metadata=_enum(Visibility))
-    audience = fields.Function(lambda event: [unit.code for unit in event.audience])
-    status = fields.String(metadata=_enum(EventStatus))
+    owner_unit = fields.ComputedString(getter=lambda event: event.owner_unit.code)
+    participants = fields.ComputedList(
+        fields.String(), getter=lambda event: [unit.code for unit in event.participants]
+    )
+    priority = fields.OneOf(Priority)
+    visibility = fields.OneOf(Visibility)
+    audience = fields.ComputedList(
+        fields.String(), getter=lambda event: [unit.code for unit in event.audience]
+    )
+    status = fields.OneOf(EventStatus)
     tags = fields.List(fields.String())
     sequence = fields.Integer()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
 
-class WallOrAwareDateTime(fields.DateTime):
-    """An ISO 8601 time, with or without an offset (both are kept as given)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise self.make_error("invalid", input=value, obj_type="datetime")
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError as error:
-            raise self.make_error("invalid", input=value, obj_type="datetime") from error
-
-
 class EventInputSchema(Schema):
     title = fields.String()
     description = fields.String()
-    translations = fields.Dict(keys=fields.String(), values=fields.Dict())
-    kind = fields.String(metadata=_enum(EventKind))
+    translations = fields.Dict(
+        keys=fields.String(max_length=35),
+        values=fields.Dict(keys=fields.String(), values=fields.String()),
+    )
+    kind = fields.OneOf(EventKind)
     all_day = fields.Boolean()
-    starts_at = WallOrAwareDateTime(
+    starts_at = fields.WallOrAwareDateTime(
         allow_none=True,
         metadata={
             "description": "Wall clock in `timezone` (2026-12-01T09:00), or ISO with an offset",
         },
     )
-    ends_at = WallOrAwareDateTime(allow_none=True)
+    ends_at = fields.WallOrAwareDateTime(allow_none=True)
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
-    timezone = fields.String(metadata={"example": "Europe/Paris"})
+    timezone = fields.Timezone()
     location = fields.String()
     partner_countries = fields.List(fields.String())
     owner_unit = fields.String(metadata={"example": "mission-fr"})
     participants = fields.List(fields.String())
-    priority = fields.String(metadata=_enum(Priority))
-    visibility = fields.String(metadata=_enum(Visibility))
+    priority = fields.OneOf(Priority)
+    visibility = fields.OneOf(Visibility)
     audience = fields.List(fields.String())
-    status = fields.String(metadata=_enum(EventStatus))
+    status = fields.OneOf(EventStatus)
     tags = fields.List(fields.String())
     confirm_overlap = fields.Boolean(
         load_default=False,
@@ -168,7 +169,7 @@ class EventInputSchema(Schema):
 
 class EventCreateSchema(EventInputSchema):
     title = fields.String(required=True)
-    kind = fields.String(required=True, metadata=_enum(EventKind))
+    kind = fields.OneOf(EventKind, required=True)
     owner_unit = fields.String(required=True, metadata={"example": "mission-fr"})
 
 
@@ -176,9 +177,9 @@ class EventsQuerySchema(Schema):
     since = fields.Date(metadata={"description": "First day (in your zone), inclusive"})
     until = fields.Date(metadata={"description": "Last day (in your zone), inclusive"})
     unit = fields.String()
-    kind = fields.String()
+    kind = fields.OneOf(EventKind)
     country = fields.String()
-    priority = fields.String()
+    priority = fields.OneOf(Priority)
     tag = fields.String()
     include_cancelled = fields.Boolean(load_default=True)
 
@@ -191,8 +192,8 @@ class ImportFormSchema(Schema):
     owner_unit = fields.String(required=True)
     since = fields.Date(required=True)
     until = fields.Date(required=True)
-    visibility = fields.String(load_default=Visibility.INTERNAL.value)
-    kind = fields.String(load_default=EventKind.OTHER.value)
+    visibility = fields.OneOf(Visibility, load_default=Visibility.INTERNAL.value)
+    kind = fields.OneOf(EventKind, load_default=EventKind.OTHER.value)
 
 
 class ImportFileSchema(Schema):
@@ -201,8 +202,8 @@ class ImportFileSchema(Schema):
 
 class SkippedEventSchema(Schema):
     event = fields.String(metadata={"description": "the event's SUMMARY (or UID)"})
-    reason = fields.Function(
-        lambda skipped: translate(skipped.reason.template, skipped.reason.params),
+    reason = fields.ComputedString(
+        getter=lambda skipped: translate(skipped.reason.template, skipped.reason.params),
         metadata={"description": "why it was not imported, in the caller's language"},
     )
 
@@ -219,19 +220,21 @@ class AnniversarySchema(Schema):
     uid = fields.String()
     title_vi = fields.String()
     title_en = fields.String()
-    category = fields.String(metadata=_enum(AnniversaryCategory))
+    category = fields.OneOf(AnniversaryCategory)
     origin_date = fields.Date(allow_none=True)
     lunar_month = fields.Integer(allow_none=True)
     lunar_day = fields.Integer(allow_none=True)
     origin_year = fields.Integer(allow_none=True)
     partner_country = fields.String(allow_none=True)
-    owner_unit = fields.Function(lambda item: item.owner_unit.code if item.owner_unit else None)
+    owner_unit = fields.ComputedString(
+        getter=lambda item: item.owner_unit.code if item.owner_unit else None, allow_none=True
+    )
     notes = fields.String()
     source = fields.String()
 
 
 class AnniversariesQuerySchema(Schema):
-    category = fields.String()
+    category = fields.OneOf(AnniversaryCategory)
     country = fields.String()
     q = fields.String(metadata={"description": "Part of a title"})
 
@@ -239,7 +242,7 @@ class AnniversariesQuerySchema(Schema):
 class OccurrencesQuerySchema(Schema):
     since = fields.Date(required=True, data_key="from", metadata={"example": "2025-01-01"})
     until = fields.Date(required=True, data_key="to", metadata={"example": "2025-12-31"})
-    category = fields.String()
+    category = fields.OneOf(AnniversaryCategory)
     country = fields.String()
 
     @validates_schema
@@ -254,10 +257,10 @@ class OccurrencesQuerySchema(Schema):
 class OccurrenceSchema(Schema):
     anniversary_id = fields.Integer()
     title = fields.String(metadata={"description": "In the token owner's language"})
-    category = fields.String(metadata=_enum(AnniversaryCategory))
+    category = fields.OneOf(AnniversaryCategory)
     date = fields.Date()
     years = fields.Integer(allow_none=True, metadata={"description": "The ordinal, if known"})
-    tier = fields.String(metadata=_enum(Tier))
+    tier = fields.OneOf(Tier)
     country = fields.String(allow_none=True)
 
 

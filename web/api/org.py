@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from campaigns.db import utcnow
 from campaigns.org import queries, services
 from campaigns.org.models import Person, Role, Unit, UnitKind
+from web.api import fields
 from web.api.auth import authenticate_bearer, requires
+from web.api.fields import Schema
 from web.extensions import db
 from web.loading import load_for
 from web.security import actor
@@ -35,13 +36,11 @@ class UnitSchema(Schema):
     code = fields.String(required=True, metadata={"example": "mission-fr"})
     name_vi = fields.String(required=True)
     name_en = fields.String(required=True)
-    kind = fields.String(required=True, metadata={"enum": [kind.value for kind in UnitKind]})
+    kind = fields.OneOf(UnitKind, required=True)
     country = fields.String(required=True, metadata={"example": "FR"})
-    timezone = fields.String(required=True, metadata={"example": "Europe/Paris"})
-    parent = fields.Function(
-        lambda unit: unit.parent.code if unit.parent else None,
-        deserialize=lambda value: value,
-        allow_none=True,
+    timezone = fields.Timezone(required=True)
+    parent = fields.ComputedString(
+        getter=lambda unit: unit.parent.code if unit.parent else None, allow_none=True
     )
 
 
@@ -53,14 +52,12 @@ class PersonSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True)
     email = fields.String(required=True)
-    role = fields.String(required=True, metadata={"enum": [role.value for role in Role]})
-    unit = fields.Function(
-        lambda person: person.unit.code if person.unit else None,
-        deserialize=lambda value: value,
-        allow_none=True,
+    role = fields.OneOf(Role, required=True)
+    unit = fields.ComputedString(
+        getter=lambda person: person.unit.code if person.unit else None, allow_none=True
     )
-    locale = fields.String(load_default="vi")
-    timezone = fields.String(load_default="Asia/Ho_Chi_Minh")
+    locale = fields.OneOf(("vi", "en"), load_default="vi")
+    timezone = fields.Timezone(load_default="Asia/Ho_Chi_Minh")
     active = fields.Boolean(load_default=True)
 
 
@@ -71,14 +68,14 @@ class PersonCreateSchema(PersonSchema):
 class PersonPatchSchema(PersonSchema):
     """Any subset of a person's fields; what is left out stays as it is."""
 
-    locale = fields.String()
-    timezone = fields.String()
+    locale = fields.OneOf(("vi", "en"))
+    timezone = fields.Timezone()
     active = fields.Boolean()
 
 
 class PeopleQuerySchema(Schema):
     unit = fields.String()
-    role = fields.String()
+    role = fields.OneOf(Role)
     q = fields.String(metadata={"description": "Part of a name or email"})
     active = fields.Boolean()
 

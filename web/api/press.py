@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, post_dump
+from marshmallow import post_dump
 
 from campaigns.calendar import queries as calendar_queries
 from campaigns.db import utcnow
@@ -28,7 +28,9 @@ from campaigns.press.models import (
     VisaStatus,
 )
 from campaigns.timezones import to_zone
+from web.api import fields
 from web.api.auth import authenticate_bearer
+from web.api.fields import Schema
 from web.api.org import HeraldErrorSchema
 from web.errors import json_error
 from web.extensions import db
@@ -69,10 +71,6 @@ for _blueprint in PRESS_BLUEPRINTS:
     _blueprint.before_request(authenticate_bearer)
 
 
-def _enum(values) -> dict:
-    return {"enum": [value.value for value in values]}
-
-
 # --- schemas -----------------------------------------------------------------------------------
 
 
@@ -80,10 +78,10 @@ class OutletSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True)
     country = fields.String(required=True, metadata={"example": "FR"})
-    kind = fields.String(required=True, metadata=_enum(OutletKind))
+    kind = fields.OneOf(OutletKind, required=True)
     languages = fields.List(fields.String(), load_default=list)
     website = fields.String(load_default="")
-    estimated_reach = fields.Integer(allow_none=True, load_default=None)
+    estimated_reach = fields.Integer(minimum=0, allow_none=True, load_default=None)
 
 
 class OutletPatchSchema(OutletSchema):
@@ -92,7 +90,7 @@ class OutletPatchSchema(OutletSchema):
 
 class AffiliationSchema(Schema):
     outlet_id = fields.Integer()
-    outlet = fields.Function(lambda affiliation: affiliation.outlet.name)
+    outlet = fields.ComputedString(getter=lambda affiliation: affiliation.outlet.name)
     role = fields.String()
     starts_on = fields.Date()
     ends_on = fields.Date(allow_none=True)
@@ -112,7 +110,9 @@ class JournalistSchema(Schema):
     notes = fields.String(load_default="")
     consent_basis = fields.String(load_default="")
     consent_on = fields.Date(allow_none=True, load_default=None)
-    erased = fields.Function(lambda journalist: journalist.erased_at is not None, dump_only=True)
+    erased = fields.ComputedBoolean(
+        getter=lambda journalist: journalist.erased_at is not None, dump_only=True
+    )
     affiliations = fields.List(fields.Nested(AffiliationSchema), dump_only=True)
 
 
@@ -123,7 +123,7 @@ class JournalistPatchSchema(JournalistSchema):
 class JournalistQuerySchema(Schema):
     q = fields.String(metadata={"description": "Part of a name or email"})
     country = fields.String()
-    outlet = fields.Integer()
+    outlet = fields.Id()
     language = fields.String()
     beat = fields.String()
 
@@ -133,31 +133,29 @@ class TripSchema(Schema):
     title = fields.String(required=True)
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
-    timezone = fields.String(load_default="Asia/Ho_Chi_Minh")
+    timezone = fields.Timezone(load_default="Asia/Ho_Chi_Minh")
     city = fields.String(load_default="")
-    host_unit = fields.Function(
-        lambda trip: trip.host_unit.code, deserialize=lambda value: value, required=True
+    host_unit = fields.ComputedString(getter=lambda trip: trip.host_unit.code, required=True)
+    nominating_missions = fields.ComputedList(
+        fields.String(), getter=lambda trip: [unit.code for unit in trip.nominating_missions]
     )
-    nominating_missions = fields.Function(
-        lambda trip: [unit.code for unit in trip.nominating_missions],
-        deserialize=lambda value: value,
+    coordinator_ids = fields.ComputedList(
+        fields.Id(), getter=lambda trip: [person.id for person in trip.coordinators]
     )
-    coordinator_ids = fields.Function(
-        lambda trip: [person.id for person in trip.coordinators],
-        deserialize=lambda value: value,
-    )
-    event_ids = fields.Function(
-        lambda trip: [event.id for event in calendar_queries.events_seen_by(actor(), trip.events)],
-        deserialize=lambda value: value,
+    event_ids = fields.ComputedList(
+        fields.Id(),
+        getter=lambda trip: [
+            event.id for event in calendar_queries.events_seen_by(actor(), trip.events)
+        ],
         metadata={"description": "Linked events you may see; the others stay linked"},
     )
     campaign_id = fields.Integer(allow_none=True, load_default=None)
     theme = fields.String(load_default="")
     key_messages = fields.List(fields.String(), load_default=list)
-    budget_planned = fields.Decimal(as_string=True, allow_none=True, load_default=None)
-    budget_actual = fields.Decimal(as_string=True, allow_none=True, load_default=None)
+    budget_planned = fields.Money(allow_none=True, load_default=None)
+    budget_actual = fields.Money(allow_none=True, load_default=None)
     currency = fields.String(load_default="VND")
-    status = fields.String(dump_only=True, metadata=_enum(TripStatus))
+    status = fields.OneOf(TripStatus, dump_only=True)
     confirm_clashes = fields.Boolean(load_only=True, load_default=False)
 
 
@@ -189,14 +187,16 @@ class InvitationSchema(Schema):
     id = fields.Integer(dump_only=True)
     trip_id = fields.Integer(dump_only=True)
     journalist_id = fields.Integer(required=True)
-    journalist = fields.Function(lambda invitation: invitation.journalist.name_latin)
-    nominated_by = fields.Function(
-        lambda invitation: invitation.nominated_by.code if invitation.nominated_by else None,
-        deserialize=lambda value: value,
+    journalist = fields.ComputedString(
+        getter=lambda invitation: invitation.journalist.name_latin, dump_only=True
     )
-    status = fields.String(dump_only=True, metadata=_enum(InvitationStatus))
-    visa_status = fields.String(dump_only=True, metadata=_enum(VisaStatus))
-    accreditation = fields.String(dump_only=True, metadata=_enum(AccreditationStatus))
+    nominated_by = fields.ComputedString(
+        getter=lambda invitation: invitation.nominated_by.code if invitation.nominated_by else None,
+        allow_none=True,
+    )
+    status = fields.OneOf(InvitationStatus, dump_only=True)
+    visa_status = fields.OneOf(VisaStatus, dump_only=True)
+    accreditation = fields.OneOf(AccreditationStatus, dump_only=True)
     # Logistics: null for those outside the trip's people (see ``hide_logistics``).
     arrival_flight = fields.String(dump_only=True, allow_none=True)
     arrival_at = fields.AwareDateTime(dump_only=True, allow_none=True)
@@ -219,7 +219,9 @@ class InvitationSchema(Schema):
 
 
 class LogisticsSchema(Schema):
-    accreditation = fields.String(load_default=AccreditationStatus.NOT_REQUESTED)
+    accreditation = fields.OneOf(
+        AccreditationStatus, load_default=AccreditationStatus.NOT_REQUESTED
+    )
     arrival_flight = fields.String(load_default="")
     arrival_local = fields.NaiveDateTime(
         load_default=None, allow_none=True, metadata={"description": "Wall clock, trip's zone"}
@@ -238,30 +240,27 @@ class ItemSchema(Schema):
     uid = fields.String(dump_only=True)
     trip_id = fields.Integer(dump_only=True)
     activity = fields.String(required=True)
-    starts_local = fields.Function(
-        lambda item: to_zone(item.starts_at, item.timezone).replace(tzinfo=None).isoformat(),
-        deserialize=lambda value: fields.NaiveDateTime().deserialize(value),
+    starts_local = fields.ComputedNaiveDateTime(
+        getter=lambda item: to_zone(item.starts_at, item.timezone).replace(tzinfo=None),
         required=True,
         metadata={"description": "Wall clock in the item's zone", "example": "2027-09-01T09:00"},
     )
-    ends_local = fields.Function(
-        lambda item: to_zone(item.ends_at, item.timezone).replace(tzinfo=None).isoformat(),
-        deserialize=lambda value: fields.NaiveDateTime().deserialize(value),
+    ends_local = fields.ComputedNaiveDateTime(
+        getter=lambda item: to_zone(item.ends_at, item.timezone).replace(tzinfo=None),
         required=True,
     )
     starts_at = fields.AwareDateTime(dump_only=True)
     ends_at = fields.AwareDateTime(dump_only=True)
-    timezone = fields.String(load_default="Asia/Ho_Chi_Minh")
+    timezone = fields.Timezone(load_default="Asia/Ho_Chi_Minh")
     place = fields.String(load_default="")
     city = fields.String(load_default="")
     interviewee = fields.String(load_default="")
     escort_id = fields.Integer(allow_none=True, load_default=None)
     interpreter_id = fields.Integer(allow_none=True, load_default=None)
-    participant_ids = fields.Function(
-        lambda item: [invitation.id for invitation in item.participants],
-        deserialize=lambda value: value,
+    participant_ids = fields.ComputedList(
+        fields.Id(), getter=lambda item: [invitation.id for invitation in item.participants]
     )
-    status = fields.String(dump_only=True, metadata=_enum(ItemStatus))
+    status = fields.OneOf(ItemStatus, dump_only=True)
     sequence = fields.Integer(dump_only=True)
     confirm_clashes = fields.Boolean(load_only=True, load_default=False)
 
@@ -271,12 +270,14 @@ class ItemPatchSchema(ItemSchema):
 
 
 class DelaySchema(Schema):
-    minutes = fields.Integer(required=True, metadata={"example": 30})
+    minutes = fields.Integer(
+        required=True, minimum=-24 * 60, maximum=24 * 60, metadata={"example": 30}
+    )
 
 
 class ClashSchema(Schema):
     kind = fields.String()
-    message = fields.Function(lambda clash: translate(clash.message, clash.params))
+    message = fields.ComputedString(getter=lambda clash: translate(clash.message, clash.params))
     item_id = fields.Integer(allow_none=True)
 
 
@@ -292,10 +293,10 @@ class CoverageSchema(Schema):
     language = fields.String(load_default="")
     headline = fields.String(load_default="")
     headline_translation = fields.String(load_default="")
-    tone = fields.String(allow_none=True, load_default=None, metadata=_enum(Tone))
+    tone = fields.OneOf(Tone, allow_none=True, load_default=None)
     key_messages = fields.List(fields.String(), load_default=list)
-    estimated_reach = fields.Integer(allow_none=True, load_default=None)
-    status = fields.String(load_default=CoverageStatus.EXPECTED, metadata=_enum(CoverageStatus))
+    estimated_reach = fields.Integer(minimum=0, allow_none=True, load_default=None)
+    status = fields.OneOf(CoverageStatus, load_default=CoverageStatus.EXPECTED)
 
 
 class CoveragePatchSchema(CoverageSchema):
@@ -303,11 +304,11 @@ class CoveragePatchSchema(CoverageSchema):
 
 
 class CoverageQuerySchema(Schema):
-    trip = fields.Integer()
-    journalist = fields.Integer()
-    outlet = fields.Integer()
-    status = fields.String()
-    tone = fields.String()
+    trip = fields.Id()
+    journalist = fields.Id()
+    outlet = fields.Id()
+    status = fields.OneOf(CoverageStatus)
+    tone = fields.OneOf(Tone)
     language = fields.String()
 
 
@@ -495,7 +496,7 @@ def _date(value):
 
 
 class TripQuerySchema(Schema):
-    status = fields.String(metadata=_enum(TripStatus))
+    status = fields.OneOf(TripStatus)
     q = fields.String()
 
 

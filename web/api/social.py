@@ -15,7 +15,7 @@ from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import post_load, validate
 
 from campaigns.calendar import queries as calendar_queries
 from campaigns.db import utcnow
@@ -34,7 +34,9 @@ from campaigns.social.models import (
     ScheduleMode,
 )
 from campaigns.timezones import to_zone
+from web.api import fields
 from web.api.auth import authenticate_bearer, requires
+from web.api.fields import Schema
 from web.api.org import HeraldErrorSchema
 from web.campaigns.routes import media_root
 from web.extensions import db
@@ -72,15 +74,11 @@ for _blueprint in SOCIAL_BLUEPRINTS:
     _blueprint.before_request(authenticate_bearer)
 
 
-def _enum(values) -> dict:
-    return {"enum": [value.value for value in values]}
-
-
 # --- schemas -------------------------------------------------------------------------------------
 
 
 class AnniversaryLinkSchema(Schema):
-    anniversary_id = fields.Integer(required=True)
+    anniversary_id = fields.Id(required=True)
     occurrence_date = fields.Date(required=True)
 
 
@@ -92,38 +90,41 @@ class CampaignSchema(Schema):
     hashtags = fields.List(fields.String())
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True, metadata={"description": "Inclusive"})
-    owner_unit_code = fields.Function(
-        lambda c: c.owner_unit.code, deserialize=str, metadata={"example": "mofa-press"}
+    owner_unit_code = fields.ComputedString(
+        getter=lambda c: c.owner_unit.code, metadata={"example": "mofa-press"}
     )
-    participant_codes = fields.Function(
-        lambda c: [unit.code for unit in c.participating_units],
-        deserialize=lambda value: [str(code) for code in value],
+    participant_codes = fields.ComputedList(
+        fields.String(), getter=lambda c: [unit.code for unit in c.participating_units]
     )
     target_countries = fields.List(fields.String(), metadata={"example": ["VN", "KH"]})
     languages = fields.List(fields.String(), metadata={"example": ["vi", "km", "en"]})
     kpi_targets = fields.Dict(
         keys=fields.String(validate=validate.OneOf(services.KPI_KEYS)),
-        values=fields.Integer(),
+        values=fields.Integer(minimum=0),
         metadata={"example": {"posts": 40, "impressions": 500000, "coverage_articles": 25}},
     )
-    event_ids = fields.Function(
-        lambda c: [event.id for event in calendar_queries.events_seen_by(actor(), c.events)],
-        deserialize=lambda value: [int(number) for number in value],
+    event_ids = fields.ComputedList(
+        fields.Id(),
+        getter=lambda c: [event.id for event in calendar_queries.events_seen_by(actor(), c.events)],
     )
-    anniversaries = fields.Method("_anniversaries", deserialize="_load_anniversaries")
+    anniversaries = fields.ComputedList(
+        fields.Nested(AnniversaryLinkSchema),
+        getter=lambda c: [
+            {"anniversary_id": link.anniversary_id, "occurrence_date": link.occurrence_date}
+            for link in c.anniversary_links
+        ],
+    )
     paused = fields.Boolean(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
-    def _anniversaries(self, campaign: Campaign):
-        return [
-            {"anniversary_id": link.anniversary_id, "occurrence_date": link.occurrence_date}
-            for link in campaign.anniversary_links
-        ]
-
-    def _load_anniversaries(self, value):
-        loaded = AnniversaryLinkSchema(many=True).load(value)
-        return [(item["anniversary_id"], item["occurrence_date"]) for item in loaded]
+    @post_load
+    def _anniversary_pairs(self, data: dict, **kwargs) -> dict:
+        if "anniversaries" in data:
+            data["anniversaries"] = [
+                (link["anniversary_id"], link["occurrence_date"]) for link in data["anniversaries"]
+            ]
+        return data
 
 
 class CampaignCreateSchema(CampaignSchema):
@@ -172,16 +173,19 @@ class PublicationSchema(Schema):
     id = fields.Integer()
     post_id = fields.Integer()
     channel_id = fields.Integer()
-    language = fields.Function(lambda p: p.variant.language)
+    language = fields.ComputedString(getter=lambda p: p.variant.language)
     scheduled_at = fields.AwareDateTime()
     audience_zone = fields.String()
     audience_country = fields.String(allow_none=True)
-    local_time = fields.Function(
-        lambda p: to_zone(p.scheduled_at, p.audience_zone).isoformat(),
-        metadata={"description": "The instant on the audience's wall clock, with its offset"},
+    local_time = fields.ComputedString(
+        getter=lambda p: to_zone(p.scheduled_at, p.audience_zone).isoformat(),
+        metadata={
+            "description": "The instant on the audience's wall clock, with its offset",
+            "format": "date-time",
+        },
     )
     misfire_deadline = fields.AwareDateTime()
-    status = fields.String(metadata=_enum(PublicationStatus))
+    status = fields.OneOf(PublicationStatus)
     held_reason = fields.String(allow_none=True)
     attempts = fields.Integer()
     next_attempt_at = fields.AwareDateTime(allow_none=True)
@@ -196,7 +200,7 @@ class PublicationSchema(Schema):
 
 class ClearanceDecisionSchema(Schema):
     version = fields.Integer()
-    decision = fields.String(metadata=_enum(ReviewDecision))
+    decision = fields.OneOf(ReviewDecision)
     person_id = fields.Integer()
     writer_ids = fields.List(fields.Integer())
     comment = fields.String()
@@ -207,7 +211,7 @@ class PostSchema(Schema):
     id = fields.Integer()
     campaign_id = fields.Integer()
     title = fields.String()
-    status = fields.String(metadata=_enum(PostStatus))
+    status = fields.OneOf(PostStatus)
     version = fields.Integer(metadata={"description": "Send it back as expected_version"})
     rapid_response = fields.Boolean()
     misfire_window_minutes = fields.Integer()
@@ -234,12 +238,12 @@ class PostSchema(Schema):
 class PostCreateSchema(Schema):
     title = fields.String(required=True)
     variants = fields.Dict(
-        keys=fields.String(),
+        keys=fields.String(max_length=35),
         values=fields.String(),
         required=True,
         metadata={"example": {"vi": "Xin chào", "en": "Hello"}},
     )
-    misfire_window_minutes = fields.Integer(load_default=30)
+    misfire_window_minutes = fields.Integer(minimum=0, load_default=30)
     rapid_response = fields.Boolean(load_default=False)
 
 
@@ -271,16 +275,19 @@ class ReviewSchema(Schema):
 
 
 class ScheduleSchema(Schema):
-    channel_ids = fields.List(fields.Integer(), required=True)
+    channel_ids = fields.List(fields.Id(), required=True)
     local_time = fields.Time(required=True, metadata={"example": "09:00"})
-    mode = fields.String(load_default=ScheduleMode.AT.value, metadata=_enum(ScheduleMode))
-    zone = fields.String(load_default=None, metadata={"example": "Asia/Ho_Chi_Minh"})
-    local_date = fields.Date(load_default=None)
-    event_id = fields.Integer(load_default=None)
-    offset_days = fields.Integer(load_default=0, metadata={"description": "-3: 3 days before"})
+    mode = fields.OneOf(ScheduleMode, load_default=ScheduleMode.AT.value)
+    zone = fields.Timezone(load_default=None, allow_none=True)
+    local_date = fields.Date(load_default=None, allow_none=True)
+    event_id = fields.Id(load_default=None, allow_none=True)
+    offset_days = fields.Integer(
+        minimum=-366, maximum=366, load_default=0, metadata={"description": "-3: 3 days before"}
+    )
     countries = fields.List(
         fields.String(),
         load_default=None,
+        allow_none=True,
         metadata={"description": "Mode per_audience: the audiences (default: the campaign's)"},
     )
     dry_run = fields.Boolean(
@@ -289,6 +296,7 @@ class ScheduleSchema(Schema):
     )
     expected_plan = fields.String(
         load_default=None,
+        allow_none=True,
         metadata={
             "description": "The plan's digest from a dry run: anything else is refused (409)"
         },
@@ -296,14 +304,19 @@ class ScheduleSchema(Schema):
 
 
 class PlannedPublicationSchema(Schema):
-    channel_id = fields.Function(lambda item: item.channel.id)
-    channel_name = fields.Function(lambda item: item.channel.name)
-    language = fields.Function(lambda item: item.variant.language)
-    audience_countries = fields.Function(lambda item: list(item.countries))
+    channel_id = fields.ComputedInteger(getter=lambda item: item.channel.id)
+    channel_name = fields.ComputedString(getter=lambda item: item.channel.name)
+    language = fields.ComputedString(getter=lambda item: item.variant.language)
+    audience_countries = fields.ComputedList(
+        fields.String(), getter=lambda item: list(item.countries)
+    )
     audience_zone = fields.String(attribute="zone")
-    local_time = fields.Function(
-        lambda item: to_zone(item.instant, item.zone).isoformat(),
-        metadata={"description": "The instant on the audience's wall clock, with its offset"},
+    local_time = fields.ComputedString(
+        getter=lambda item: to_zone(item.instant, item.zone).isoformat(),
+        metadata={
+            "description": "The instant on the audience's wall clock, with its offset",
+            "format": "date-time",
+        },
     )
     scheduled_at = fields.AwareDateTime(attribute="instant")
 
@@ -327,20 +340,20 @@ class SchedulePlanSchema(Schema):
 
 
 class PublishNowSchema(Schema):
-    channel_ids = fields.List(fields.Integer(), required=True)
+    channel_ids = fields.List(fields.Id(), required=True)
 
 
 class PublicationsQuerySchema(Schema):
     since = fields.AwareDateTime(metadata={"example": "2027-06-01T00:00:00Z"})
     until = fields.AwareDateTime()
-    status = fields.String(metadata=_enum(PublicationStatus))
-    post = fields.Integer()
-    channel = fields.Integer()
+    status = fields.OneOf(PublicationStatus)
+    post = fields.Id()
+    channel = fields.Id()
 
 
 class ChannelSchema(Schema):
     id = fields.Integer(dump_only=True)
-    kind = fields.String(metadata=_enum(ChannelKind))
+    kind = fields.OneOf(ChannelKind)
     name = fields.String()
     handle = fields.String()
     language = fields.String()
@@ -360,10 +373,10 @@ class ChannelSchema(Schema):
         },
     )
     served_countries = fields.List(fields.String(), dump_only=True)
-    owner_unit_code = fields.Function(lambda c: c.owner_unit.code, deserialize=str)
-    owner_person_id = fields.Integer(allow_none=True)
-    rate_limit_posts = fields.Integer(allow_none=True)
-    rate_window_seconds = fields.Integer(allow_none=True)
+    owner_unit_code = fields.ComputedString(getter=lambda c: c.owner_unit.code)
+    owner_person_id = fields.Id(allow_none=True)
+    rate_limit_posts = fields.Integer(minimum=0, allow_none=True)
+    rate_window_seconds = fields.Integer(minimum=0, allow_none=True)
     account_name = fields.String(dump_only=True)
     health = fields.String(dump_only=True)
     last_error = fields.String(dump_only=True)
@@ -373,7 +386,7 @@ class ChannelSchema(Schema):
 
 
 class ChannelCreateSchema(ChannelSchema):
-    kind = fields.String(required=True, metadata=_enum(ChannelKind))
+    kind = fields.OneOf(ChannelKind, required=True)
     name = fields.String(required=True)
     language = fields.String(required=True)
     owner_unit_code = fields.String(required=True)
