@@ -7,7 +7,7 @@ The database is emptied, migrated and filled with the demo data; ``herald web`` 
 free port on 127.0.0.1; schemathesis runs every phase (examples, coverage, fuzzing, stateful)
 with a fixed seed and a bounded number of examples, as the admin. The run fails on any response
 500 and on any response that breaks the OpenAPI document (schema, status, content type, headers).
-The server's log is kept in ``fuzz-server.log`` for the tracebacks.
+The server's log is kept in ``instance/fuzz-server.log`` for the tracebacks.
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def _wait_until_up(base: str, server: subprocess.Popen, seconds: float = 60) -> 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"herald web stopped (exit {server.returncode}); see fuzz-server.log")
+            raise SystemExit(
+                f"herald web stopped ({server.returncode}); see instance/fuzz-server.log"
+            )
         try:
             if requests.get(f"{base}/api/v1/openapi.json", timeout=2).status_code == 200:
                 return
@@ -117,7 +119,8 @@ def main(extra: list[str]) -> int:
         sys.stderr.write(setup.stderr)
         return setup.returncode
     token = setup.stdout.strip().splitlines()[-1]
-    log = (ROOT / "fuzz-server.log").open("w")
+    (ROOT / "instance").mkdir(exist_ok=True)
+    log = (ROOT / "instance" / "fuzz-server.log").open("w")
     server = subprocess.Popen(
         [str(VENV_BIN / "herald"), "web", "--port", str(port), "--workers", "2"],
         env=environ,

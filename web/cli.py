@@ -143,6 +143,8 @@ def web(host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # gunicorn's largest request line (its default is half): long filtered API queries.
+            self.cfg.set("limit_request_line", 8190)
 
         def load(self) -> Any:
             return app

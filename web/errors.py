@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from campaigns.errors import HeraldError
 from campaigns.i18n import N_
@@ -83,6 +83,15 @@ HTML_MESSAGES = {
 
 
 def handle_http_exception(error: HTTPException):
+    response = _http_error_response(error)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        # RFC 9110: a 405 says which methods the address takes.
+        response = make_response(response)
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response
+
+
+def _http_error_response(error: HTTPException):
     if error.response is not None:
         # A response built on purpose (e.g. the login page telling how long to wait).
         return error.response

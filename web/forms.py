@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
+import wtforms
 from flask import flash
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from campaigns.db import fits_integer
 from campaigns.errors import HeraldError, Invalid
 from web.i18n import error_message, field_errors
 
@@ -38,3 +42,48 @@ def show_domain_error(form: FlaskForm, error: HeraldError, aliases: dict[str, st
         flash(gettext("Please correct the fields marked below."), "error")
     else:
         flash(error_message(error), "error")
+
+
+# --- fields that keep out what the services' arithmetic cannot handle ------------------------
+# A day at year 1 or 9999 overflows as soon as a day or a time zone offset is added to it; an
+# integer beyond an INTEGER column is refused by PostgreSQL. Every form uses these in place of
+# WTForms' own, so such input is a message next to the field, never a server error.
+
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2200, 12, 31)
+DATE_OUT_OF_RANGE = _l("Use a date between 1900 and 2200.")
+
+
+def _check_day(field, day: date | None) -> None:
+    if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+        field.data = None
+        raise ValueError(str(DATE_OUT_OF_RANGE))
+
+
+class DateField(wtforms.DateField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        _check_day(self, self.data)
+
+
+class DateTimeLocalField(wtforms.DateTimeLocalField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        _check_day(self, self.data.date() if self.data else None)
+
+
+class IntegerField(wtforms.IntegerField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not fits_integer(self.data):
+            self.data = None
+            raise ValueError(str(_l("This number is out of range.")))
+
+
+def day_from_query(text: str | None) -> date | None:
+    """A day given in a query string (``?date=2027-06-01``), or None when missing or unusable."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else None

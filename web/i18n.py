@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from babel import dates, numbers
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, format_datetime, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -25,6 +25,17 @@ LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 def select_locale() -> str:
+    if has_request_context() and request.path.startswith("/api/"):
+        # An API client says which language it reads (Accept-Language); else the token
+        # owner's own language.
+        if request.headers.get("Accept-Language"):
+            asked = request.accept_languages.best_match(LANGUAGES)
+            if asked:
+                return asked
+        person = getattr(g, "api_person", None)
+        if person is not None:
+            return person.locale
+        return "vi"
     if current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale")

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from campaigns.audit import record_change, snapshot
+from campaigns.db import parse_id
 from campaigns.org.models import Person
 from campaigns.permissions import require
 from campaigns.signing import link_signature
@@ -34,9 +35,9 @@ def sign_feed_token(secret: str, person_id: int, feed_key: str) -> str:
 def feed_token_person_id(token: str) -> int | None:
     """Whose token this claims to be (unverified), or None when it is not shaped like one."""
     person_id, separator, signature = token.partition("-")
-    if not separator or not signature or not person_id.isdigit() or len(person_id) > 12:
+    if not separator or not signature:
         return None
-    return int(person_id)
+    return parse_id(person_id)
 
 
 def verify_feed_token(secret: str, token: str, person_id: int, feed_key: str) -> bool:

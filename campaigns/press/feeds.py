@@ -16,6 +16,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from sqlalchemy.orm import Session
 
+from campaigns.db import parse_id
 from campaigns.org.models import Person
 from campaigns.permissions import can
 from campaigns.press import queries
@@ -46,10 +47,10 @@ def journalist_feed_token(secret: str, invitation: Invitation) -> str:
 
 def staff_for_token(session: Session, *, secret: str, trip: Trip, token: str) -> Person | None:
     """The active person a staff link belongs to, if they may still see the trip."""
-    person_id, _, _ = token.partition("-")
-    if not person_id.isdigit() or len(person_id) > 12:
+    person_id = parse_id(token.partition("-")[0])
+    if person_id is None:
         return None
-    person = session.get(Person, int(person_id))
+    person = session.get(Person, person_id)
     if person is None or not can(person, "trip.view", trip):
         return None
     expected = staff_feed_token(secret, trip, person)

@@ -17,6 +17,7 @@ from campaigns.audit import record_change, snapshot
 from campaigns.calendar.models import Setting
 from campaigns.errors import Invalid
 from campaigns.i18n import N_
+from campaigns.images import sniff_image
 from campaigns.org.models import AuditEntry, Person
 from campaigns.press import queries
 from campaigns.press.models import (
@@ -67,6 +68,8 @@ def add_identity_document(
     if not is_country(nationality):
         errors["nationality"] = N_("Use a two-letter ISO 3166 country code, e.g. VN or FR.")
     if photo:
+        # The type is read from the content; what the browser declared is not trusted.
+        photo_type = sniff_image(photo) or ""
         if len(photo) > MAX_PHOTO_BYTES:
             errors["photo"] = N_("The photo is larger than 2 MB.")
         elif photo_type not in PHOTO_TYPES:

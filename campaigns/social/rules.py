@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.resources
-import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -133,26 +132,6 @@ def format_problem(check: LengthCheck) -> tuple[str, dict[str, object]] | None:
             "limit": check.max_images,
         }
     return None
-
-
-_IMAGE_FORMATS = {
-    "PNG": "image/png",
-    "JPEG": "image/jpeg",
-    "GIF": "image/gif",
-    "WEBP": "image/webp",
-}
-
-
-def sniff_image(content: bytes) -> str | None:
-    """The MIME type of an image judged by its content (not its name), or None."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-            return _IMAGE_FORMATS.get(image.format or "")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return None
 
 
 # --- credentials ---------------------------------------------------------------------------------

@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from campaigns.audit import record_change, snapshot
 from campaigns.calendar.models import Anniversary
 from campaigns.calendar.queries import events_to_link
+from campaigns.db import parse_id
 from campaigns.errors import Conflict, Invalid, NotFound
 from campaigns.i18n import N_
+from campaigns.images import sniff_image
 from campaigns.org.models import Person, Role, Unit
 from campaigns.permissions import can, require
 from campaigns.social import rules
@@ -278,7 +280,13 @@ def _validated_overrides(overrides: dict[str, str] | None) -> dict[str, str]:
             continue
         if len(text) > rules.MAX_TEXT_LENGTH:
             raise Invalid(N_("A channel's wording is too long."), field="channel_overrides")
-        cleaned[str(int(channel_id))] = text
+        number = parse_id(str(channel_id))
+        if number is None:
+            raise Invalid(
+                N_("Give each channel's wording under the channel's number."),
+                field="channel_overrides",
+            )
+        cleaned[str(number)] = text
     return cleaned
 
 
@@ -554,7 +562,7 @@ def add_attachment(
         raise NotFound(N_("This post has no text in that language."))
     if len(content) > rules.MAX_IMAGE_BYTES:
         raise Invalid(N_("The image is larger than 5 MB."), field="image")
-    mime_type = rules.sniff_image(content)
+    mime_type = sniff_image(content)
     if mime_type is None:
         raise Invalid(N_("This file is not an image (PNG, JPEG, GIF or WebP)."), field="image")
     digest = hashlib.sha256(content).hexdigest()

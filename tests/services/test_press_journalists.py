@@ -10,6 +10,7 @@ from campaigns.press import coverage, csv_import, privacy, queries, reports, ser
 from campaigns.press.models import Affiliation, IdentityDocument, Journalist, Outlet
 from tests.factories import create_person, create_unit
 from tests.press_factories import create_journalist, create_outlet, create_trip, invite
+from tests.unit.test_images import tiny_png
 
 
 def count(session, model) -> int:
@@ -148,7 +149,7 @@ def test_identity_documents_are_for_admins_and_the_trips_coordinators_only(sessi
         trip=trip,
         number="X1234567",
         nationality="fr",
-        photo=b"\x89PNG....",
+        photo=tiny_png(),
         photo_type="image/png",
     )
     assert document.nationality == "FR"
@@ -164,7 +165,12 @@ def test_identity_documents_are_for_admins_and_the_trips_coordinators_only(sessi
 
 def test_an_oversized_or_foreign_photo_is_refused(session, now):
     journalist = create_journalist(session)
-    for photo, kind in ((b"x" * (2 * 1024 * 1024 + 1), "image/png"), (b"GIF89a", "image/gif")):
+    for photo, kind in (
+        (b"x" * (2 * 1024 * 1024 + 1), "image/png"),
+        (b"GIF89a", "image/gif"),
+        # Declared a PNG, but its content is not one: the content decides.
+        (b"\x89PNG not really", "image/png"),
+    ):
         with pytest.raises(Invalid) as caught:
             privacy.add_identity_document(
                 session,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from PIL import Image
 
 from campaigns.errors import Invalid
 from campaigns.org.models import Person
@@ -145,18 +143,6 @@ def test_language_tags_are_normalised(tag, normalised):
 @pytest.mark.parametrize("tag", ["", "english", "e", "vi-", "12"])
 def test_what_is_not_a_language_tag(tag):
     assert rules.normalise_language(tag) is None
-
-
-def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def test_images_are_recognised_by_their_content():
-    assert rules.sniff_image(_png()) == "image/png"
-    assert rules.sniff_image(b"GIF89a but not really an image") is None
-    assert rules.sniff_image(b"<svg xmlns='http://www.w3.org/2000/svg'/>") is None
 
 
 # --- send-time maths -----------------------------------------------------------------------------

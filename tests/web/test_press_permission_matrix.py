@@ -15,6 +15,7 @@ import pytest
 from campaigns.press import coverage, itinerary, privacy
 from tests.factories import create_person, create_unit, login
 from tests.press_factories import add_item, create_journalist, create_outlet, create_trip, invite
+from tests.unit.test_images import tiny_png
 
 ROLES = ("admin", "coordinator", "editor", "field", "viewer", "trip_coordinator", "escort")
 EVERYONE = frozenset(ROLES)
@@ -119,7 +120,7 @@ def world(session):
     )
     document = privacy.add_identity_document(
         session, actor=None, now=NOW, journalist=journalist, trip=trip, number="P1",
-        nationality="FR", photo=b"\x89PNG", photo_type="image/png",
+        nationality="FR", photo=tiny_png(), photo_type="image/png",
     )  # fmt: skip
     article, _ = coverage.record_coverage(
         session, actor=None, now=NOW, data=coverage.CoverageInput(url="https://x.example/a")

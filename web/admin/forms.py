@@ -3,7 +3,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     PasswordField,
     SelectField,
@@ -13,7 +12,7 @@ from wtforms.validators import Optional
 
 from campaigns.audit import DOORS
 from campaigns.timezones import country_names
-from web.forms import choices
+from web.forms import DateField, choices
 from web.i18n import LANGUAGES
 from web.labels import AUDIT_DOOR_LABELS, AUDIT_TARGET_LABELS, ROLE_LABELS, UNIT_KIND_LABELS
 

@@ -18,6 +18,7 @@ from web.security import actor
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 AUDIT_PAGE_SIZE = 50
+MAX_AUDIT_PAGE = 1_000_000
 
 
 @blueprint.get("/")
@@ -201,7 +202,8 @@ def audit():
     require(actor(), "audit.view")
     form = AuditFilterForm(request.args)
     form.validate()
-    page = max(1, request.args.get("page", 1, type=int))
+    # Past the last page the list is empty; a page number beyond any offset is not an error.
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_AUDIT_PAGE)
     audit_filter = queries.AuditFilter(
         target_type=form.target_type.data or None,
         action=(form.action.data or "").strip() or None,

@@ -206,6 +206,16 @@ class AwareDateTime(ma.AwareDateTime):
 class NaiveDateTime(ma.NaiveDateTime):
     """A wall-clock time without offset (``2027-09-01T09:00``), between 1900 and 2200."""
 
+    WALL_CLOCK = {
+        # Not an RFC 3339 "date-time": that one carries an offset.
+        "format": "local-date-time",
+        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["metadata"] = {**self.WALL_CLOCK, **kwargs.get("metadata", {})}
+        super().__init__(*args, **kwargs)
+
     default_error_messages = {
         **COMMON_MESSAGES,
         "invalid": _l("Not a valid datetime."),

@@ -151,10 +151,14 @@ class AttachmentSchema(Schema):
     sha256 = fields.String()
 
 
+# A variant's wording for one channel, under the channel's id.
+CHANNEL_ID_KEY = fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,9}$"))
+
+
 class VariantSchema(Schema):
     language = fields.String()
     text = fields.String()
-    channel_overrides = fields.Dict(keys=fields.String(), values=fields.String())
+    channel_overrides = fields.Dict(keys=CHANNEL_ID_KEY, values=fields.String())
     attachments = fields.List(fields.Nested(AttachmentSchema))
 
 
@@ -255,7 +259,7 @@ class PostPatchSchema(Schema):
 
 class VariantInputSchema(Schema):
     text = fields.String(required=True)
-    channel_overrides = fields.Dict(keys=fields.String(), values=fields.String(), load_default={})
+    channel_overrides = fields.Dict(keys=CHANNEL_ID_KEY, values=fields.String(), load_default={})
     expected_version = fields.Integer(load_default=None)
 
 

@@ -13,9 +13,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,7 +21,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from campaigns.timezones import country_names
-from web.forms import choices
+from web.forms import DateField, DateTimeLocalField, IntegerField, choices
 from web.labels import (
     ANNIVERSARY_CATEGORY_LABELS,
     EVENT_KIND_LABELS,

@@ -11,9 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -25,7 +23,7 @@ from wtforms.validators import Optional
 
 from campaigns.social.models import ScheduleMode
 from campaigns.timezones import country_names
-from web.forms import choices
+from web.forms import DateField, IntegerField, choices
 
 MULTIPLE_HINT = _l("Hold Ctrl (⌘ on a Mac) to choose several.")
 

@@ -24,7 +24,7 @@ from flask_login import login_required
 
 from campaigns.calendar import queries as calendar_queries
 from campaigns.calendar.models import Tier
-from campaigns.db import utcnow
+from campaigns.db import fits_integer, parse_id, utcnow
 from campaigns.errors import HeraldError, Invalid, NotAllowed
 from campaigns.i18n import N_
 from campaigns.org import queries as org_queries
@@ -49,7 +49,7 @@ from web.account.forms import EmptyForm
 from web.campaigns import forms
 from web.campaigns.layout import campaign_timeline, combined_days
 from web.extensions import db
-from web.forms import show_domain_error
+from web.forms import day_from_query, show_domain_error
 from web.i18n import error_message
 from web.security import actor
 
@@ -88,9 +88,10 @@ def _locale() -> str:
 
 def _int(value) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is None or fits_integer(number) else None
 
 
 def _today() -> date:
@@ -206,10 +207,10 @@ def _anniversary_links(values: list[str]) -> list[tuple[int, date]] | None:
     links = []
     for value in values or []:
         anniversary_id, _, day = value.partition(":")
-        try:
-            links.append((int(anniversary_id), date.fromisoformat(day)))
-        except ValueError:
+        link = (parse_id(anniversary_id), day_from_query(day))
+        if None in link:
             return None
+        links.append(link)
     return links
 
 
@@ -323,12 +324,7 @@ def calendar():
     require(person, "campaign.view")
     zone = person.timezone
     today = _today()
-    try:
-        since = (
-            date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else today
-        )
-    except ValueError:
-        since = today
+    since = day_from_query(request.args.get("date")) or today
     days = min(max(_int(request.args.get("days")) or 14, 1), MAX_CALENDAR_DAYS)
     campaign_id = _int(request.args.get("campaign"))
     campaign = queries.get_campaign(db.session, campaign_id, actor=person) if campaign_id else None

@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Optional
 
 from campaigns.social.models import ChannelKind
 from web.campaigns.forms import country_choices
-from web.forms import choices
+from web.forms import IntegerField, choices
 from web.labels import CHANNEL_KIND_LABELS
 
 # Every credential any kind of channel takes, with its label.

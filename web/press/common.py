@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template
 
+from campaigns.db import fits_integer
 from campaigns.errors import HeraldError, NotAllowed
 from campaigns.permissions import can
 from campaigns.press import rules
@@ -25,10 +26,12 @@ def visible_campaigns(person) -> list:
 
 
 def to_int(value) -> int | None:
+    """A form's or query string's number, or None (empty, not a number, beyond an INTEGER)."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is None or fits_integer(number) else None
 
 
 def to_ints(values) -> list[int]:

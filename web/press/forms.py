@@ -9,10 +9,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -21,7 +18,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from campaigns.timezones import country_names
-from web.forms import choices
+from web.forms import DateField, DateTimeLocalField, IntegerField, choices
 from web.labels import ACCREDITATION_LABELS, OUTLET_KIND_LABELS, TONE_LABELS
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
