@@ -13,6 +13,7 @@ The server's log is kept in ``instance/fuzz-server.log`` for the tracebacks.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -96,6 +97,23 @@ def _wait_until_up(base: str, server: subprocess.Popen, seconds: float = 60) -> 
     raise SystemExit("herald web did not answer within a minute")
 
 
+def _run_and_count(command: list[str]) -> int:
+    """Run schemathesis, echoing it, and close with a plain 'N passed, N failed' line (test
+    cases without and with a failure)."""
+    runner = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    generated = failing = None
+    assert runner.stdout is not None
+    for line in runner.stdout:
+        sys.stdout.write(line)
+        found = re.search(r"(\d+) generated(?:, (\d+) found)?", line)
+        if found:
+            generated, failing = int(found[1]), int(found[2] or 0)
+    returncode = runner.wait()
+    if generated is not None:
+        print(f"api_fuzz: {generated - failing} passed, {failing} failed", flush=True)
+    return returncode
+
+
 def main(extra: list[str]) -> int:
     url = os.environ.get("HERALD_FUZZ_DATABASE_URL")
     if not url:
@@ -163,7 +181,7 @@ def main(extra: list[str]) -> int:
             part if not part.startswith("Authorization") else "Authorization: …" for part in command
         ]
         print(" ".join(printable), flush=True)
-        return subprocess.run(command, cwd=ROOT).returncode
+        return _run_and_count(command)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

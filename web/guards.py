@@ -25,7 +25,6 @@ MAX_JSON_DEPTH = 32
 HAS_NUL = N_("This text contains a NUL character, which is not allowed.")
 HAS_SURROGATE = N_("This text contains an invalid character (a lone surrogate).")
 TOO_DEEP = N_("The JSON body is nested too deeply.")
-NOT_JSON = N_("The body is not valid JSON.")
 
 
 class IdConverter(IntegerConverter):

@@ -285,3 +285,25 @@ def test_api_field_errors_speak_the_callers_language(client, session, headers):
     assert "1900" in _field_error(english, "arrival_local")
     assert english.json["message"] == "Invalid input: arrival_local"
     assert vietnamese.json["message"] != english.json["message"]
+
+
+def test_an_ics_import_with_a_nul_in_a_summary_is_refused(client, headers):
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:a@example.org\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:20270105T090000Z\r\n"
+        "DTEND:20270105T100000Z\r\nSUMMARY:A\x00B\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    response = client.post(
+        "/api/v1/events/import",
+        data={
+            "owner_unit": "mofa-press",
+            "since": "2027-01-01",
+            "until": "2027-12-31",
+            "file": (io.BytesIO(ics.encode()), "calendar.ics"),
+        },
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+    # The import leaves that event out and says why (the imports' own rule), never a 500.
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == 0 and "NUL" in str(response.json)
