@@ -307,3 +307,17 @@ def test_an_ics_import_with_a_nul_in_a_summary_is_refused(client, headers):
     # The import leaves that event out and says why (the imports' own rule), never a 500.
     assert response.status_code == 200, response.json
     assert response.json["created"] == 0 and "NUL" in str(response.json)
+
+
+def test_a_nul_character_in_a_posted_form_goes_back_with_a_message(client, session, admin):
+    assert login(client, admin).status_code == 302
+    form_page = "http://localhost/press/outlets/new"
+    response = client.post(
+        "/press/outlets/new",
+        data={"name": "Le\x00Monde", "country": "FR", "kind": "newspaper"},
+        headers={"Referer": form_page},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == form_page
+    page = client.get("/press/outlets/new").get_data(as_text=True)
+    assert "NUL" in page
+    assert "Le\x00Monde" not in client.get("/press/outlets").get_data(as_text=True)
