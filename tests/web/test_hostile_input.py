@@ -321,3 +321,12 @@ def test_a_nul_character_in_a_posted_form_goes_back_with_a_message(client, sessi
     page = client.get("/press/outlets/new").get_data(as_text=True)
     assert "NUL" in page
     assert "Le\x00Monde" not in client.get("/press/outlets").get_data(as_text=True)
+
+
+def test_a_number_is_not_a_boolean(client, session, headers):
+    campaign = create_campaign(session)
+    session.commit()
+    response = client.post(
+        f"/api/v1/campaigns/{campaign.id}/pause", json={"paused": 0}, headers=headers
+    )
+    _field_error(response, "paused")

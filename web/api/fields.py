@@ -53,7 +53,14 @@ Raw = ma.Raw
 
 
 class Boolean(ma.Boolean):
+    """true or false: a JSON number is not a boolean (query strings still say true/false)."""
+
     default_error_messages = {**COMMON_MESSAGES, "invalid": _l("Not a valid boolean.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class List(ma.List):
