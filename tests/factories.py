@@ -99,3 +99,12 @@ def create_anniversary(session: Session, **fields) -> Anniversary:
     return calendar_services.create_anniversary(
         session, actor=None, now=_NOW, data=calendar_services.AnniversaryInput(**values)
     )
+
+
+def bearer(session: Session, person: Person) -> dict[str, str]:
+    """Headers that sign ``person`` in to /api/v1 with a fresh personal token."""
+    _, plaintext = services.create_api_token(
+        session, actor=person, now=datetime(2026, 11, 22, tzinfo=UTC), person=person, name="test"
+    )
+    session.commit()
+    return {"Authorization": f"Bearer {plaintext}"}

@@ -544,6 +544,43 @@ def cancel_publication(
 # --- a channel now addresses another audience -----------------------------------------------------
 
 
+def _record_follow(
+    session: Session,
+    *,
+    publication: Publication,
+    before: dict,
+    action: str,
+    message: str,
+    params: dict,
+    comment: str,
+    actor: Person | None,
+    now: datetime,
+) -> None:
+    """A publication followed its channel (moved, held, switched language or cancelled): audit
+    it and tell the post's author and approver."""
+    post = publication.post
+    publication.updated_at = now
+    session.flush()
+    record_change(
+        session,
+        actor=actor,
+        now=now,
+        action=action,
+        target=publication,
+        before=before,
+        comment=comment,
+    )
+    notify(
+        session,
+        people=[post.author, post.approved_by],
+        kind="publications_moved",
+        message=message,
+        params=params,
+        link=post_link(post),
+        now=now,
+    )
+
+
 def follow_channel_audience(
     session: Session, *, channel: Channel, now: datetime, actor: Person | None = None
 ) -> list[Publication]:
@@ -608,24 +645,15 @@ def follow_channel_audience(
                 publication.status = PublicationStatus.HELD
                 publication.held_reason = HeldReason.AUDIENCE_TIME_PASSED
                 action = "hold"
-        publication.updated_at = now
-        session.flush()
-        record_change(
+        _record_follow(
             session,
-            actor=actor,
-            now=now,
-            action=action,
-            target=publication,
+            publication=publication,
             before=before,
-            comment=f"channel {channel.id} audience changed",
-        )
-        notify(
-            session,
-            people=[post.author, post.approved_by],
-            kind="publications_moved",
+            action=action,
             message=message,
             params={"channel": channel.name, "title": post.title},
-            link=post_link(post),
+            comment=f"channel {channel.id} audience changed",
+            actor=actor,
             now=now,
         )
         changed.append(publication)
@@ -680,24 +708,15 @@ def follow_channel_language(
                     "that fits: its publication there was cancelled."
                 ),
             )
-        publication.updated_at = now
-        session.flush()
-        record_change(
+        _record_follow(
             session,
-            actor=actor,
-            now=now,
-            action=action,
-            target=publication,
+            publication=publication,
             before=before,
-            comment=f"channel {channel.id} language changed",
-        )
-        notify(
-            session,
-            people=[post.author, post.approved_by],
-            kind="publications_moved",
+            action=action,
             message=message,
             params={"channel": channel.name, "language": channel.language, "title": post.title},
-            link=post_link(post),
+            comment=f"channel {channel.id} language changed",
+            actor=actor,
             now=now,
         )
         changed.append(publication)

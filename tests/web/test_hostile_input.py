@@ -8,21 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from campaigns.org import services as org_services
-from tests.factories import create_event, create_person, create_unit, login
+from tests.factories import bearer, create_event, create_person, create_unit, login
 from tests.press_factories import create_journalist, create_trip, invite
 from tests.social_factories import create_campaign, create_post
 from tests.unit.test_images import png_declaring
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
-
-
-def bearer(session, person) -> dict:
-    _, plaintext = org_services.create_api_token(
-        session, actor=person, now=NOW, person=person, name="test"
-    )
-    session.commit()
-    return {"Authorization": f"Bearer {plaintext}"}
 
 
 @pytest.fixture

@@ -5,21 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from campaigns.org import services as org_services
 from campaigns.press import coverage, privacy, trips
 from campaigns.social import services as social_services
-from tests.factories import create_event, create_person, create_unit, login
+from tests.factories import bearer, create_event, create_person, create_unit, login
 from tests.press_factories import add_item, create_journalist, create_trip, invite
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
-
-
-def bearer(session, person) -> dict:
-    _, plaintext = org_services.create_api_token(
-        session, actor=person, now=NOW, person=person, name="test"
-    )
-    session.commit()
-    return {"Authorization": f"Bearer {plaintext}"}
 
 
 @pytest.fixture
