@@ -10,7 +10,7 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from campaigns.errors import HeraldError
+from campaigns.errors import HeraldError, Invalid
 from campaigns.i18n import N_
 from web.extensions import db
 from web.i18n import error_message, field_errors
@@ -29,6 +29,13 @@ def json_error(status: int, message: str, errors: dict[str, Any] | None = None):
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+def in_api_names(error: Invalid, names: dict[str, str]) -> Invalid:
+    """The same error, its fields named as the API's JSON keys (the services name them after
+    their input classes: ``host_unit_code`` is the API's ``host_unit``)."""
+    renamed = {names.get(name, name): text for name, text in error.errors.items()}
+    return Invalid(error.template, errors=renamed, **error.params)
 
 
 def _flatten_webargs(messages: dict[str, Any]) -> dict[str, Any]:

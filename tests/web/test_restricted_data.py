@@ -102,7 +102,7 @@ def test_a_trip_cannot_move_to_another_units_letterhead(client, session, office)
     moved = client.patch(
         f"/api/v1/trips/{created.json['id']}", json={"host_unit": "mofa-press"}, headers=headers
     )
-    assert moved.status_code == 422 and set(moved.json["errors"]) == {"host_unit_code"}
+    assert moved.status_code == 422 and set(moved.json["errors"]) == {"host_unit"}
     again = client.get(f"/api/v1/trips/{created.json['id']}", headers=headers)
     assert again.json["host_unit"] == "mission-kh"
 

@@ -39,6 +39,7 @@ from web.api.auth import authenticate_bearer
 from web.api.fields import Schema
 from web.api.org import HeraldErrorSchema
 from web.calendar.inputs import event_as_input, wall_clock
+from web.errors import in_api_names
 from web.extensions import db
 from web.i18n import error_message, translate
 from web.loading import load_for
@@ -347,9 +348,7 @@ def _save(save, data: dict):
 
 
 def _in_api_names(error: Invalid) -> Invalid:
-    """The same error, its fields named as the API's JSON keys."""
-    renamed = {API_FIELD_NAMES.get(name, name): text for name, text in error.errors.items()}
-    return Invalid(error.template, errors=renamed, **error.params)
+    return in_api_names(error, API_FIELD_NAMES)
 
 
 @events_blueprint.route("")

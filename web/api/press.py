@@ -9,6 +9,7 @@ from marshmallow import post_dump
 
 from campaigns.calendar import queries as calendar_queries
 from campaigns.db import utcnow
+from campaigns.errors import Invalid
 from campaigns.permissions import can, require
 from campaigns.press import coverage, itinerary, queries, services, trips
 from campaigns.press.models import (
@@ -32,7 +33,7 @@ from web.api import fields
 from web.api.auth import authenticate_bearer
 from web.api.fields import Schema
 from web.api.org import HeraldErrorSchema
-from web.errors import json_error
+from web.errors import in_api_names, json_error
 from web.extensions import db
 from web.i18n import error_message, translate
 from web.loading import load_for
@@ -471,6 +472,10 @@ class JournalistById(MethodView):
 # --- trips -------------------------------------------------------------------------------------
 
 
+# The services name fields after TripInput; the API after its own JSON keys.
+TRIP_FIELD_NAMES = {"host_unit_code": "host_unit", "nominating_unit_codes": "nominating_missions"}
+
+
 def _trip_input(data: dict) -> trips.TripInput:
     return trips.TripInput(
         title=data.get("title") or "",
@@ -516,7 +521,13 @@ class Trips(MethodView):
     @trips_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def post(self, data):
         """Plan a trip (status draft)."""
-        trip = trips.create_trip(db.session, actor=actor(), now=utcnow(), data=_trip_input(data))
+        try:
+            trip = trips.create_trip(
+                db.session, actor=actor(), now=utcnow(), data=_trip_input(data)
+            )
+        except Invalid as error:
+            db.session.rollback()
+            raise in_api_names(error, TRIP_FIELD_NAMES) from error
         db.session.commit()
         return trip
 
@@ -549,6 +560,9 @@ class TripById(MethodView):
         except trips.ClashWarning as warning:
             db.session.rollback()
             return _clash_response(warning)
+        except Invalid as error:
+            db.session.rollback()
+            raise in_api_names(error, TRIP_FIELD_NAMES) from error
         db.session.commit()
         return trip
 
