@@ -187,3 +187,12 @@ def test_a_channel_form_sets_whom_the_channel_addresses(client, session, people)
     assert "Home audience (VN)" in client.get(f"/social/channels/{channel.id}").get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize("owner", ["³", "99999999999999999999"])
+def test_a_forged_owner_id_is_no_owner_not_a_crash(client, session, people, owner):
+    login(client, people["coordinator"])
+    response = _new_x_channel(client, owner_person_id=owner)
+    assert response.status_code in (303, 422)
+    channel = session.scalar(select(Channel))
+    assert channel is None or channel.owner_person_id is None

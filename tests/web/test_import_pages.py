@@ -190,3 +190,14 @@ def test_a_calendar_with_repeating_events_is_imported_by_a_worker(client, sessio
     assert ImportWorker(transactions, worker_id="w").run_once()
     assert client.get(status_url).json["finished"] is True
     assert count(session, Event) == 20
+
+
+@pytest.mark.parametrize("field", ["row-²", "row-" + "9" * 5000])
+def test_a_forged_row_choice_is_ignored_not_a_crash(client, session, field):
+    editor = create_person(session, role="editor")
+    session.commit()
+    login(client, editor)
+    content = b"name_latin,country,email\nAnna Schmidt,DE,anna@example.de\n"
+    response = confirm_csv(client, content, **{field: "skip"})
+    assert response.status_code == 303
+    assert count(session, Journalist) == 1

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext
 from flask_login import login_required
 
-from campaigns.db import utcnow
+from campaigns.db import parse_id, utcnow
 from campaigns.errors import HeraldError, NotAllowed
 from campaigns.org import queries as org_queries
 from campaigns.permissions import can, require
@@ -79,7 +79,7 @@ def _channel_input(form: forms.ChannelForm, channel: Channel | None) -> services
         language=form.language.data or "",
         owner_unit_code=form.owner_unit_code.data or "",
         handle=form.handle.data or "",
-        owner_person_id=int(owner) if owner and owner.isdigit() else None,
+        owner_person_id=parse_id(owner),
         rate_limit_posts=form.rate_limit_posts.data,
         rate_window_seconds=form.rate_window_seconds.data,
         audience_countries=list(form.audience_countries.data or []),

@@ -11,7 +11,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
-from campaigns.db import utcnow
+from campaigns.db import parse_id, utcnow
 from campaigns.errors import HeraldError, Invalid, NotAllowed
 from campaigns.i18n import N_
 from campaigns.permissions import can, require
@@ -363,9 +363,9 @@ def _row_choices() -> dict[int, str]:
     """What the person chose per row in the preview (``row-<line>``); "" keeps the default."""
     choices = {}
     for name, value in request.form.items():
-        line = name.removeprefix("row-")
-        if name.startswith("row-") and line.isdigit() and value in set(csv_import.RowAction):
-            choices[int(line)] = value
+        line = parse_id(name.removeprefix("row-")) if name.startswith("row-") else None
+        if line is not None and value in set(csv_import.RowAction):
+            choices[line] = value
     return choices
 
 
