@@ -260,14 +260,14 @@ def clearance_refusal(actor: Person, post: Any) -> str | None:
 
     Four eyes: only a coordinator or an administrator clears, and never one who wrote any part
     of the version being cleared: everyone who changed its text, images or channel wording since
-    the last clearance (``Post.writer_ids``), whoever created the post.
+    the last clearance, and whoever created the post, at every version (``Post.writer_ids``).
     """
     if not actor.active or actor.role not in _CLEARING:
         return N_("Only a coordinator or an administrator can clear a post.")
     if post is None:
         return None
     if actor.id in post.writer_ids():
-        if post.author_id == actor.id and len(post.writer_ids()) == 1:
+        if post.author_id == actor.id:
             return N_("You wrote this post: another coordinator must clear it.")
         return N_(
             "You changed this version of the post, so you are one of its writers: "

@@ -259,7 +259,12 @@ class Post(Base):
         return [row for row in self.version_authors if since < row.version <= version]
 
     def writer_ids(self, version: int | None = None) -> set[int]:
-        return {row.person_id for row in self.writers_of(version)}
+        """The people who may not clear ``version``: its writers since the clearance before
+        it, and always the post's author, whose words every later version builds on."""
+        ids = {row.person_id for row in self.writers_of(version)}
+        if self.author_id is not None:
+            ids.add(self.author_id)
+        return ids
 
     @property
     def current_writer_ids(self) -> list[int]:

@@ -88,6 +88,22 @@ def test_the_author_never_clears_a_version_they_wrote(session, now):
         _approve(session, author, post, now)
 
 
+def test_the_author_never_clears_a_later_version_either(session, now):
+    author = create_person(session, "coordinator")
+    other = create_person(session, "coordinator")
+    post = create_post(session, author=author, now=now)
+    services.submit_post(session, actor=author, now=now, post=post)
+    _approve(session, other, post, now)
+    editor = create_person(session, "editor", unit=post.campaign.owner_unit)
+    services.save_variant(
+        session, actor=editor, now=now, post=post, language="en", text="One word changed"
+    )
+    with pytest.raises(NotAllowed, match="You wrote this post"):
+        _approve(session, author, post, now)
+    _approve(session, other, post, now)
+    assert post.approved_by_id == other.id
+
+
 def test_after_a_clearance_the_next_edit_starts_a_new_set_of_writers(session, now, in_review):
     post, first, second = in_review
     _approve(session, first, post, now)
@@ -96,7 +112,7 @@ def test_after_a_clearance_the_next_edit_starts_a_new_set_of_writers(session, no
         session, actor=editor, now=now, post=post, language="en", text="A later correction"
     )
     assert (post.status, post.version) == ("in_review", 2)
-    assert post.writer_ids() == {editor.id}
+    assert post.writer_ids() == {editor.id, post.author_id}
     assert post.writer_ids(1) == {post.author_id}
     # The coordinator who cleared version 1 wrote nothing of version 2.
     _approve(session, first, post, now)
@@ -104,7 +120,7 @@ def test_after_a_clearance_the_next_edit_starts_a_new_set_of_writers(session, no
     services.save_variant(
         session, actor=second, now=now, post=post, language="en", text="Another correction"
     )
-    assert post.writer_ids() == {second.id}
+    assert post.writer_ids() == {second.id, post.author_id}
     with pytest.raises(NotAllowed):
         _approve(session, second, post, now)
     _approve(session, first, post, now)

@@ -76,11 +76,13 @@ def test_nobody_who_wrote_part_of_a_version_clears_it():
     assert can(_person(2, "coordinator"), "post.reject", post)
 
 
-def test_after_a_clearance_only_the_later_changes_make_writers():
+def test_after_a_clearance_only_the_later_changes_make_writers_and_the_author_stays_one():
     post = _post(3, [(1, 1), (2, 2), (3, 3)], cleared=[2])
-    assert post.writer_ids() == {3}
+    assert post.writer_ids() == {1, 3}
     assert post.writer_ids(2) == {1, 2}
-    assert clearance_refusal(_person(1, "coordinator"), post) is None
+    # Who changed version 2 may clear version 3; the author never clears any version.
+    assert clearance_refusal(_person(2, "coordinator"), post) is None
+    assert "You wrote this post" in clearance_refusal(_person(1, "coordinator"), post)
     assert clearance_refusal(_person(3, "coordinator"), post)
 
 
