@@ -88,7 +88,7 @@ def _money(value: Decimal | str | None, name: str, errors: dict[str, str]) -> De
     except InvalidOperation:
         errors[name] = N_("Enter an amount such as 125000000 or 4500.50.")
         return None
-    if amount < 0 or amount >= Decimal("1e12") or not amount.is_finite():
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
         errors[name] = N_("Enter an amount such as 125000000 or 4500.50.")
         return None
     return amount.quantize(Decimal("0.01"))
@@ -138,7 +138,17 @@ def _clean_trip(
             missions.append(unit)
     cleaned["nominating_missions"] = missions
     coordinators: list[Person] = []
+    current = list(trip.coordinators) if trip is not None else []
+
+    def may_coordinate(person: Person) -> bool:
+        return person.active and (host is None or can(person, "trip.run", host))
+
+    # A coordinator who may no longer run the trip (moved to another unit, deactivated) drops
+    # off: keeping them named must not lock the trip's other editors out of every change.
+    lapsed = {person.id for person in current if not may_coordinate(person)}
     for person_id in dict.fromkeys(data.coordinator_ids):
+        if person_id in lapsed:
+            continue
         person = session.get(Person, person_id)
         if person is None or not person.active:
             errors["coordinator_ids"] = N_("One of these people does not exist or is inactive.")
@@ -148,11 +158,10 @@ def _clean_trip(
             )
         else:
             coordinators.append(person)
-    current = list(trip.coordinators) if trip is not None else []
     if (
         actor is not None
         and trip is not None
-        and {p.id for p in coordinators} != {p.id for p in current}
+        and {p.id for p in coordinators} != {p.id for p in current} - lapsed
         and not can(actor, "trip.appoint", trip)
     ):
         raise NotAllowed(N_("Only the trip's coordinators can change who coordinates it."))

@@ -123,6 +123,33 @@ def test_identity_documents_stay_with_admins_and_coordinators_who_may_still_run_
     assert not can(people["trip_coordinator"], "identity.manage", trip)
 
 
+def test_a_coordinator_who_moved_away_does_not_lock_the_host_editors_out(session, world):
+    _host, mission, people, trip = world
+    people["trip_coordinator"].unit = mission
+    session.flush()
+    editor = people["host_editor"]
+    # The form still names the former coordinator: the change goes through and they drop off.
+    trips.update_trip(session, actor=editor, now=NOW, trip=trip, data=trip_input(trip, city="Huế"))
+    assert trip.city == "Huế" and trip.coordinators == []
+    # ...but the editor still cannot name themselves in their place.
+    with pytest.raises(NotAllowed):
+        trips.update_trip(
+            session, actor=editor, now=NOW, trip=trip,
+            data=trip_input(trip, coordinator_ids=[editor.id]),
+        )  # fmt: skip
+
+
+def test_a_budget_that_is_not_a_number_is_a_field_error(session, world):
+    _, _, people, trip = world
+    for amount in ("NaN", "sNaN", "-Infinity"):
+        with pytest.raises(Invalid) as caught:
+            trips.update_trip(
+                session, actor=people["coordinator"], now=NOW, trip=trip,
+                data=trip_input(trip, budget_planned=amount),
+            )  # fmt: skip
+        assert set(caught.value.errors) == {"budget_planned"}
+
+
 # --- the same checks at creation and at every change --------------------------------------------
 
 
