@@ -156,7 +156,9 @@ def events_to_link(
     events: list[Event] = []
     for event_id in dict.fromkeys(event_ids):
         event = already.get(event_id) or session.get(Event, event_id)
-        if event is None or (event_id not in already and not _may_link(actor, event)):
+        # A hidden event is refused like a missing one, linked or not: naming it must not tell
+        # whether it exists or is linked. (Forms and API answers never carry hidden ids.)
+        if event is None or not _may_link(actor, event):
             return None
         events.append(event)
     kept = [event for event in already.values() if not _may_link(actor, event)]

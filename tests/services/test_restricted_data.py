@@ -222,6 +222,15 @@ def test_a_hidden_linked_event_stays_linked_and_unnamed(session, world, secret_e
     )
     assert set(trip.events) == {public, secret_event}
     assert calendar_queries.events_seen_by(editor, trip.events) == [public]
+    # Naming the hidden event is refused exactly like naming one that does not exist: the
+    # answer does not tell that it is linked.
+    for named in (secret_event.id, 999_999):
+        with pytest.raises(Invalid) as caught:
+            trips.update_trip(
+                session, actor=editor, now=NOW, trip=trip,
+                data=trip_input(trip, event_ids=[public.id, named]),
+            )  # fmt: skip
+        assert caught.value.errors == {"event_ids": "One of these events does not exist."}
 
 
 def test_campaigns_link_only_events_their_manager_may_see(session, world, secret_event):
