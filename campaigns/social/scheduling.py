@@ -20,7 +20,7 @@ from campaigns.calendar.models import Event, EventStatus
 from campaigns.errors import Conflict, Invalid
 from campaigns.i18n import N_
 from campaigns.org.models import Person
-from campaigns.permissions import require
+from campaigns.permissions import may_see_event, require
 from campaigns.social import rules
 from campaigns.social.models import (
     Channel,
@@ -781,13 +781,13 @@ def reschedule_for_event(
             )
             moved.append(publication)
         if moved:
-            notify(
+            _tell_about_event(
                 session,
-                people=[post.author, post.approved_by],
+                post=post,
+                event=event,
                 kind="publications_moved",
-                message=N_("%(event)s moved: the publications of %(title)s moved with it."),
-                params={"event": event.title, "title": post.title},
-                link=post_link(post),
+                named=N_("%(event)s moved: the publications of %(title)s moved with it."),
+                unnamed=N_("Its event moved: the publications of %(title)s moved with it."),
                 now=now,
             )
             changed.extend(moved)
@@ -821,14 +821,39 @@ def hold_for_cancelled_event(
             )
             post_held.append(publication)
         if post_held:
-            notify(
+            _tell_about_event(
                 session,
-                people=[post.author, post.approved_by],
+                post=post,
+                event=event,
                 kind="publications_held",
-                message=N_("%(event)s was cancelled: the publications of %(title)s are held."),
-                params={"event": event.title, "title": post.title},
-                link=post_link(post),
+                named=N_("%(event)s was cancelled: the publications of %(title)s are held."),
+                unnamed=N_("Its event was cancelled: the publications of %(title)s are held."),
                 now=now,
             )
             held.extend(post_held)
     return held
+
+
+def _tell_about_event(
+    session: Session,
+    *,
+    post: Post,
+    event: Event,
+    kind: str,
+    named: str,
+    unnamed: str,
+    now: datetime,
+) -> None:
+    """Tell the post's author and approver what the event did to its publications, naming
+    the event only to those who may see it (a restricted event's title never travels)."""
+    for person in {p.id: p for p in (post.author, post.approved_by) if p is not None}.values():
+        seen = may_see_event(person, event)
+        notify(
+            session,
+            people=[person],
+            kind=kind,
+            message=named if seen else unnamed,
+            params={"event": event.title, "title": post.title} if seen else {"title": post.title},
+            link=post_link(post),
+            now=now,
+        )

@@ -12,6 +12,7 @@ from campaigns.errors import Conflict, Invalid
 from campaigns.social import channels as channel_services
 from campaigns.social import scheduling
 from campaigns.social.models import Notification
+from tests.factories import create_person
 from tests.social_factories import (
     NINE,
     at_utc,
@@ -393,3 +394,35 @@ def test_pending_publications_follow_a_channel_that_publishes_in_another_languag
         post.title,
         other.title,
     }
+
+
+def test_a_restricted_event_is_named_only_to_those_who_may_see_it(session, now):
+    event = create_event(session, visibility="restricted", title="SECRET planning meeting")
+    channel = create_channel(session)
+    campaign = create_campaign(session)
+    author = create_person(session, "editor", unit=campaign.owner_unit)
+    post = cleared_post(session, campaign=campaign, author=author)
+    _schedule(
+        session,
+        post,
+        now,
+        channel_ids=[channel.id],
+        local_time=NINE,
+        event_id=event.id,
+        offset_days=-1,
+        zone="Europe/Paris",
+    )
+    event.status = "cancelled"
+    scheduling.hold_for_cancelled_event(session, event=event, now=now)
+    told = {
+        n.person_id: n
+        for n in session.scalars(
+            select(Notification).where(Notification.kind == "publications_held")
+        )
+    }
+    assert set(told) == {author.id, post.approved_by_id}
+    # The editor of another unit may not see the event: told that "its event" was cancelled.
+    assert "event" not in told[author.id].params
+    assert told[author.id].message.startswith("Its event")
+    # The coordinator who cleared it may: the event is named.
+    assert told[post.approved_by_id].params["event"] == "SECRET planning meeting"
