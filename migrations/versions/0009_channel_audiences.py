@@ -58,6 +58,65 @@ def upgrade():
         batch_op.alter_column('audience_countries', existing_type=sa.JSON(), nullable=False)
         batch_op.alter_column('audience_zone', existing_type=sa.String(length=64), nullable=False)
 
+    cancel_doubles(connection)
+
+
+def cancel_doubles(connection):
+    """Before audiences, "09:00 per audience" made one publication per channel *and* audience:
+    the same text twice from one account. Keep one pending publication per post and channel
+    (the one for the channel's own first country, else the earliest) and cancel the others."""
+    channels = sa.table(
+        'social_channels', sa.column('id', sa.Integer), sa.column('audience_countries', sa.JSON)
+    )
+    home_country = {
+        channel_id: (countries or [None])[0]
+        for channel_id, countries in connection.execute(
+            sa.select(channels.c.id, channels.c.audience_countries)
+        )
+    }
+    publications = sa.table(
+        'social_publications',
+        sa.column('id', sa.Integer),
+        sa.column('post_id', sa.Integer),
+        sa.column('channel_id', sa.Integer),
+        sa.column('status', sa.String),
+        sa.column('scheduled_at', sa.DateTime),
+        sa.column('audience_country', sa.String),
+    )
+    pending = connection.execute(
+        sa.select(
+            publications.c.id,
+            publications.c.post_id,
+            publications.c.channel_id,
+            publications.c.audience_country,
+        )
+        .where(publications.c.status.in_(('scheduled', 'failed')))
+        .order_by(
+            publications.c.post_id,
+            publications.c.channel_id,
+            publications.c.scheduled_at,
+            publications.c.id,
+        )
+    ).all()
+    groups = {}
+    for row in pending:
+        groups.setdefault((row.post_id, row.channel_id), []).append(row)
+    doubles = []
+    for (_, channel_id), items in groups.items():
+        if len(items) < 2:
+            continue
+        keep = next(
+            (item for item in items if item.audience_country == home_country.get(channel_id)),
+            items[0],
+        )
+        doubles.extend(item.id for item in items if item.id != keep.id)
+    if doubles:
+        connection.execute(
+            publications.update()
+            .where(publications.c.id.in_(doubles))
+            .values(status='cancelled')
+        )
+
 
 def downgrade():
     with op.batch_alter_table('social_channels', schema=None) as batch_op:

@@ -61,3 +61,56 @@ def test_existing_channels_address_their_owner_units_country_on_its_clock(tmp_pa
         (1, ["VN"], "Asia/Ho_Chi_Minh"),
         (2, ["KH"], "Asia/Phnom_Penh"),
     ]
+
+
+def test_one_account_no_longer_holds_the_same_post_twice_after_the_upgrade(session):
+    """0009: "09:00 per audience" used to make one publication per channel *and* audience; the
+    upgrade keeps one pending publication per post and channel (its own country's) and cancels
+    the others, so no account posts the same text twice."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from campaigns.social.models import Publication
+    from tests.social_factories import at_utc, cleared_post, create_channel
+    from web import MIGRATIONS_DIRECTORY
+
+    path = Path(MIGRATIONS_DIRECTORY) / "versions" / "0009_channel_audiences.py"
+    spec = importlib.util.spec_from_file_location("migration_0009", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    channel = create_channel(session, audience_countries=["KH"])
+    other = create_channel(session, audience_countries=["FR"])
+    post = cleared_post(session)
+    variant = post.variants[0]
+
+    def pending(on, country, hour):
+        publication = Publication(
+            post=post, variant=variant, channel=on, scheduled_at=at_utc(2027, 6, 24, hour),
+            audience_zone="Europe/Paris", audience_country=country,
+            misfire_deadline=at_utc(2027, 6, 24, hour + 1), status="scheduled",
+            text=variant.text, fingerprint=f"f{hour}", created_at=at_utc(2026, 12, 1, 0),
+            updated_at=at_utc(2026, 12, 1, 0),
+        )  # fmt: skip
+        session.add(publication)
+        return publication
+
+    first, second, alone = (
+        pending(channel, "FR", 2),
+        pending(channel, "KH", 7),
+        pending(other, "FR", 7),
+    )
+    session.flush()
+    expected = {first.id: "cancelled", second.id: "scheduled", alone.id: "scheduled"}
+    migration.cancel_doubles(session.connection())
+    session.expire_all()
+    statuses = dict(
+        session.execute(
+            select(Publication.id, Publication.status).where(Publication.id.in_(expected))
+        ).all()
+    )
+    # The channel's own country's publication stays although it is later; the double on the
+    # same account is cancelled; a publication alone on its channel is untouched.
+    assert statuses == expected
