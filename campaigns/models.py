@@ -2,6 +2,13 @@
 
 from campaigns.calendar.models import Anniversary, Event, PlanningTask, Setting
 from campaigns.health.models import Heartbeat
+from campaigns.metrics.models import (
+    CriteriaSet,
+    Criterion,
+    MetricReadBudget,
+    MetricSnapshot,
+    PublicationMetrics,
+)
 from campaigns.org.import_jobs import ImportJob
 from campaigns.org.models import ApiToken, AuditEntry, Person, Unit
 from campaigns.press.models import (
@@ -45,6 +52,8 @@ __all__ = [
     "ChannelBudget",
     "ConnectionCheck",
     "CoverageItem",
+    "CriteriaSet",
+    "Criterion",
     "Event",
     "Heartbeat",
     "IdentityDocument",
@@ -54,6 +63,8 @@ __all__ = [
     "ItineraryItem",
     "Journalist",
     "Letterhead",
+    "MetricReadBudget",
+    "MetricSnapshot",
     "Notification",
     "Outlet",
     "Person",
@@ -64,6 +75,7 @@ __all__ = [
     "PostVersionAuthor",
     "Publication",
     "PublicationAttempt",
+    "PublicationMetrics",
     "SandboxPost",
     "Setting",
     "Trip",

@@ -1,0 +1,135 @@
+"""The pure rules of measurement: when snapshots are taken, what the metric groups are, and how
+a platform's own numbers map onto them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+# The decaying schedule after a publication went out: (name, delay). Names are stored.
+POINTS: tuple[tuple[str, timedelta], ...] = (
+    ("15m", timedelta(minutes=15)),
+    ("1h", timedelta(hours=1)),
+    ("6h", timedelta(hours=6)),
+    ("24h", timedelta(hours=24)),
+    ("3d", timedelta(days=3)),
+    ("7d", timedelta(days=7)),
+    ("30d", timedelta(days=30)),
+)
+POINT_DELAYS: dict[str, timedelta] = dict(POINTS)
+# Values at the same age, so posts published at different times compare fairly.
+FIXED_POINTS: tuple[str, ...] = ("1h", "24h", "7d")
+
+# A publication that went out within this long of its scheduled instant went out on time.
+ON_TIME_TOLERANCE = timedelta(minutes=5)
+
+
+class MetricGroup(StrEnum):
+    """The normalised groups, the same on every platform; each publication keeps raw too."""
+
+    REACH = "reach"  # impressions / views
+    REACTIONS = "reactions"  # likes / reactions
+    REDISTRIBUTION = "redistribution"  # reposts, quotes, forwards
+    CONVERSATION = "conversation"  # replies
+    SAVES = "saves"  # bookmarks
+
+
+GROUPS: tuple[str, ...] = tuple(group.value for group in MetricGroup)
+# Engagements are every group but reach.
+ENGAGEMENT_GROUPS: tuple[str, ...] = tuple(group for group in GROUPS if group != MetricGroup.REACH)
+
+
+class SnapshotStatus(StrEnum):
+    PLANNED = "planned"  # waiting for its instant (or for the platform to answer again)
+    TAKEN = "taken"
+    SKIPPED = "skipped"  # the post is gone, or the publication no longer published
+
+
+class TrackingStatus(StrEnum):
+    TRACKING = "tracking"  # snapshots still to come
+    DONE = "done"  # the last point is taken
+    DELETED = (
+        "deleted"  # the platform says the post is gone (deleted, protected): never asked again
+    )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a platform said about one post at one instant: the normalised groups (None where the
+    platform does not give the number: "not available", never 0) and its raw numbers."""
+
+    reach: int | None = None
+    reactions: int | None = None
+    redistribution: int | None = None
+    conversation: int | None = None
+    saves: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def engagements(self) -> int | None:
+        """The sum of the engagement groups the platform gives; None when it gives none."""
+        values = [getattr(self, group) for group in ENGAGEMENT_GROUPS]
+        known = [value for value in values if value is not None]
+        return sum(known) if known else None
+
+    def as_columns(self) -> dict[str, Any]:
+        columns: dict[str, Any] = {group: getattr(self, group) for group in GROUPS}
+        columns["engagements"] = self.engagements
+        columns["raw"] = dict(self.raw)
+        return columns
+
+
+@dataclass(frozen=True)
+class Gone:
+    """The platform answered that the post is not there any more (deleted, protected)."""
+
+    reason: str
+
+
+def x_reading(
+    metrics: Mapping[str, Any], *, extra: Mapping[str, Mapping[str, Any]] | None = None
+) -> Reading:
+    """X API v2 ``public_metrics`` (and, where the credentials allow, ``non_public_metrics`` /
+    ``organic_metrics``) as a reading.
+
+    ``impression_count`` is public since 2023; when it is missing the reach is not available.
+    """
+    extra = extra or {}
+
+    def number(name: str) -> int | None:
+        value = metrics.get(name)
+        return (
+            int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        )
+
+    reposts, quotes = number("retweet_count"), number("quote_count")
+    redistribution = None if reposts is None and quotes is None else (reposts or 0) + (quotes or 0)
+    raw: dict[str, Any] = {"public_metrics": dict(metrics)}
+    raw.update({name: dict(values) for name, values in extra.items()})
+    return Reading(
+        reach=number("impression_count"),
+        reactions=number("like_count"),
+        redistribution=redistribution,
+        conversation=number("reply_count"),
+        saves=number("bookmark_count"),
+        raw=raw,
+    )
+
+
+def telegram_reading(reactions: Mapping[str, int]) -> Reading:
+    """A Telegram channel post as bots see it: reactions only. The Bot API gives no views and
+    no forwards of channel posts, so reach and redistribution are not available."""
+    return Reading(reactions=sum(reactions.values()), raw={"reactions": dict(reactions)})
+
+
+def plan(published_at: datetime) -> list[tuple[str, datetime]]:
+    """Every point of a publication that went out at ``published_at``, with its due instant."""
+    return [(name, published_at + delay) for name, delay in POINTS]
+
+
+def lateness(due_at: datetime, taken_at: datetime) -> int:
+    """How late a snapshot was taken, in whole seconds (never negative)."""
+    return max(0, int((taken_at - due_at).total_seconds()))
