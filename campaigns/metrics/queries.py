@@ -1,0 +1,555 @@
+"""What a campaign achieved, computed in SQL: progress against its targets, the series per day,
+top posts, breakdowns and which language variant did best at a fixed point.
+
+Every figure is an aggregate over ``metric_publications`` (one row per published publication,
+its latest numbers) or ``metric_snapshots`` at one point, grouped in the database; nothing here
+loads rows to add them up. The indexes that serve them: ``ix_metric_publications_campaign``
+(campaign_id, published_at) for everything per campaign and range, and
+``ix_metric_snapshots_campaign_point`` (campaign_id, point, status) for the fixed points.
+
+"Not available" is kept apart from 0 all the way: a ``Measure`` knows how many publications
+gave the number (``available``) out of how many there were (``total``); a sum over none of
+them is None, and a sum over some of them is ``partial``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from campaigns.metrics.models import MetricSnapshot, PublicationMetrics
+from campaigns.metrics.rules import FIXED_POINTS, SnapshotStatus
+from campaigns.org.models import Unit
+from campaigns.press.models import CoverageItem, CoverageStatus, Outlet, Trip
+from campaigns.social.models import (
+    Campaign,
+    Channel,
+    Post,
+    Publication,
+    PublicationStatus,
+)
+
+COUNTED_COVERAGE = (CoverageStatus.FOUND, CoverageStatus.VERIFIED)
+TOP_POSTS = 10
+# The point at which language variants of one post are compared by default.
+COMPARISON_POINT = "24h"
+
+
+@dataclass(frozen=True)
+class Range:
+    """Days ``start`` to ``end`` (inclusive) on the clock of ``zone``."""
+
+    start: date
+    end: date
+    zone: str = "Asia/Ho_Chi_Minh"
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.start, time(), ZoneInfo(self.zone)).astimezone(UTC)
+
+    @property
+    def ends_at(self) -> datetime:
+        """The first instant after the range."""
+        following = self.end + timedelta(days=1)
+        return datetime.combine(following, time(), ZoneInfo(self.zone)).astimezone(UTC)
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+def campaign_range(campaign: Campaign, zone: str) -> Range:
+    return Range(campaign.starts_on, campaign.ends_on, zone)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A sum over the publications that have the number: None when none has it."""
+
+    value: int | None
+    available: int
+    total: int
+
+    @property
+    def partial(self) -> bool:
+        return 0 < self.available < self.total
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Engagements / reach over the publications that give both numbers."""
+
+    engagements: int | None
+    reach: int | None
+    available: int
+    total: int
+
+    @property
+    def value(self) -> float | None:
+        if not self.reach or self.engagements is None:
+            return None
+        return self.engagements / self.reach
+
+    @property
+    def partial(self) -> bool:
+        return 0 < self.available < self.total
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a set of publications (a campaign, a channel, a language...) adds up to."""
+
+    publications: int
+    on_time: int
+    reach: Measure
+    engagements: Measure
+    rate: Rate
+    sandbox: int  # publications whose figures are made up (sandbox channels)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    articles: int
+    reach: Measure
+    tone: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Progress:
+    key: str
+    target: float | None
+    actual: float | None
+    partial: bool = False
+
+    @property
+    def share(self) -> float | None:
+        """How far the actual value is along the target (1.0 = reached)."""
+        if not self.target or self.actual is None:
+            return None
+        return self.actual / self.target
+
+
+@dataclass
+class Summary:
+    campaign: Campaign
+    range: Range
+    figures: Figures
+    posts: int  # distinct posts with at least one publication out in the range
+    due: int  # publications due in the range (not cancelled) up to now
+    coverage: Coverage
+    progress: list[Progress] = field(default_factory=list)
+
+    @property
+    def sandbox(self) -> bool:
+        return self.figures.sandbox > 0
+
+
+def _figure_columns():
+    m = PublicationMetrics
+    both = and_(m.reach.is_not(None), m.engagements.is_not(None))
+    return (
+        func.count().label("publications"),
+        func.coalesce(func.sum(case((m.on_time, 1), else_=0)), 0).label("on_time"),
+        func.sum(m.reach).label("reach"),
+        func.count(m.reach).label("reach_available"),
+        func.sum(m.engagements).label("engagements"),
+        func.count(m.engagements).label("engagements_available"),
+        func.sum(case((both, m.reach))).label("rate_reach"),
+        func.sum(case((both, m.engagements))).label("rate_engagements"),
+        func.coalesce(func.sum(case((both, 1), else_=0)), 0).label("rate_available"),
+        func.coalesce(func.sum(case((m.sandbox, 1), else_=0)), 0).label("sandbox"),
+    )
+
+
+def _figures(row) -> Figures:
+    total = int(row.publications or 0)
+
+    def number(value) -> int | None:
+        return None if value is None else int(value)
+
+    return Figures(
+        publications=total,
+        on_time=int(row.on_time or 0),
+        reach=Measure(number(row.reach), int(row.reach_available or 0), total),
+        engagements=Measure(number(row.engagements), int(row.engagements_available or 0), total),
+        rate=Rate(
+            number(row.rate_engagements),
+            number(row.rate_reach),
+            int(row.rate_available or 0),
+            total,
+        ),
+        sandbox=int(row.sandbox or 0),
+    )
+
+
+def _in_range(campaign: Campaign, period: Range):
+    m = PublicationMetrics
+    return and_(
+        m.campaign_id == campaign.id,
+        m.published_at >= period.starts_at,
+        m.published_at < period.ends_at,
+    )
+
+
+def _due(session: Session, campaign: Campaign, period: Range, now: datetime) -> int:
+    """Publications scheduled in the range up to now that were not cancelled."""
+    until = min(period.ends_at, now)
+    return session.scalar(
+        select(func.count())
+        .select_from(Publication)
+        .join(Post, Post.id == Publication.post_id)
+        .where(
+            Post.campaign_id == campaign.id,
+            Publication.scheduled_at >= period.starts_at,
+            Publication.scheduled_at < until,
+            Publication.status != PublicationStatus.CANCELLED,
+        )
+    )
+
+
+def coverage(session: Session, campaign: Campaign, period: Range) -> Coverage:
+    """Coverage found or verified for the campaign (directly, or through one of its trips),
+    published in the range (items without a date count by when they were reported)."""
+    reach = func.coalesce(CoverageItem.estimated_reach, Outlet.estimated_reach)
+    base = (
+        select()
+        .select_from(CoverageItem)
+        .outerjoin(Outlet, Outlet.id == CoverageItem.outlet_id)
+        .outerjoin(Trip, Trip.id == CoverageItem.trip_id)
+        .where(
+            or_(CoverageItem.campaign_id == campaign.id, Trip.campaign_id == campaign.id),
+            CoverageItem.status.in_(COUNTED_COVERAGE),
+            or_(
+                CoverageItem.published_on.between(period.start, period.end),
+                and_(
+                    CoverageItem.published_on.is_(None),
+                    CoverageItem.created_at >= period.starts_at,
+                    CoverageItem.created_at < period.ends_at,
+                ),
+            ),
+        )
+    )
+    rows = session.execute(
+        base.add_columns(
+            CoverageItem.tone,
+            func.count().label("articles"),
+            func.sum(reach).label("reach"),
+            func.count(reach).label("reach_available"),
+        ).group_by(CoverageItem.tone)
+    ).all()
+    articles = sum(row.articles for row in rows)
+    known = sum(row.reach_available for row in rows)
+    total_reach = sum(int(row.reach) for row in rows if row.reach is not None) if known else None
+    tone = {row.tone or "unknown": int(row.articles) for row in rows}
+    return Coverage(articles, Measure(total_reach, known, articles), tone)
+
+
+def summary(session: Session, campaign: Campaign, period: Range, *, now: datetime) -> Summary:
+    """The campaign's figures in ``period`` and its progress against each target."""
+    row = session.execute(
+        select(*_figure_columns(), func.count(distinct(PublicationMetrics.post_id)).label("posts"))
+        .select_from(PublicationMetrics)
+        .where(_in_range(campaign, period))
+    ).one()
+    figures = _figures(row)
+    result = Summary(
+        campaign=campaign,
+        range=period,
+        figures=figures,
+        posts=int(row.posts or 0),
+        due=_due(session, campaign, period, now),
+        coverage=coverage(session, campaign, period),
+    )
+    result.progress = progress(campaign.kpi_targets or {}, result)
+    return result
+
+
+def progress(targets: dict, summary: Summary) -> list[Progress]:
+    """One line per target the campaign set (every KPI key, in order; None when unset)."""
+    figures = summary.figures
+    actual = {
+        "posts": (summary.posts, False),
+        "impressions": (figures.reach.value, figures.reach.partial),
+        "engagements": (figures.engagements.value, figures.engagements.partial),
+        "engagement_rate": (
+            None if figures.rate.value is None else figures.rate.value * 100,
+            figures.rate.partial,
+        ),
+        "coverage_articles": (summary.coverage.articles, False),
+        "coverage_reach": (summary.coverage.reach.value, summary.coverage.reach.partial),
+    }
+    return [
+        Progress(key, targets.get(key), value, partial) for key, (value, partial) in actual.items()
+    ]
+
+
+# --- the series per day ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    publications: int
+    reach: Measure
+    engagements: Measure
+
+
+def _day_of(session: Session, column, period: Range):
+    """The day on the range's clock of an instant column, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone(literal(period.zone), column), Date)
+    # SQLite stores UTC without an offset: shift by the zone's offset at the range's start
+    # (SQLite runs the one-process demo; PostgreSQL follows summer time exactly).
+    offset = ZoneInfo(period.zone).utcoffset(datetime.combine(period.start, time()))
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    return func.date(column, f"{minutes:+d} minutes")
+
+
+def daily(session: Session, campaign: Campaign, period: Range) -> list[Day]:
+    """Publications, reach and engagements per day of publication, every day of the range."""
+    m = PublicationMetrics
+    day = _day_of(session, m.published_at, period).label("day")
+    rows = session.execute(
+        select(
+            day,
+            func.count().label("publications"),
+            func.sum(m.reach).label("reach"),
+            func.count(m.reach).label("reach_available"),
+            func.sum(m.engagements).label("engagements"),
+            func.count(m.engagements).label("engagements_available"),
+        )
+        .where(_in_range(campaign, period))
+        .group_by(day)
+    ).all()
+    by_day = {}
+    for row in rows:
+        key = row.day if isinstance(row.day, date) else date.fromisoformat(str(row.day))
+        by_day[key] = row
+    days = []
+    for current in period.days():
+        row = by_day.get(current)
+        if row is None:
+            days.append(Day(current, 0, Measure(None, 0, 0), Measure(None, 0, 0)))
+            continue
+        total = int(row.publications)
+        days.append(
+            Day(
+                current,
+                total,
+                Measure(_int(row.reach), int(row.reach_available), total),
+                Measure(_int(row.engagements), int(row.engagements_available), total),
+            )
+        )
+    return days
+
+
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+# --- breakdowns and top posts -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: str
+    figures: Figures
+
+
+BREAKDOWNS = ("channel", "language", "country", "unit")
+
+
+def breakdown(session: Session, campaign: Campaign, period: Range, by: str) -> list[Group]:
+    """The campaign's figures per channel, language variant, audience country or unit."""
+    m = PublicationMetrics
+    if by == "channel":
+        key, label, join = m.channel_id, Channel.name, (Channel, Channel.id == m.channel_id)
+    elif by == "unit":
+        key, label, join = m.unit_id, Unit.name_en, (Unit, Unit.id == m.unit_id)
+    elif by == "language":
+        key, label, join = m.language, m.language, None
+    elif by == "country":
+        key, label, join = m.audience_country, m.audience_country, None
+    else:
+        raise ValueError(by)
+    query = select(key.label("key"), label.label("label"), *_figure_columns()).select_from(m)
+    if join is not None:
+        query = query.join(*join)
+    rows = session.execute(
+        query.where(_in_range(campaign, period)).group_by(key, label).order_by(label)
+    ).all()
+    return [Group(str(row.key or ""), str(row.label or "—"), _figures(row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class TopPost:
+    post_id: int
+    title: str
+    publications: int
+    reach: Measure
+    engagements: Measure
+    sandbox: bool
+
+
+def top_posts(
+    session: Session, campaign: Campaign, period: Range, *, limit: int = TOP_POSTS
+) -> list[TopPost]:
+    """The posts with the most engagements (then reach) in the range; posts whose numbers are
+    not available come last."""
+    m = PublicationMetrics
+    engagements, reach = func.sum(m.engagements), func.sum(m.reach)
+    rows = session.execute(
+        select(
+            m.post_id,
+            Post.title,
+            func.count().label("publications"),
+            reach.label("reach"),
+            func.count(m.reach).label("reach_available"),
+            engagements.label("engagements"),
+            func.count(m.engagements).label("engagements_available"),
+            func.max(case((m.sandbox, 1), else_=0)).label("sandbox"),
+        )
+        .join(Post, Post.id == m.post_id)
+        .where(_in_range(campaign, period))
+        .group_by(m.post_id, Post.title)
+        .order_by(func.coalesce(engagements, -1).desc(), func.coalesce(reach, -1).desc(), m.post_id)
+        .limit(limit)
+    ).all()
+    return [
+        TopPost(
+            row.post_id,
+            row.title,
+            int(row.publications),
+            Measure(_int(row.reach), int(row.reach_available), int(row.publications)),
+            Measure(_int(row.engagements), int(row.engagements_available), int(row.publications)),
+            bool(row.sandbox),
+        )
+        for row in rows
+    ]
+
+
+# --- language variants at a fixed point ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    language: str
+    publications: int
+    reach: int | None
+    engagements: int | None
+
+    @property
+    def rate(self) -> float | None:
+        if not self.reach or self.engagements is None:
+            return None
+        return self.engagements / self.reach
+
+
+@dataclass(frozen=True)
+class VariantComparison:
+    post_id: int
+    title: str
+    point: str
+    variants: list[VariantResult]
+    best: str | None  # the language that did best, None when no number is available
+
+
+def _score(result: VariantResult) -> tuple[float, float]:
+    # Engagement rate where reach is known (Telegram gives none), else engagements alone.
+    rate = result.rate
+    return (rate if rate is not None else -1.0, float(result.engagements or -1))
+
+
+def variant_comparison(
+    session: Session,
+    campaign: Campaign,
+    period: Range,
+    *,
+    point: str = COMPARISON_POINT,
+    limit: int = TOP_POSTS,
+) -> list[VariantComparison]:
+    """For posts published in more than one language in the range, each language's numbers
+    at the same fixed ``point`` after publication (the 24 h snapshot by default) and the
+    language that did best: highest engagement rate, else most engagements."""
+    if point not in FIXED_POINTS:
+        raise ValueError(point)
+    s, m = MetricSnapshot, PublicationMetrics
+    rows = session.execute(
+        select(
+            m.post_id,
+            m.language,
+            func.count().label("publications"),
+            func.sum(s.reach).label("reach"),
+            func.sum(s.engagements).label("engagements"),
+        )
+        .select_from(s)
+        .join(m, m.publication_id == s.publication_id)
+        .where(
+            s.campaign_id == campaign.id,
+            s.point == point,
+            s.status == SnapshotStatus.TAKEN,
+            m.published_at >= period.starts_at,
+            m.published_at < period.ends_at,
+        )
+        .group_by(m.post_id, m.language)
+    ).all()
+    per_post: dict[int, list[VariantResult]] = {}
+    for row in rows:
+        per_post.setdefault(row.post_id, []).append(
+            VariantResult(
+                row.language, int(row.publications), _int(row.reach), _int(row.engagements)
+            )
+        )
+    several = {post: results for post, results in per_post.items() if len(results) > 1}
+    ranked = sorted(
+        several.items(),
+        key=lambda item: (-max(r.engagements or 0 for r in item[1]), item[0]),
+    )[:limit]
+    titles = dict(
+        session.execute(
+            select(Post.id, Post.title).where(Post.id.in_([post for post, _ in ranked]))
+        ).all()
+    )
+    comparisons = []
+    for post_id, results in ranked:
+        results.sort(key=lambda r: r.language)
+        known = [r for r in results if r.engagements is not None]
+        best = max(known, key=_score).language if known else None
+        comparisons.append(
+            VariantComparison(post_id, titles.get(post_id, ""), point, results, best)
+        )
+    return comparisons
+
+
+# --- one post's publications ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicationNumbers:
+    metrics: PublicationMetrics
+    points: dict[str, MetricSnapshot]  # fixed point → its snapshot, taken or not
+
+
+def post_numbers(session: Session, post: Post) -> dict[int, PublicationNumbers]:
+    """Each published publication of ``post`` (by id): its latest numbers and its snapshots
+    at the fixed points."""
+    rows = session.scalars(
+        select(PublicationMetrics).where(PublicationMetrics.post_id == post.id)
+    ).all()
+    snapshots = session.scalars(
+        select(MetricSnapshot).where(
+            MetricSnapshot.publication_id.in_([row.publication_id for row in rows]),
+            MetricSnapshot.point.in_(FIXED_POINTS),
+        )
+    ).all()
+    points: dict[int, dict[str, MetricSnapshot]] = {}
+    for snapshot in snapshots:
+        points.setdefault(snapshot.publication_id, {})[snapshot.point] = snapshot
+    return {
+        row.publication_id: PublicationNumbers(row, points.get(row.publication_id, {}))
+        for row in rows
+    }
