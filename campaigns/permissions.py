@@ -26,6 +26,11 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "feeds.use": frozenset(Role),
     "event.create": frozenset({Role.ADMIN, Role.COORDINATOR, Role.EDITOR}),
     "anniversary.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Effectiveness criteria: admins define the sets; everyone may read what a set measures.
+    "criteria.view": frozenset(Role),
+    "criteria.manage": frozenset({Role.ADMIN}),
+    # The ranking names every unit's score: only those who see every unit.
+    "score.rank": frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 # Roles that see every unit; the others see their own unit only.
@@ -56,6 +61,10 @@ def can(actor: Person | None, action: str, target: Any = None) -> bool:
         return in_own_unit(actor, target)
     if action == "person.self":
         return isinstance(target, Person) and target.id == actor.id
+    if action == "score.view":
+        # A unit's score and its explanation: admins and coordinators any unit's, everyone
+        # else their own unit's only.
+        return role in _SEES_ALL_UNITS or in_own_unit(actor, target)
     if action == "event.view":
         return may_see_event(actor, target)
     if action in ("event.edit", "planning_task.complete"):

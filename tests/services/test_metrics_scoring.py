@@ -1,0 +1,183 @@
+"""Unit scoring against a criteria set: exact numbers and their explanation on a known data set
+(tests/score_world.py), the ranking, no data, and who may see what."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from campaigns.errors import NotAllowed, NotFound
+from campaigns.metrics import criteria, scoring
+from campaigns.metrics.criteria import CriterionInput
+from tests.factories import create_person
+from tests.score_world import NOW, ZONE, build
+
+
+def _by_measure(score):
+    return {criterion.measure.key: criterion for criterion in score.criteria}
+
+
+def _inputs(criterion):
+    return {item.key: item.value for item in criterion.inputs}
+
+
+def test_a_units_score_and_its_explanation(session):
+    world = build(session)
+    score = scoring.unit_score(
+        session,
+        actor=world.editor_alpha,
+        criteria_set=world.criteria_set,
+        unit=world.alpha,
+        zone=ZONE,
+        now=NOW,
+    )
+    by_measure = _by_measure(score)
+
+    on_schedule = by_measure["posts_on_schedule"]
+    assert _inputs(on_schedule) == {"on_time": 3, "late": 1, "missed": 1, "due": 5}
+    assert on_schedule.achieved == pytest.approx(0.6)
+    assert (on_schedule.weight, on_schedule.target, on_schedule.points) == (20, None, 12.0)
+    assert "÷" in on_schedule.measure.formula
+
+    rate = by_measure["engagement_rate"]
+    assert _inputs(rate) == {"engagements": 200, "reach": 5000, "measured": 3, "published": 4}
+    assert rate.achieved == pytest.approx(4.0)
+    assert rate.ratio == pytest.approx(0.8)
+    assert (rate.weight, rate.target, rate.points) == (30, 5.0, 24.0)
+
+    coverage = by_measure["coverage_articles"]
+    assert _inputs(coverage) == {"articles": 3}
+    assert (coverage.ratio, coverage.points) == (0.75, 22.5)
+
+    tasks = by_measure["planning_tasks_on_time"]
+    assert _inputs(tasks) == {"on_time": 1, "late": 1, "open": 1, "due": 3}
+    assert tasks.points == 6.67
+
+    assert score.total == 65.17
+    assert [c.measure.key for c in score.criteria] == [
+        "posts_on_schedule",
+        "engagement_rate",
+        "coverage_articles",
+        "planning_tasks_on_time",
+    ]
+
+
+def test_no_data_earns_no_points_and_says_so(session):
+    world = build(session)
+    score = scoring.unit_score(
+        session,
+        actor=world.admin,
+        criteria_set=world.criteria_set,
+        unit=world.beta,
+        zone=ZONE,
+        now=NOW,
+    )
+    by_measure = _by_measure(score)
+    assert by_measure["posts_on_schedule"].no_data
+    assert by_measure["posts_on_schedule"].note == scoring.NO_DATA
+    assert by_measure["engagement_rate"].no_data
+    assert by_measure["engagement_rate"].note == scoring.NO_REACH
+    # Zero articles is a measurement, not a lack of data.
+    assert not by_measure["coverage_articles"].no_data
+    assert by_measure["coverage_articles"].achieved == 0
+    assert score.total == 0
+
+
+def test_ranking_orders_every_unit_with_shared_ranks(session):
+    world = build(session)
+    ranked = scoring.ranking(
+        session, actor=world.coordinator, criteria_set=world.criteria_set, zone=ZONE, now=NOW
+    )
+    totals = {score.unit.code: (score.rank, score.total) for score in ranked}
+    assert totals["alpha"] == (1, 65.17)
+    assert totals["gamma"] == (2, 50.0)
+    # Every other unit (beta and the factories' own) scores 0 and shares rank 3.
+    assert totals["beta"] == (3, 0.0)
+    assert {rank for code, (rank, total) in totals.items() if total == 0} == {3}
+    assert ranked[0].unit.code == "alpha"
+
+
+def test_ranking_and_unit_scores_agree(session):
+    world = build(session)
+    ranked = scoring.ranking(
+        session, actor=world.admin, criteria_set=world.criteria_set, zone=ZONE, now=NOW
+    )
+    for entry in ranked:
+        alone = scoring.unit_score(
+            session,
+            actor=world.admin,
+            criteria_set=world.criteria_set,
+            unit=entry.unit,
+            zone=ZONE,
+            now=NOW,
+        )
+        assert alone.total == entry.total
+        assert [c.inputs for c in alone.criteria] == [c.inputs for c in entry.criteria]
+
+
+def test_other_measures_against_targets(session):
+    world = build(session)
+    criteria.update_criteria_set(
+        session,
+        actor=world.admin,
+        now=NOW,
+        criteria_set=world.criteria_set,
+        name="Volume",
+        period_start=date(2027, 3, 1),
+        period_end=date(2027, 3, 31),
+        criteria=[
+            CriterionInput("posts_published", 25, "8"),
+            CriterionInput("reach", 25, "2500"),
+            CriterionInput("engagements", 25, "400"),
+            CriterionInput("trips_held", 25, "1"),
+        ],
+    )
+    score = scoring.unit_score(
+        session,
+        actor=world.admin,
+        criteria_set=world.criteria_set,
+        unit=world.alpha,
+        zone=ZONE,
+        now=NOW,
+    )
+    by_measure = _by_measure(score)
+    assert by_measure["posts_published"].achieved == 4
+    assert by_measure["posts_published"].points == 12.5
+    assert by_measure["reach"].achieved == 5000  # above target: full marks, never more
+    assert by_measure["reach"].points == 25
+    assert by_measure["engagements"].achieved == 210
+    assert by_measure["engagements"].points == 13.13
+    assert by_measure["trips_held"].achieved == 0  # its trip is a draft
+    assert score.total == 50.63
+
+
+def test_an_editor_sees_only_their_own_units_score(session):
+    world = build(session)
+    with pytest.raises(NotAllowed):
+        scoring.unit_score(
+            session,
+            actor=world.editor_beta,
+            criteria_set=world.criteria_set,
+            unit=world.alpha,
+            zone=ZONE,
+            now=NOW,
+        )
+    for person in (world.editor_alpha, world.viewer_alpha):
+        with pytest.raises(NotAllowed):
+            scoring.ranking(
+                session, actor=person, criteria_set=world.criteria_set, zone=ZONE, now=NOW
+            )
+    own = scoring.own_unit_score(
+        session, actor=world.viewer_alpha, criteria_set=world.criteria_set, zone=ZONE, now=NOW
+    )
+    assert own.unit.code == "alpha" and own.total == 65.17
+
+
+def test_a_person_without_a_unit_has_no_own_score(session):
+    world = build(session)
+    admin = create_person(session, "coordinator")
+    with pytest.raises(NotFound):
+        scoring.own_unit_score(
+            session, actor=admin, criteria_set=world.criteria_set, zone=ZONE, now=NOW
+        )
