@@ -8,13 +8,16 @@ its sandbox post are committed together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.metrics.rules import Gone, Reading
+from campaigns.metrics.sandbox import sandbox_reading
 from campaigns.social.channels import find_sandbox_post, record_sandbox_post
-from campaigns.social.models import Channel
+from campaigns.social.models import Channel, SandboxPost
 from campaigns.social.platform import OutgoingPost, PublishedPost
 
 
@@ -55,3 +58,23 @@ class SandboxClient:
 
     def check_connection(self) -> str:
         return f"sandbox: {self._channel.name}"
+
+    def read_metrics(
+        self, platform_ids: Sequence[str], *, at: datetime, private: bool = True
+    ) -> dict[str, Reading | Gone]:
+        """Sandbox figures (``campaigns.metrics.sandbox``) of the channel's posts at ``at``;
+        a post that is not on the channel's page is ``Gone``."""
+        wanted = {str(platform_id) for platform_id in platform_ids}
+        numbers = [int(platform_id) for platform_id in wanted if platform_id.isdigit()]
+        rows = self._session.execute(
+            select(SandboxPost.id, SandboxPost.published_at).where(
+                SandboxPost.channel_id == self._channel.id, SandboxPost.id.in_(numbers)
+            )
+        ).all()
+        results: dict[str, Reading | Gone] = {
+            str(row.id): sandbox_reading(str(row.id), published_at=row.published_at, at=at)
+            for row in rows
+        }
+        for platform_id in wanted - set(results):
+            results[platform_id] = Gone("The post is no longer on the sandbox channel.")
+        return results

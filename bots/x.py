@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
+from campaigns.metrics.rules import Gone, Reading, x_reading
 from campaigns.social.platform import (
     ErrorKind,
     OutgoingPost,
@@ -58,6 +59,16 @@ _LINK = re.compile(r"https?://\S+")
 CLOCK_MARGIN = timedelta(minutes=2)
 # The timeline is read 100 tweets a page; this many pages back is "recent" enough to reconcile.
 RECONCILE_PAGES = 3
+# GET /2/tweets takes at most this many ids.
+MAX_IDS_PER_LOOKUP = 100
+PUBLIC_FIELDS = ("public_metrics",)
+# Only the author may read these, within 30 days of posting, with user-context credentials.
+PRIVATE_FIELDS = ("non_public_metrics", "organic_metrics")
+# The problem types X answers in ``errors`` for a tweet that is not there for us any more.
+GONE_TITLES = ("Not Found Error", "Authorization Error")
+# Access tokens whose app X refused the private metrics (a 403): this process asks those
+# accounts for public metrics only from then on.
+_NO_PRIVATE_METRICS: set[str] = set()
 
 
 class _RedirectAdapter(HTTPAdapter):
@@ -189,6 +200,7 @@ class XClient:
             upload_base = DEFAULT_UPLOAD_BASE if api_base == DEFAULT_API_BASE else api_base
         routes = {DEFAULT_API_BASE: api_base, DEFAULT_UPLOAD_BASE: upload_base.rstrip("/")}
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._access_token = access_token
         self._username = username
         self._user_id: str | None = None
         self._client = tweepy.Client(
@@ -209,6 +221,39 @@ class XClient:
             wait_on_rate_limit=False,
         )
         _mount(self._api.session, routes, timeout)
+
+    def read_metrics(
+        self, platform_ids: Sequence[str], *, at: datetime, private: bool = True
+    ) -> dict[str, Reading | Gone]:
+        """The numbers of up to 100 tweets in one ``GET /2/tweets`` call (user context).
+
+        ``public_metrics`` always; ``non_public_metrics`` and ``organic_metrics`` too when
+        ``private`` and X has not refused them to this account before — a 403 for them is
+        remembered, and the call is made again with public metrics only. A tweet X answers in
+        ``errors`` (deleted, or protected: "Not Found Error", "Authorization Error") is
+        ``Gone``. Raises ``PlatformError``.
+        """
+        ids = [str(platform_id) for platform_id in platform_ids]
+        if not ids:
+            return {}
+        if len(ids) > MAX_IDS_PER_LOOKUP:
+            raise ValueError(f"X reads at most {MAX_IDS_PER_LOOKUP} tweets per call")
+        fields = list(PUBLIC_FIELDS)
+        if private and self._private_metrics_allowed():
+            fields += PRIVATE_FIELDS
+        try:
+            response = self._call(self._client.get_tweets, ids, tweet_fields=fields, user_auth=True)
+        except PlatformError as error:
+            if error.status != 403 or fields == list(PUBLIC_FIELDS):
+                raise
+            _NO_PRIVATE_METRICS.add(self._access_token)
+            response = self._call(
+                self._client.get_tweets, ids, tweet_fields=list(PUBLIC_FIELDS), user_auth=True
+            )
+        return _readings(response, ids)
+
+    def _private_metrics_allowed(self) -> bool:
+        return self._access_token not in _NO_PRIVATE_METRICS
 
     def close(self) -> None:
         self._client.session.close()
@@ -316,3 +361,19 @@ class XClient:
             url=self.status_url(str(found["id"])),
             published_at=_parse_instant(found.get("created_at")),
         )
+
+
+def _readings(response: dict[str, Any], asked: list[str]) -> dict[str, Reading | Gone]:
+    """``GET /2/tweets``'s answer as a reading per tweet, or ``Gone`` for those in ``errors``."""
+    results: dict[str, Reading | Gone] = {}
+    for tweet in response.get("data") or []:
+        extra = {name: tweet[name] for name in PRIVATE_FIELDS if isinstance(tweet.get(name), dict)}
+        results[str(tweet["id"])] = x_reading(tweet.get("public_metrics") or {}, extra=extra)
+    wanted = set(asked)
+    for problem in response.get("errors") or []:
+        tweet_id = str(problem.get("resource_id") or problem.get("value") or "")
+        if tweet_id not in wanted or tweet_id in results:
+            continue
+        if problem.get("title") in GONE_TITLES or "not-found" in str(problem.get("type")):
+            results[tweet_id] = Gone(str(problem.get("detail") or problem.get("title")))
+    return results

@@ -11,6 +11,13 @@ Chats are created on first use (``@name`` becomes a public channel) unless ``str
 ``kick(chat)`` takes the bot out of a chat, ``block(chat_id)`` is a person blocking the bot in
 their private chat, ``revoke(token)`` makes a token answer 401.
 
+Updates honour ``allowed_updates`` as Telegram does: the list a ``getUpdates`` call gives is
+remembered for the bot (a call without it keeps the previous one), the default leaves out
+``chat_member``, ``message_reaction`` and ``message_reaction_count``, and an update of a type the
+bot did not ask for is dropped, never delivered. ``push_reaction_count(chat, message_id,
+{"👍": 3})`` is Telegram telling a channel's admin bot the reactions to one of its posts.
+An update pushed with ``bot_token=`` goes to that bot only (by default: to every bot).
+
 People talk to the bot through ``push_message(chat_id, "/start CODE")`` (an update for
 getUpdates); ``wait_for_messages(chat, count)`` waits for the bot's answers without sleeping.
 
@@ -51,6 +58,8 @@ _PATH = re.compile(r"^/bot([^/]+)/([A-Za-z]+)$")
 _TOKEN = re.compile(r"^(\d+):[A-Za-z0-9_-]+$")
 # getUpdates long polling waits at most this long in the fake, whatever `timeout` asks.
 LONG_POLL_CAP = 1.0
+# What getUpdates delivers to a bot that never said otherwise (Telegram's documented default).
+NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
 def _error(code: int, description: str, **parameters: Any) -> dict[str, Any]:
@@ -168,6 +177,10 @@ class FakeTelegram(FakeServer):
         self._messages: dict[int, list[FakeMessage]] = {}
         self._revoked: set[str] = set()
         self._updates: list[dict[str, Any]] = []
+        # bot id -> the update types it asked for (None: Telegram's default)
+        self._allowed: dict[int, list[str] | None] = {}
+        # update id -> the bot it is for (missing: every bot)
+        self._update_bots: dict[int, int] = {}
         self._update_ids = itertools.count(1)
         self._incoming_ids = itertools.count(1)
         self._channel_ids = itertools.count(1_001_000_000_001)
@@ -222,13 +235,49 @@ class FakeTelegram(FakeServer):
         with self._lock:
             return [message for messages in self._messages.values() for message in messages]
 
-    def push_update(self, update: dict[str, Any]) -> int:
-        """Queue an update for getUpdates; its ``update_id`` is assigned and returned."""
+    def push_update(self, update: dict[str, Any], *, bot_token: str | None = None) -> int:
+        """Queue an update for getUpdates (for the bot of ``bot_token`` only, if given); its
+        ``update_id`` is assigned and returned."""
         with self._updates_changed:
             update_id = next(self._update_ids)
             self._updates.append({**update, "update_id": update_id})
+            if bot_token is not None:
+                self._update_bots[update_id] = int(bot_token.split(":", 1)[0])
             self._updates_changed.notify_all()
             return update_id
+
+    def push_reaction_count(
+        self,
+        chat: str | int,
+        message_id: int,
+        reactions: dict[str, int],
+        *,
+        bot_token: str | None = None,
+    ) -> int:
+        """Telegram tells the channel's admin bot the reactions to a post now: a
+        ``message_reaction_count`` update (emoji -> count; ``custom:<id>`` for custom emoji)."""
+        with self._lock:
+            found = self._chat(str(chat), create=True)
+            assert found is not None
+            chat_json = found.as_json()
+        counts = []
+        for key, count in reactions.items():
+            if key.startswith("custom:"):
+                kind = {"type": "custom_emoji", "custom_emoji_id": key.removeprefix("custom:")}
+            elif key == "paid":
+                kind = {"type": "paid"}
+            else:
+                kind = {"type": "emoji", "emoji": key}
+            counts.append({"type": kind, "total_count": count})
+        update = {
+            "message_reaction_count": {
+                "chat": chat_json,
+                "message_id": message_id,
+                "date": int(self.clock()),
+                "reactions": counts,
+            }
+        }
+        return self.push_update(update, bot_token=bot_token)
 
     def push_message(
         self,
@@ -325,7 +374,7 @@ class FakeTelegram(FakeServer):
                 }
             )
         if method == "getUpdates":
-            return self._get_updates(request)
+            return self._get_updates(request, bot_id)
         if method == "deleteWebhook":  # long polling starts with it; the fake has no webhooks
             return self._ok(True)
         with self._lock:
@@ -487,16 +536,40 @@ class FakeTelegram(FakeServer):
             sent.append(self._message_json(message, chat))
         return self._ok(sent)
 
-    def _get_updates(self, request: RecordedRequest) -> Reply:
+    def _get_updates(self, request: RecordedRequest, bot_id: int) -> Reply:
         offset = int(request.param("offset") or 0)
         wait = min(float(request.param("timeout") or 0), LONG_POLL_CAP)
+        allowed_param = request.param("allowed_updates")
         with self._updates_changed:
+            if allowed_param is not None:
+                try:
+                    allowed = json.loads(allowed_param)
+                except ValueError:
+                    allowed = [name for name in allowed_param.split(",") if name]
+                self._allowed[bot_id] = list(allowed) or None
             if offset:
-                self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            if not self._updates and wait > 0:
+                self._updates = [
+                    u
+                    for u in self._updates
+                    if u["update_id"] >= offset or not self._mine(u, bot_id)
+                ]
+            # Types the bot did not ask for are dropped, as Telegram never stores them for it.
+            self._updates = [
+                u for u in self._updates if not self._mine(u, bot_id) or self._wanted(u, bot_id)
+            ]
+            if not any(self._mine(u, bot_id) for u in self._updates) and wait > 0:
                 self._updates_changed.wait(wait)
             limit = int(request.param("limit") or 100)
-            return self._ok(list(self._updates[:limit]))
+            mine = [u for u in self._updates if self._mine(u, bot_id)]
+            return self._ok(mine[:limit])
+
+    def _mine(self, update: dict[str, Any], bot_id: int) -> bool:
+        return self._update_bots.get(update["update_id"], bot_id) == bot_id
+
+    def _wanted(self, update: dict[str, Any], bot_id: int) -> bool:
+        kind = next(key for key in update if key != "update_id")
+        allowed = self._allowed.get(bot_id)
+        return kind not in NOT_BY_DEFAULT if allowed is None else kind in allowed
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,12 @@ Duplicate content: X refuses a tweet whose text repeats a recent one. The fake d
 tweets in ``tweets()``) rather than hidden behind a refusal; tests of the refusal itself inject
 ``duplicate_content()`` or turn the flag on.
 
+Metrics: ``GET /2/tweets?ids=...&tweet.fields=public_metrics`` answers each tweet's numbers,
+which a test sets or grows (``set_metrics``, ``grow_metrics``); ``non_public_metrics`` and
+``organic_metrics`` are given to the tweet's author unless ``refuse_private_metrics`` is set
+(then the whole call is a 403, as X answers an app without that access). Ids that are unknown,
+deleted (``delete_tweet``) or protected (``protect_tweet``) come back in ``errors``, as X does.
+
 Run it alone for demos and benchmarks::
 
     python -m tests.fakes.x --port 8081
@@ -45,6 +51,16 @@ DUPLICATE_CONTENT = "You are not allowed to create a Tweet with duplicate conten
 URL_PATTERN = re.compile(r"https?://[^\s<>\"]+")
 FIRST_TWEET_ID = 1_860_000_000_000_000_000
 FIRST_MEDIA_ID = 1_870_000_000_000_000_000
+
+ZERO_METRICS = {
+    "retweet_count": 0,
+    "reply_count": 0,
+    "like_count": 0,
+    "quote_count": 0,
+    "bookmark_count": 0,
+    "impression_count": 0,
+}
+PRIVATE_METRIC_FIELDS = ("non_public_metrics", "organic_metrics")
 
 _OAUTH_TOKEN = re.compile(r'oauth_token="([^"]*)"')
 _USER_TWEETS_PATH = re.compile(r"^/2/users/([^/]+)/tweets$")
@@ -147,6 +163,9 @@ class FakeTweet:
     created_at: datetime
     media_ids: list[str] = field(default_factory=list)
     url_entities: list[dict[str, Any]] = field(default_factory=list)
+    #: X's public_metrics, as a test set them
+    metrics: dict[str, int] = field(default_factory=lambda: dict(ZERO_METRICS))
+    protected: bool = False
 
 
 @dataclass
@@ -193,6 +212,8 @@ class FakeX(FakeServer):
         super().__init__(host=host, port=port, verbose=verbose)
         self.strict_tokens = strict_tokens
         self.reject_duplicates = reject_duplicates
+        #: answer 403 to a lookup asking for non_public_metrics / organic_metrics
+        self.refuse_private_metrics = False
         self.reset_state()
 
     def reset_state(self) -> None:
@@ -244,6 +265,34 @@ class FakeX(FakeServer):
         with self._lock:
             account = self._accounts.get(access_token) or self._new_account(access_token)
             return self._create_tweet(account, text, [], created_at)
+
+    def set_metrics(self, tweet_id: str, **numbers: int) -> None:
+        """Set some of a tweet's public_metrics (``like_count=3``)."""
+        with self._lock:
+            self._tweet(tweet_id).metrics.update(numbers)
+
+    def grow_metrics(self, tweet_id: str, **deltas: int) -> None:
+        """Add to some of a tweet's public_metrics (``impression_count=100``)."""
+        with self._lock:
+            metrics = self._tweet(tweet_id).metrics
+            for name, delta in deltas.items():
+                metrics[name] = metrics.get(name, 0) + delta
+
+    def delete_tweet(self, tweet_id: str) -> None:
+        """The author deletes the tweet: lookups answer "Not Found Error" for it."""
+        with self._lock:
+            self._tweets = [tweet for tweet in self._tweets if tweet.id != tweet_id]
+
+    def protect_tweet(self, tweet_id: str) -> None:
+        """The tweet is no longer visible to us: lookups answer "Authorization Error"."""
+        with self._lock:
+            self._tweet(tweet_id).protected = True
+
+    def _tweet(self, tweet_id: str) -> FakeTweet:
+        for tweet in self._tweets:
+            if tweet.id == str(tweet_id):
+                return tweet
+        raise KeyError(tweet_id)
 
     def state(self) -> dict[str, Any]:
         tweets = self.tweets()
@@ -317,7 +366,7 @@ class FakeX(FakeServer):
             if request.route == POST_TWEET:
                 return self._post_tweet(request, me)
             if request.route == GET_TWEETS:
-                return self._get_tweets(request)
+                return self._get_tweets(request, me)
             if request.route == GET_ME:
                 return Reply(200, {"data": self._user_json(me)})
             if request.route == GET_USER_TWEETS:
@@ -412,7 +461,9 @@ class FakeX(FakeServer):
         return {name for value in values for name in value.split(",")}
 
     @staticmethod
-    def _tweet_json(tweet: FakeTweet, fields: set[str]) -> dict[str, Any]:
+    def _tweet_json(
+        tweet: FakeTweet, fields: set[str], me: FakeAccount | None = None
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": tweet.id,
             "text": tweet.text,
@@ -429,32 +480,75 @@ class FakeX(FakeServer):
             data["attachments"] = {"media_keys": [f"3_{m}" for m in tweet.media_ids]}
         if "entities" in fields and tweet.url_entities:
             data["entities"] = {"urls": [dict(entity) for entity in tweet.url_entities]}
+        if "public_metrics" in fields:
+            data["public_metrics"] = dict(tweet.metrics)
+        if me is not None and tweet.author_id == me.user_id:
+            numbers = tweet.metrics
+            if "non_public_metrics" in fields:
+                data["non_public_metrics"] = {
+                    "impression_count": numbers.get("impression_count", 0),
+                    "url_link_clicks": numbers.get("like_count", 0) // 4,
+                    "user_profile_clicks": numbers.get("like_count", 0) // 8,
+                }
+            if "organic_metrics" in fields:
+                data["organic_metrics"] = {
+                    name: numbers.get(name, 0)
+                    for name in ("impression_count", "like_count", "reply_count", "retweet_count")
+                }
         return data
 
-    def _get_tweets(self, request: RecordedRequest) -> Reply:
+    def _get_tweets(self, request: RecordedRequest, me: FakeAccount) -> Reply:
         ids = [i for value in request.query.get("ids", []) for i in value.split(",") if i]
         if not ids:
             return self.faulted_reply(bad_request("The `ids` query parameter can not be empty"))
+        if len(ids) > 100:
+            return self.faulted_reply(bad_request("`ids` can have at most 100 items"))
         fields = self._fields(request)
+        if self.refuse_private_metrics and fields & set(PRIVATE_METRIC_FIELDS):
+            return self.faulted_reply(
+                forbidden(
+                    "When authenticating requests to the Twitter API v2 endpoints, you must use"
+                    " keys and tokens from a Twitter developer App that is attached to a Project."
+                    " You can create a project via the developer portal."
+                )
+            )
         by_id = {tweet.id: tweet for tweet in self._tweets}
         body: dict[str, Any] = {}
-        found = [self._tweet_json(by_id[i], fields) for i in ids if i in by_id]
-        missing = [i for i in ids if i not in by_id]
+        found = [
+            self._tweet_json(by_id[i], fields, me)
+            for i in ids
+            if i in by_id and not by_id[i].protected
+        ]
+        errors = []
+        for i in ids:
+            if i not in by_id:
+                errors.append(
+                    {
+                        "value": i,
+                        "detail": f"Could not find tweet with ids: [{i}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "resource_id": i,
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                )
+            elif by_id[i].protected:
+                errors.append(
+                    {
+                        "value": i,
+                        "detail": f"Sorry, you are not authorized to see the Tweet with ids: [{i}].",
+                        "title": "Authorization Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "resource_id": i,
+                        "type": "https://api.twitter.com/2/problems/not-authorized-for-resource",
+                    }
+                )
         if found:
             body["data"] = found
-        if missing:
-            body["errors"] = [
-                {
-                    "value": i,
-                    "detail": f"Could not find tweet with ids: [{i}].",
-                    "title": "Not Found Error",
-                    "resource_type": "tweet",
-                    "parameter": "ids",
-                    "resource_id": i,
-                    "type": "https://api.twitter.com/2/problems/resource-not-found",
-                }
-                for i in missing
-            ]
+        if errors:
+            body["errors"] = errors
         return Reply(200, body)
 
     def _user_tweets(self, request: RecordedRequest) -> Reply:

@@ -1,0 +1,168 @@
+"""Planning: every published publication gets its rollup row and its series of snapshots, once.
+
+The rollup row (``PublicationMetrics``) is also the mark that a publication is planned, so the
+work left is "published publications without a rollup row": one indexed anti-join. Planning
+takes them in chunks, writes the rollups with one multi-row INSERT and their seven snapshots
+(``rules.plan``) with another, so a backlog of 100,000 publications costs a few hundred
+statements, not a million. Both INSERTs skip rows that already exist (``ON CONFLICT DO
+NOTHING`` on the rollup's key and on ``(publication_id, point)``), and only publications whose
+rollup this call created get snapshots: two planners running at once plan each point once.
+
+Publications that are not published (scheduled, failed, dead, held, cancelled) get nothing; a
+publication that stops being published later, or whose post the platform says is gone, has its
+remaining snapshots skipped by the collector (``collection``), never taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from campaigns.leases import is_postgres
+from campaigns.metrics import rules
+from campaigns.metrics.models import MetricSnapshot, PublicationMetrics
+from campaigns.metrics.rules import SnapshotStatus, TrackingStatus
+from campaigns.social.models import (
+    Channel,
+    ChannelKind,
+    Post,
+    PostVariant,
+    Publication,
+    PublicationStatus,
+)
+
+# Publications planned per chunk: rollups in one statement, their snapshots in a few more.
+PLAN_CHUNK = 1_000
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if is_postgres(session) else sqlite.insert
+
+
+def _unplanned(session: Session, *, limit: int, publication_ids: Sequence[int] | None) -> list[Any]:
+    planned = select(PublicationMetrics.publication_id).where(
+        PublicationMetrics.publication_id == Publication.id
+    )
+    statement = (
+        select(
+            Publication.id,
+            Publication.post_id,
+            Publication.channel_id,
+            Publication.audience_country,
+            Publication.scheduled_at,
+            Publication.published_at,
+            Post.campaign_id,
+            Channel.owner_unit_id,
+            Channel.kind,
+            PostVariant.language,
+        )
+        .join(Post, Post.id == Publication.post_id)
+        .join(Channel, Channel.id == Publication.channel_id)
+        .join(PostVariant, PostVariant.id == Publication.variant_id)
+        .where(
+            Publication.status == PublicationStatus.PUBLISHED,
+            Publication.published_at.is_not(None),
+            ~planned.exists(),
+        )
+        .order_by(Publication.id)
+        .limit(limit)
+    )
+    if publication_ids is not None:
+        statement = statement.where(Publication.id.in_(list(publication_ids)))
+    return list(session.execute(statement).all())
+
+
+def plan_snapshots(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int = 50_000,
+    publication_ids: Sequence[int] | None = None,
+) -> int:
+    """Create the rollup row and the snapshots of every published publication that has none
+    yet (at most ``limit`` publications per call; ``publication_ids`` narrows it to those).
+
+    Returns how many publications were planned. Raises nothing: a publication planned meanwhile
+    by another worker is passed over. Snapshots already past their instant (a backlog, a
+    publication recorded late) are due at once and will say how late they were taken.
+    """
+    planned = 0
+    while planned < limit:
+        rows = _unplanned(
+            session, limit=min(PLAN_CHUNK, limit - planned), publication_ids=publication_ids
+        )
+        if not rows:
+            break
+        planned += _plan_chunk(session, rows)
+        if len(rows) < PLAN_CHUNK:
+            break
+    session.flush()
+    return planned
+
+
+def _plan_chunk(session: Session, rows: list[Any]) -> int:
+    insert = _insert(session)
+    rollups = [
+        {
+            "publication_id": row.id,
+            "campaign_id": row.campaign_id,
+            "post_id": row.post_id,
+            "channel_id": row.channel_id,
+            "unit_id": row.owner_unit_id,
+            "channel_kind": row.kind,
+            "language": row.language,
+            "audience_country": row.audience_country,
+            "scheduled_at": row.scheduled_at,
+            "published_at": row.published_at,
+            "on_time": row.published_at - row.scheduled_at <= rules.ON_TIME_TOLERANCE,
+            "sandbox": row.kind == ChannelKind.SANDBOX,
+            "status": TrackingStatus.TRACKING,
+            "gone_reason": "",
+            "raw": {},
+        }
+        for row in rows
+    ]
+    table = PublicationMetrics.__table__
+    created = set(
+        session.scalars(
+            insert(table)
+            .values(rollups)
+            .on_conflict_do_nothing(index_elements=[table.c.publication_id])
+            .returning(table.c.publication_id)
+        )
+    )
+    snapshots = [
+        {
+            "publication_id": row.id,
+            "campaign_id": row.campaign_id,
+            "channel_id": row.channel_id,
+            "point": point,
+            "due_at": due_at,
+            "not_before": due_at,
+            "status": SnapshotStatus.PLANNED,
+            "attempts": 0,
+            "skipped_reason": "",
+            "last_error": "",
+            "raw": {},
+        }
+        for row in rows
+        if row.id in created
+        for point, due_at in rules.plan(row.published_at)
+    ]
+    snapshot_table = MetricSnapshot.__table__
+    # A few thousand rows per statement keeps each under the databases' parameter limits.
+    step = 1_000
+    for start in range(0, len(snapshots), step):
+        session.execute(
+            insert(snapshot_table)
+            .values(snapshots[start : start + step])
+            .on_conflict_do_nothing(
+                index_elements=[snapshot_table.c.publication_id, snapshot_table.c.point]
+            )
+        )
+    return len(created)
