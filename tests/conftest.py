@@ -94,8 +94,15 @@ def app(database_url: str) -> Iterator[Flask]:
 def _empty_all_tables() -> None:
     tables = list(reversed(Base.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(table.name for table in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # DELETE, children first, and the sequences back to 1, in one round trip: about 10 ms
+        # against ~1 s for a TRUNCATE of fifty tables (each one new files on disk), which made
+        # the PostgreSQL suite three times slower than SQLite's.
+        deletes = "; ".join(f"DELETE FROM {table.name}" for table in tables)
+        db.session.connection().exec_driver_sql(
+            f"{deletes}; SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+        )
     else:
         for table in tables:
             db.session.execute(table.delete())
