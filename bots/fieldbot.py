@@ -39,6 +39,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    MessageReactionHandler,
     filters,
 )
 
@@ -51,6 +52,7 @@ from bots.telegram import (
 from campaigns.db import create_engine, utcnow
 from campaigns.errors import HeraldError
 from campaigns.i18n import N_
+from campaigns.metrics.collection import record_reaction_update
 from campaigns.org import telegram_links
 from campaigns.social import telegram_alerts
 from campaigns.social.platform import ErrorKind, PlatformError
@@ -60,6 +62,9 @@ log = logging.getLogger(__name__)
 DELIVERY_SECONDS = 3.0
 DELIVERY_BATCH = 20
 POLL_TIMEOUT = timedelta(seconds=10)
+# Reactions to the posts of Herald's channels that use this bot's token arrive here too: only
+# one process may poll a token (bots/reactions.py), so the field bot records them itself.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.MESSAGE_REACTION_COUNT]
 LANGUAGES = ("vi", "en")  # Vietnamese first, for someone the bot does not know yet
 
 HOW_TO_LINK = N_(
@@ -176,7 +181,7 @@ class FieldBot:
             await asyncio.to_thread(self._remember_identity, bot.id, bot.username)
             await application.start()
             await application.updater.start_polling(
-                timeout=self._poll_timeout, allowed_updates=[Update.MESSAGE]
+                timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
             )
             delivery = self._schedule_delivery(application)
             log.info("herald bot: @%s is polling Telegram", bot.username)
@@ -242,6 +247,11 @@ class FieldBot:
             telegram_links.record_bot_identity(
                 session, telegram_id=telegram_id, username=username, now=self._clock()
             )
+
+    def record_reactions(self, update_json: dict[str, Any]) -> int:
+        """Store the reaction counts of a channel post (a ``message_reaction_count`` update)."""
+        with self._transaction() as session:
+            return record_reaction_update(session, update_json, now=self._clock())
 
     # -- what the handlers say (run in a thread) --------------------------------------------------
 
@@ -397,6 +407,13 @@ async def deliver_alerts(context: ContextTypes.DEFAULT_TYPE) -> None:
     await asyncio.to_thread(_herald(context).deliver_round)
 
 
+async def reaction_count(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Store the reactions to a post of one of Herald's channels."""
+    counted = update.message_reaction_count
+    if counted is not None:
+        await asyncio.to_thread(_herald(context).record_reactions, counted.to_dict())
+
+
 async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log what went wrong; the person gets no traceback."""
     log.error("herald bot: %s", context.error, exc_info=context.error)
@@ -446,5 +463,11 @@ def build_application(
     application.add_handler(CommandHandler("stop", stop, filters=private))
     # Anything else said in private gets the list of commands.
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, help_command))
+    application.add_handler(
+        MessageReactionHandler(
+            reaction_count,
+            message_reaction_types=MessageReactionHandler.MESSAGE_REACTION_COUNT_UPDATED,
+        )
+    )
     application.add_error_handler(log_error)
     return application

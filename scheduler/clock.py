@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,7 +101,12 @@ def wait_for_lock(lock: SchedulerLock, stop: threading.Event) -> bool:
     return False
 
 
-def run_forever(database_url: str, lock_file: Path) -> None:
+#: Something only the lock holder runs, beside the jobs, until the event is set (the CLI
+#: passes the Telegram reaction pollers: one poller per bot token across all processes).
+Singleton = Callable[[threading.Event], object]
+
+
+def run_forever(database_url: str, lock_file: Path, *, singleton: Singleton | None = None) -> None:
     """``herald scheduler``: the single clock process (a second one waits for the lock)."""
     transactions = Transactions.for_url(database_url, door="scheduler")
     lock = SchedulerLock(transactions.engine, lock_file)
@@ -108,13 +114,19 @@ def run_forever(database_url: str, lock_file: Path) -> None:
         return
     scheduler = BlockingScheduler(timezone=UTC)
     _add_jobs(scheduler, transactions)
+    stop = threading.Event()
+    if singleton is not None:
+        singleton(stop)
     try:
         scheduler.start()
     finally:
+        stop.set()
         lock.release()
 
 
-def start_in_background(database_url: str, lock_file: Path) -> BackgroundScheduler | None:
+def start_in_background(
+    database_url: str, lock_file: Path, *, singleton: Singleton | None = None
+) -> BackgroundScheduler | None:
     """For ``herald demo``: the same jobs in a thread of the web process, if the lock is free."""
     transactions = Transactions.for_url(database_url, door="scheduler")
     lock = SchedulerLock(transactions.engine, lock_file)
@@ -124,4 +136,6 @@ def start_in_background(database_url: str, lock_file: Path) -> BackgroundSchedul
     scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
     _add_jobs(scheduler, transactions)
     scheduler.start()
+    if singleton is not None:
+        singleton(threading.Event())
     return scheduler

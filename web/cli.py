@@ -118,7 +118,11 @@ def demo(host: str, port: int) -> None:
     click.echo("")
     from scheduler.clock import start_in_background
 
-    start_in_background(app.config["SQLALCHEMY_DATABASE_URI"], _scheduler_lock_file(app))
+    start_in_background(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        _scheduler_lock_file(app),
+        singleton=_reaction_pollers(app),
+    )
     import threading
 
     _start_workers(app, threading.Event(), concurrency=1)
@@ -164,10 +168,24 @@ def scheduler() -> None:
     app = _create_app()
     _log_to_stderr()
     click.echo(
-        "herald scheduler: planning tasks, missed-window holds, retention and heartbeats;"
-        " Ctrl-C stops it."
+        "herald scheduler: planning tasks, missed-window holds, retention, heartbeats and"
+        " reactions to Telegram channel posts; Ctrl-C stops it."
     )
-    run_forever(app.config["SQLALCHEMY_DATABASE_URI"], _scheduler_lock_file(app))
+    run_forever(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        _scheduler_lock_file(app),
+        singleton=_reaction_pollers(app),
+    )
+
+
+def _reaction_pollers(app: Flask) -> Any:
+    """What only the scheduler lock's holder runs: a reaction poller per bot token of the
+    Telegram channels, except the field bot's (``herald bot`` polls that one)."""
+    from functools import partial
+
+    from bots.reactions import start_reaction_pollers
+
+    return partial(start_reaction_pollers, config=app.config)
 
 
 def _media_root(app: Flask) -> Path:
@@ -183,14 +201,15 @@ def _start_workers(
     lease_seconds: int = 120,
     batch: int = 50,
 ) -> list:
-    """Outbox workers as threads of this process, publishing through ``bots``' adapters, and
-    one import worker (large CSV and .ics imports)."""
+    """Outbox workers as threads of this process, publishing through ``bots``' adapters, one
+    import worker (large CSV and .ics imports) and one metrics collector."""
     from functools import partial
 
     from bots.registry import client_for
     from campaigns.db import create_engine
     from campaigns.social.rules import RetryPolicy
     from scheduler.imports import start_import_worker
+    from scheduler.metrics import start_metrics_collector
     from scheduler.transactions import Transactions
     from scheduler.worker import run_workers, worker_name
 
@@ -211,7 +230,24 @@ def _start_workers(
             Transactions(engine, door="worker"), stop=stop, worker_id=worker_name(concurrency)
         )
     )
+    # Metric snapshots: planned and taken beside publishing, never in its threads.
+    threads.append(
+        start_metrics_collector(
+            Transactions(engine, door="worker"),
+            partial(client_for, config=app.config),
+            stop=stop,
+            worker_id=worker_name(concurrency + 1),
+            budgets=_metric_read_budgets(app),
+        )
+    )
     return threads
+
+
+def _metric_read_budgets(app: Flask) -> dict[str, tuple[int, int]] | None:
+    """HERALD_X_METRIC_READS (calls per 15 minutes per X account; default in
+    campaigns.metrics.collection.READ_BUDGETS): lower it for X's Basic tier."""
+    reads = app.config.get("HERALD_X_METRIC_READS")
+    return {"x": (int(reads), 15 * 60)} if reads else None
 
 
 @cli.command(with_appcontext=False)
@@ -269,7 +305,8 @@ def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) 
         batch=batch,
     )
     click.echo(
-        f"herald worker: {concurrency} thread(s) publishing, one importing; Ctrl-C stops them."
+        f"herald worker: {concurrency} thread(s) publishing, one importing, one collecting"
+        " metrics; Ctrl-C stops them."
     )
     stop.wait()
     for thread in threads:

@@ -63,6 +63,8 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
         ),
         "HERALD_X_API_BASE": environ.get("HERALD_X_API_BASE", "https://api.twitter.com"),
         "HERALD_PLATFORM_TIMEOUT": float(environ.get("HERALD_PLATFORM_TIMEOUT", "10")),
+        # Metric reads per X account and 15 minutes (GET /2/tweets); empty: Herald's default.
+        "HERALD_X_METRIC_READS": environ.get("HERALD_X_METRIC_READS", ""),
         "HERALD_MEDIA_ROOT": environ.get("HERALD_MEDIA_ROOT") or str(instance_path / "media"),
         # Per-process caches of rendered calendar feeds (whole bodies; single events).
         "HERALD_FEED_CACHE_BYTES": int(environ.get("HERALD_FEED_CACHE_BYTES", 64 * 1024 * 1024)),

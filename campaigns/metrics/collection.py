@@ -46,11 +46,13 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from campaigns.errors import Invalid
 from campaigns.leases import is_postgres, skip_locked
 from campaigns.metrics import rules
 from campaigns.metrics.models import MetricReadBudget, MetricSnapshot, PublicationMetrics
 from campaigns.metrics.planning import _insert, plan_snapshots
 from campaigns.metrics.rules import Gone, Reading, SnapshotStatus, TrackingStatus
+from campaigns.social.credentials import channel_credentials
 from campaigns.social.models import (
     Channel,
     ChannelHealth,
@@ -716,3 +718,34 @@ def reaction_counts(update_json: Mapping[str, Any]) -> dict[str, int]:
             key = str(kind.get("type") or "other")
         counts[key] = counts.get(key, 0) + int(item.get("total_count") or 0)
     return counts
+
+
+def telegram_bot_tokens(session: Session, *, secret: str) -> set[str]:
+    """The bot tokens of Herald's Telegram channels (one reaction poller each). A channel
+    whose credentials this server cannot decrypt is left out (its health panel says so)."""
+    tokens = set()
+    channels = session.scalars(select(Channel).where(Channel.kind == ChannelKind.TELEGRAM))
+    for channel in channels:
+        try:
+            token = channel_credentials(channel, secret=secret).get("bot_token")
+        except Invalid:
+            continue
+        if token:
+            tokens.add(token)
+    return tokens
+
+
+def record_reaction_update(
+    session: Session, update_json: Mapping[str, Any], *, now: datetime
+) -> int:
+    """``record_reaction_counts`` for a ``message_reaction_count`` update as Telegram sends
+    it (a JSON object: chat, message_id, reactions)."""
+    chat = update_json.get("chat") or {}
+    return record_reaction_counts(
+        session,
+        chat_id=int(chat.get("id") or 0),
+        chat_username=chat.get("username"),
+        message_id=int(update_json.get("message_id") or 0),
+        reactions=reaction_counts(update_json),
+        now=now,
+    )
