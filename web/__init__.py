@@ -95,6 +95,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(campaigns_blueprint)
     app.register_blueprint(channels_blueprint)
 
+    from web.scores.routes import blueprint as scores_blueprint
+
+    app.register_blueprint(scores_blueprint)
+
     from web.api import register_api
 
     register_api(app)

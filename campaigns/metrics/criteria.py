@@ -30,12 +30,12 @@ LARGEST_TARGET = 9_999_999_999
 
 MISSING_NAME = N_("Give the criteria set a name.")
 NAME_TOO_LONG = N_("The name is too long (at most %(count)s characters).")
-MISSING_DATE = N_("Give a date.")
+MISSING_DATE = N_("Give a date (YYYY-MM-DD).")
 DATE_OUT_OF_RANGE = N_("Use a date between 1900 and 2200.")
 PERIOD_BACKWARDS = N_("The period must end on or after the day it starts.")
 NO_CRITERIA = N_("Add at least one criterion.")
 UNKNOWN_MEASURE = N_("Choose a measure from the list.")
-REPEATED_MEASURE = N_("Each measure may appear only once in a set (row %(row)s has it already).")
+REPEATED_MEASURE = N_("Each measure may appear only once in a set.")
 BAD_WEIGHT = N_("The weight is a whole number of percent from 1 to 100.")
 WEIGHTS_NOT_100 = N_("The weights must add up to exactly 100 (they add up to %(total)s).")
 MISSING_TARGET = N_("This measure is scored against a target: give a target greater than 0.")
@@ -126,7 +126,7 @@ def validate(
         if measure is None:
             errors[f"{prefix}-measure"] = UNKNOWN_MEASURE
         elif measure.key in seen:
-            errors[f"{prefix}-measure"] = Message(REPEATED_MEASURE, row=seen[measure.key] + 1)
+            errors[f"{prefix}-measure"] = REPEATED_MEASURE
         else:
             seen[measure.key] = index
         weight = _weight(row.weight)

@@ -103,9 +103,8 @@ def test_unknown_and_repeated_measures_are_refused(session):
         ],
     )
     assert errors["criteria-0-measure"] == criteria.UNKNOWN_MEASURE
-    assert errors["criteria-2-measure"] == (
-        "Each measure may appear only once in a set (row 2 has it already)."
-    )
+    assert errors["criteria-2-measure"] == criteria.REPEATED_MEASURE
+    assert "criteria-1-measure" not in errors
 
 
 @pytest.mark.parametrize("target", [None, "", 0, -3, "nan", "inf", "1e12", "many"])

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -124,8 +124,8 @@ def test_other_measures_against_targets(session):
         now=NOW,
         criteria_set=world.criteria_set,
         name="Volume",
-        period_start=date(2027, 3, 1),
-        period_end=date(2027, 3, 31),
+        period_start=date(2026, 3, 1),
+        period_end=date(2026, 3, 31),
         criteria=[
             CriterionInput("posts_published", 25, "8"),
             CriterionInput("reach", 25, "2500"),
@@ -181,3 +181,21 @@ def test_a_person_without_a_unit_has_no_own_score(session):
         scoring.own_unit_score(
             session, actor=admin, criteria_set=world.criteria_set, zone=ZONE, now=NOW
         )
+
+
+def test_a_planning_task_whose_day_has_not_come_is_not_due_yet(session):
+    world = build(session)
+    score = scoring.unit_score(
+        session,
+        actor=world.admin,
+        criteria_set=world.criteria_set,
+        unit=world.alpha,
+        zone=ZONE,
+        now=datetime(2026, 3, 7, 3, 0, tzinfo=UTC),
+    )
+    tasks = _by_measure(score)["planning_tasks_on_time"]
+    # 1 and 5 March are due (one on time, one late); 8 March has not come.
+    assert _inputs(tasks) == {"on_time": 1, "late": 1, "open": 0, "due": 2}
+    assert tasks.points == 10.0
+    # The publication held on 10 March is not due yet either.
+    assert _inputs(_by_measure(score)["posts_on_schedule"])["missed"] == 0

@@ -44,5 +44,11 @@ def register_api(app: Flask) -> Api:
     for blueprint in SOCIAL_BLUEPRINTS:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+
+    from web.api.scores import SCORES_BLUEPRINTS
+
+    for blueprint in SCORES_BLUEPRINTS:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
     app.extensions["herald_api"] = api
     return api
