@@ -2,8 +2,8 @@
 
 The rollup row (``PublicationMetrics``) is also the mark that a publication is planned, so the
 work left is "published publications without a rollup row": one indexed anti-join. Planning
-takes them in chunks, writes the rollups with one multi-row INSERT and their seven snapshots
-(``rules.plan``) with another, so a backlog of 100,000 publications costs a few hundred
+takes them in chunks, writes the rollups and their seven snapshots (``rules.plan``) with two
+batched INSERTs (SQLAlchemy's "insertmanyvalues": many rows per statement), so a backlog of 100,000 publications costs a few hundred
 statements, not a million. Both INSERTs skip rows that already exist (``ON CONFLICT DO
 NOTHING`` on the rollup's key and on ``(publication_id, point)``), and only publications whose
 rollup this call created get snapshots: two planners running at once plan each point once.
@@ -36,8 +36,8 @@ from campaigns.social.models import (
     PublicationStatus,
 )
 
-# Publications planned per chunk: rollups in one statement, their snapshots in a few more.
-PLAN_CHUNK = 1_000
+# Publications planned per chunk (one transaction's worth of rows, a few statements).
+PLAN_CHUNK = 5_000
 
 
 def _insert(session: Session) -> Any:
@@ -127,13 +127,14 @@ def _plan_chunk(session: Session, rows: list[Any]) -> int:
         }
         for row in rows
     ]
+    # executemany ("insertmanyvalues": a few multi-row statements, compiled once and cached)
     table = PublicationMetrics.__table__
     created = set(
         session.scalars(
             insert(table)
-            .values(rollups)
             .on_conflict_do_nothing(index_elements=[table.c.publication_id])
-            .returning(table.c.publication_id)
+            .returning(table.c.publication_id),
+            rollups,
         )
     )
     snapshots = [
@@ -154,15 +155,12 @@ def _plan_chunk(session: Session, rows: list[Any]) -> int:
         if row.id in created
         for point, due_at in rules.plan(row.published_at)
     ]
-    snapshot_table = MetricSnapshot.__table__
-    # A few thousand rows per statement keeps each under the databases' parameter limits.
-    step = 1_000
-    for start in range(0, len(snapshots), step):
+    if snapshots:
+        snapshot_table = MetricSnapshot.__table__
         session.execute(
-            insert(snapshot_table)
-            .values(snapshots[start : start + step])
-            .on_conflict_do_nothing(
+            insert(snapshot_table).on_conflict_do_nothing(
                 index_elements=[snapshot_table.c.publication_id, snapshot_table.c.point]
-            )
+            ),
+            snapshots,
         )
     return len(created)
