@@ -217,9 +217,14 @@ class ReactionPollers:
                     log.exception("reactions: listing the Telegram channels failed")
                 stop.wait(CHANNELS_EVERY_SECONDS)
         finally:
-            for poller_stop, _ in self._running.values():
-                poller_stop.set()
-            self._engine.dispose()
+            self.close()
+
+    def close(self) -> None:
+        """Stop every poller and release the database connections."""
+        for poller_stop, _ in self._running.values():
+            poller_stop.set()
+        self._running.clear()
+        self._engine.dispose()
 
 
 def start_reaction_pollers(stop: threading.Event, *, config: Mapping[str, Any]) -> threading.Thread:

@@ -126,7 +126,10 @@ def test_one_poller_per_token_and_none_for_the_field_bots(session, database_url)
     create_channel(session, kind="telegram", credentials={"bot_token": FIELD_TOKEN})
     session.commit()
     pollers = ReactionPollers(database_url=database_url, secret=SECRET, field_bot_token=FIELD_TOKEN)
-    assert pollers.tokens() == {TOKEN, OTHER_TOKEN}
+    try:
+        assert pollers.tokens() == {TOKEN, OTHER_TOKEN}
+    finally:
+        pollers.close()
 
 
 def test_the_field_bot_records_reactions_to_channels_on_its_own_token(

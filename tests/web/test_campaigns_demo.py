@@ -34,7 +34,11 @@ def test_the_social_demo_is_relative_to_now_and_idempotent(session, now):
     assert {channel.owner_unit.code for channel in channels} >= {"mission-fr", "mission-kh"}
     statuses = sorted(post.status for post in campaign.posts)
     assert statuses == ["draft", "in_review", "scheduled", "scheduled"]
-    due = [p.scheduled_at for p in session.scalars(select(Publication))]
+    # (the measured campaign of the metrics demo has its history published in the past)
+    due = [
+        p.scheduled_at
+        for p in session.scalars(select(Publication).where(Publication.status != "published"))
+    ]
     assert min(due) - now == timedelta(minutes=5)
     first = _counts(session)
     load_social_demo(session, now=now + timedelta(days=1))
