@@ -93,6 +93,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.channels.routes import blueprint as channels_blueprint
 
     app.register_blueprint(campaigns_blueprint)
+
+    from web.reports.routes import blueprint as reports_blueprint
+
+    app.register_blueprint(reports_blueprint)
     app.register_blueprint(channels_blueprint)
 
     from web.scores.routes import blueprint as scores_blueprint

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, and_, case, cast, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from campaigns.errors import Invalid
+from campaigns.i18n import N_
 from campaigns.metrics.models import MetricSnapshot, PublicationMetrics
 from campaigns.metrics.rules import FIXED_POINTS, SnapshotStatus
 from campaigns.org.models import Unit
@@ -61,8 +63,27 @@ class Range:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
 
-def campaign_range(campaign: Campaign, zone: str) -> Range:
-    return Range(campaign.starts_on, campaign.ends_on, zone)
+# The longest range a dashboard, report or API answer covers, in days.
+MAX_RANGE_DAYS = 400
+
+
+def default_range(campaign: Campaign, zone: str, today: date) -> Range:
+    """The campaign's dates, up to today while it runs."""
+    return Range(campaign.starts_on, min(campaign.ends_on, max(today, campaign.starts_on)), zone)
+
+
+def choose_range(
+    campaign: Campaign, zone: str, *, today: date, start: date | None, end: date | None
+) -> Range:
+    """The range asked for, each missing end taken from ``default_range``. Raises Invalid
+    (on the field ``end``) when it ends before it starts or is longer than MAX_RANGE_DAYS."""
+    default = default_range(campaign, zone, today)
+    start, end = start or default.start, end or default.end
+    if end < start:
+        raise Invalid(N_("The range ends before it starts."), field="end")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise Invalid(N_("A range covers at most %(days)d days."), days=MAX_RANGE_DAYS)
+    return Range(start, end, zone)
 
 
 @dataclass(frozen=True)
@@ -123,6 +144,8 @@ class Progress:
     target: float | None
     actual: float | None
     partial: bool = False
+    available: int = 0  # publications (or articles) that gave the number, when partial
+    total: int = 0
 
     @property
     def share(self) -> float | None:
@@ -268,21 +291,27 @@ def summary(session: Session, campaign: Campaign, period: Range, *, now: datetim
 
 
 def progress(targets: dict, summary: Summary) -> list[Progress]:
-    """One line per target the campaign set (every KPI key, in order; None when unset)."""
-    figures = summary.figures
-    actual = {
-        "posts": (summary.posts, False),
-        "impressions": (figures.reach.value, figures.reach.partial),
-        "engagements": (figures.engagements.value, figures.engagements.partial),
-        "engagement_rate": (
-            None if figures.rate.value is None else figures.rate.value * 100,
-            figures.rate.partial,
-        ),
-        "coverage_articles": (summary.coverage.articles, False),
-        "coverage_reach": (summary.coverage.reach.value, summary.coverage.reach.partial),
+    """One line per KPI key, in order: the target (None when unset) and what was achieved."""
+    figures, coverage = summary.figures, summary.coverage
+    rate = figures.rate
+    actual: dict[str, tuple[float | None, Measure | Rate | None]] = {
+        "posts": (summary.posts, None),
+        "impressions": (figures.reach.value, figures.reach),
+        "engagements": (figures.engagements.value, figures.engagements),
+        "engagement_rate": (None if rate.value is None else rate.value * 100, rate),
+        "coverage_articles": (coverage.articles, None),
+        "coverage_reach": (coverage.reach.value, coverage.reach),
     }
     return [
-        Progress(key, targets.get(key), value, partial) for key, (value, partial) in actual.items()
+        Progress(
+            key,
+            targets.get(key),
+            value,
+            partial=bool(source and source.partial),
+            available=source.available if source else 0,
+            total=source.total if source else 0,
+        )
+        for key, (value, source) in actual.items()
     ]
 
 
@@ -374,6 +403,8 @@ def breakdown(session: Session, campaign: Campaign, period: Range, by: str) -> l
         key, label, join = m.language, m.language, None
     elif by == "country":
         key, label, join = m.audience_country, m.audience_country, None
+    elif by == "kind":
+        key, label, join = m.channel_kind, m.channel_kind, None
     else:
         raise ValueError(by)
     query = select(key.label("key"), label.label("label"), *_figure_columns()).select_from(m)

@@ -8,115 +8,15 @@ import pytest
 
 from campaigns.metrics import queries
 from campaigns.metrics.queries import Range
-from campaigns.press.models import CoverageItem
-from campaigns.social.models import PublicationStatus
-from tests.metrics_factories import publication, published, snapshot
-from tests.press_factories import create_outlet, create_trip
-from tests.social_factories import create_campaign, create_channel, create_post
+from tests.metrics_factories import known_campaign
 
 DECEMBER = Range(date(2026, 12, 1), date(2026, 12, 3), "Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 10, tzinfo=UTC)
 
 
-def _utc(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 12 if day > 0 else 11, day if day > 0 else 30, hour, minute, tzinfo=UTC)
-
-
-def _coverage(session, campaign, number: int, **fields) -> CoverageItem:
-    item = CoverageItem(
-        url=f"https://news.example/{number}",
-        normalised_url=f"news.example/{number}",
-        created_at=NOW,
-        updated_at=NOW,
-        **fields,
-    )
-    session.add(item)
-    session.flush()
-    return item
-
-
 @pytest.fixture
 def data(session):
-    """Four publications in the range (one on sandbox, one on Telegram without reach), one
-    outside it, coverage through the campaign and through its trip."""
-    campaign = create_campaign(
-        session,
-        kpi_targets={"posts": 4, "impressions": 1000, "engagements": 100, "coverage_articles": 2},
-    )
-    x = create_channel(session, "x", name="X EN")
-    telegram = create_channel(session, "telegram", name="Telegram VI", language="vi")
-    sandbox = create_channel(session, "sandbox", name="Sandbox")
-    post_a = create_post(session, campaign, title="Post A")
-    post_b = create_post(session, campaign, title="Post B")
-    post_c = create_post(session, campaign, title="Post C")
-    # 09:00 on 1 December in Ha Noi.
-    p1 = published(session, post_a, x, _utc(1, 2), country="US", reach=1000, engagements=50)
-    p2 = published(session, post_a, telegram, _utc(1, 2), language="vi", engagements=20)
-    # 01:00 on 3 December in Ha Noi (still 2 December in UTC): late.
-    p3 = published(session, post_b, x, _utc(2, 18), on_time=False, reach=500, engagements=10)
-    # 00:30 on 1 December in Ha Noi (30 November in UTC): a sandbox zero is a number.
-    p5 = published(session, post_b, sandbox, _utc(0, 17, 30), language="vi", reach=0, engagements=0)
-    # 08:00 on 4 December in Ha Noi: outside the range.
-    published(session, post_c, x, _utc(4, 1), reach=9999, engagements=999)
-    # Due in the range but not published (held), and one cancelled, which is not due.
-    publication(session, post_c, x, _utc(2, 3), status=PublicationStatus.HELD)
-    publication(session, post_c, telegram, _utc(2, 3), language="vi", status="cancelled")
-    snapshot(session, p1, "24h", reach=800, engagements=40)
-    snapshot(session, p2, "24h", engagements=30)
-    snapshot(session, p3, "24h", reach=400, engagements=4)
-    snapshot(session, p5, "24h", reach=100, engagements=5)
-    snapshot(session, p1, "1h", reach=10, engagements=1)
-    trip = create_trip(session)
-    trip.campaign_id = campaign.id
-    outlet = create_outlet(session, estimated_reach=5000)
-    _coverage(
-        session,
-        campaign,
-        1,
-        campaign_id=campaign.id,
-        status="found",
-        published_on=date(2026, 12, 2),
-        estimated_reach=10000,
-        tone="positive",
-    )
-    _coverage(
-        session,
-        campaign,
-        2,
-        trip_id=trip.id,
-        outlet_id=outlet.id,
-        status="verified",
-        published_on=date(2026, 12, 3),
-        tone="neutral",
-    )
-    _coverage(
-        session,
-        campaign,
-        3,
-        campaign_id=campaign.id,
-        status="expected",
-        published_on=date(2026, 12, 2),
-        estimated_reach=7,
-    )
-    _coverage(
-        session,
-        campaign,
-        4,
-        campaign_id=campaign.id,
-        status="found",
-        published_on=date(2026, 12, 1),
-    )
-    _coverage(
-        session,
-        campaign,
-        5,
-        campaign_id=campaign.id,
-        status="found",
-        published_on=date(2026, 12, 9),
-        estimated_reach=1,
-    )
-    session.flush()
-    return campaign
+    return known_campaign(session)
 
 
 def test_summary_adds_up_in_sql(session, data) -> None:

@@ -45,6 +45,11 @@ ROUTES = [
     Route("campaigns.campaign_form", "GET", "/social/campaigns/{campaign}/edit", CLEARING),
     Route("campaigns.campaign_form", "POST", "/social/campaigns/{campaign}/edit", CLEARING),
     Route("campaigns.campaign_page", "GET", "/social/campaigns/{campaign}", EVERYONE),
+    # The Reports section: whoever may see a campaign may see its figures.
+    Route("reports.index", "GET", "/reports/", EVERYONE),
+    Route("reports.campaign_dashboard", "GET", "/reports/campaigns/{campaign}", EVERYONE),
+    Route("reports.campaign_report", "GET", "/reports/campaigns/{campaign}/report", EVERYONE),
+    Route("reports.campaign_report", "GET", "/reports/campaigns/{campaign}/report.csv", EVERYONE),
     Route("campaigns.campaign_pause", "POST", "/social/campaigns/{campaign}/pause", CLEARING),
     Route("campaigns.calendar", "GET", "/social/calendar", EVERYONE),
     Route("campaigns.new_post", "GET", "/social/campaigns/{campaign}/posts/new", WRITERS),

@@ -9,7 +9,7 @@ The lines live in one table per area, each replayed against the five roles by it
 | dashboard, account, admin, /api/v1 me, units, people | ``test_permission_matrix.ROUTES`` | that file (own unit / other unit) |
 | calendar pages, /api/v1 events, anniversaries | ``test_calendar_permissions.ROUTES`` | that file (own unit / other unit) |
 | press pages | ``test_press_permission_matrix.ROUTES`` | that file (+ trip coordinator, escort) |
-| campaigns and channels pages | ``test_campaigns_permission_matrix.ROUTES`` | that file (+ author, co-writer) |
+| campaigns, channels and reports pages | ``test_campaigns_permission_matrix.ROUTES`` | that file (+ author, co-writer) |
 | criteria sets and unit scores, pages and /api/v1 | ``test_scores_permission_matrix.ROUTES`` | that file (own unit / other unit) |
 | /api/v1 press and social, feeds reset, import progress | ``API_ROUTES`` below | this file (own unit / other unit; an import: one's own or another's) |
 | signed feed links, public files | ``NO_SESSION`` below | tests/web/test_feeds.py, test_press_pages.py |
@@ -146,6 +146,9 @@ API_ROUTES = [
     api("campaigns.CampaignById", "PATCH", "/campaigns/{campaign}", MANAGERS, MANAGERS, body={"goal": "G"}),
     api("campaigns.CampaignPause", "POST", "/campaigns/{campaign}/pause", MANAGERS, MANAGERS, body={"paused": True}),
     api("campaigns.CampaignPosts", "GET", "/campaigns/{campaign}/posts", EVERYONE, EVERYONE),
+    api("campaign_metrics.CampaignSummary", "GET", "/campaigns/{campaign}/summary", EVERYONE, EVERYONE),
+    api("campaign_metrics.CampaignTimeSeries", "GET", "/campaigns/{campaign}/timeseries", EVERYONE, EVERYONE),
+    api("campaign_metrics.CampaignTopPosts", "GET", "/campaigns/{campaign}/top-posts", EVERYONE, EVERYONE),
     api("campaigns.CampaignPosts", "POST", "/campaigns/{campaign}/posts", DESK, MANAGERS, body={"title": "P", "variants": {"vi": "Xin chào"}}),
     api("posts.AwaitingClearance", "GET", "/posts/awaiting-clearance", EVERYONE),
     api("posts.PostById", "GET", "/posts/{post}", EVERYONE, EVERYONE),

@@ -50,5 +50,11 @@ def register_api(app: Flask) -> Api:
     for blueprint in SCORES_BLUEPRINTS:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+
+    from web.api.metrics import METRICS_BLUEPRINTS
+
+    for blueprint in METRICS_BLUEPRINTS:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
     app.extensions["herald_api"] = api
     return api

@@ -27,6 +27,8 @@ from campaigns.calendar.models import Tier
 from campaigns.db import fits_integer, parse_id, utcnow
 from campaigns.errors import HeraldError, Invalid, NotAllowed
 from campaigns.i18n import N_
+from campaigns.metrics import queries as metrics_queries
+from campaigns.metrics.rules import FIXED_POINTS
 from campaigns.org import queries as org_queries
 from campaigns.permissions import can, require
 from campaigns.social import lookups, queries, scheduling, services
@@ -497,6 +499,8 @@ def _post_context(post: Post, **overrides) -> dict:
         "channels": channels,
         "zone": person.timezone,
         "locale": _locale(),
+        "numbers": metrics_queries.post_numbers(db.session, post),
+        "FIXED_POINTS": FIXED_POINTS,
         "reports": {
             variant.language: _length(variant.text, len(variant.attachments))
             for variant in post.variants

@@ -6,7 +6,16 @@ import hmac
 import ipaddress
 import logging
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,7 +35,9 @@ blueprint = Blueprint("main", __name__)
 
 # Sections of the navigation that are not built yet, with what they will hold. Each page says
 # so plainly instead of showing an empty or fake screen.
-UPCOMING_SECTIONS = ("reports",)
+UPCOMING_SECTIONS: tuple[str, ...] = ()
+# Sections built since: their old address leads to them.
+BUILT_SECTIONS = {"reports": "reports.index"}
 
 
 @blueprint.get("/")
@@ -48,6 +59,8 @@ def dashboard():
 @blueprint.get("/section/<name>")
 @login_required
 def section(name: str):
+    if name in BUILT_SECTIONS:
+        return redirect(url_for(BUILT_SECTIONS[name]))
     if name not in UPCOMING_SECTIONS:
         abort(404)
     require(actor(), "dashboard.view")
