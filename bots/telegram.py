@@ -31,6 +31,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import httpx
 from telegram import Bot, InputMediaPhoto, Message
 from telegram.error import (
     BadRequest,
@@ -125,11 +126,19 @@ def classify_telegram_error(error: TelegramError, *, now: datetime) -> PlatformE
     # BadRequest and TimedOut are NetworkErrors in PTB: test them first.
     if isinstance(error, BadRequest):
         return PlatformError(ErrorKind.REJECTED, message, status=400)
-    # No answer (timeout, dropped or refused connection): status stays None, the message may
-    # have gone out.
+    # No answer: status stays None. A request that never left (refused connection, unknown
+    # host, no connection or pool slot in time) sent nothing; after it left (a read timeout, a
+    # dropped connection) the message may have gone out.
     if isinstance(error, TimedOut | NetworkError):
-        return PlatformError(ErrorKind.TRANSIENT, message)
+        return PlatformError(ErrorKind.TRANSIENT, message, unsent=never_left(error))
     return PlatformError(ErrorKind.TRANSIENT, message)
+
+
+def never_left(error: BaseException) -> bool:
+    """Whether the HTTP request behind a python-telegram-bot error never reached Telegram: PTB
+    wraps httpx's errors (``raise NetworkError(...) from error``), so the cause tells."""
+    cause = error.__cause__ or error.__context__
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def message_url(message: Message) -> str:

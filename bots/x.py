@@ -119,11 +119,17 @@ def _reset_instant(headers: Any, now: datetime) -> datetime | None:
 def classify_x_error(error: Exception, *, now: datetime) -> PlatformError:
     """The ``PlatformError`` a tweepy or requests failure means."""
     if isinstance(error, requests.RequestException):
-        return PlatformError(ErrorKind.TRANSIENT, f"X did not answer: {error}")
+        return PlatformError(
+            ErrorKind.TRANSIENT, f"X did not answer: {error}", unsent=not may_have_arrived(error)
+        )
     if not isinstance(error, tweepy.HTTPException):
         cause = error.__cause__ or error.__context__
         if isinstance(cause, requests.RequestException):
-            return PlatformError(ErrorKind.TRANSIENT, f"X did not answer: {cause}")
+            return PlatformError(
+                ErrorKind.TRANSIENT,
+                f"X did not answer: {cause}",
+                unsent=not may_have_arrived(cause),
+            )
         return PlatformError(ErrorKind.TRANSIENT, f"X client error: {error}")
     status = error.response.status_code
     message = "; ".join(str(m) for m in error.api_messages) or f"{status} {error.response.reason}"

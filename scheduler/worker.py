@@ -294,7 +294,11 @@ class Worker:
             return
         self._last_checks = now
         for check in pending_connection_checks(session, limit=5):
-            self._answer_check(session, check, at)
+            try:
+                self._answer_check(session, check, at)
+            except Exception:  # recording it failed: publishing goes on, the check stays pending
+                session.rollback()
+                log.exception("worker %s: connection check %s failed", self.worker_id, check.id)
 
     def _answer_check(
         self, session: Session, check: ConnectionCheck, at: Callable[[], datetime]
@@ -310,6 +314,11 @@ class Worker:
             error = failure
         except ValueError as failure:  # a kind this server has no adapter for
             error = PlatformError(ErrorKind.REJECTED, str(failure))
+        except Exception as failure:  # a bug or an answer nobody foresaw: this check fails alone
+            log.exception("worker %s: connection check %s failed", self.worker_id, check.id)
+            error = PlatformError(
+                ErrorKind.TRANSIENT, f"The check failed unexpectedly ({type(failure).__name__})."
+            )
         finally:
             if error is not None:
                 self._forget_client(check.channel_id)

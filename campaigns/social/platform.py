@@ -31,6 +31,8 @@ class PlatformError(Exception):
     ``retry_at`` is the aware UTC instant the platform asked us to wait for (``Retry-After``,
     Telegram's ``retry_after``, X's ``x-rate-limit-reset``), when it said so.
     ``status`` is the HTTP status of the platform's answer; None when there was no answer.
+    ``unsent``: the request never reached the platform (connection refused, name not resolved,
+    no connection within the timeout), so nothing can have been published.
     """
 
     def __init__(
@@ -40,6 +42,7 @@ class PlatformError(Exception):
         *,
         retry_at: datetime | None = None,
         status: int | None = None,
+        unsent: bool = False,
     ) -> None:
         if retry_at is not None and (retry_at.tzinfo is None or retry_at.utcoffset() is None):
             raise ValueError("retry_at must be an aware instant")
@@ -47,13 +50,15 @@ class PlatformError(Exception):
         self.message = message
         self.retry_at = retry_at
         self.status = status
+        self.unsent = unsent
         super().__init__(message)
 
     @property
     def may_have_published(self) -> bool:
-        """A transient failure without any HTTP answer (timeout, dropped connection): the
-        platform may have accepted the post, so it must be looked for before any retry."""
-        return self.kind == ErrorKind.TRANSIENT and self.status is None
+        """A transient failure without any HTTP answer after the request went out (timeout,
+        dropped connection): the platform may have accepted the post, so it must be looked for
+        before any retry. A request that never left (``unsent``) is simply retried."""
+        return self.kind == ErrorKind.TRANSIENT and self.status is None and not self.unsent
 
     def __repr__(self) -> str:
         return f"PlatformError({self.kind.value!r}, {self.message!r}, status={self.status!r})"

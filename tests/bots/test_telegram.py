@@ -185,10 +185,15 @@ def test_a_timeout_is_transient(fake_telegram, make_telegram_client, outgoing):
     assert fake_telegram.messages(CHANNEL) == []
 
 
-def test_an_unreachable_server_is_transient(fake_telegram, telegram_client, outgoing):
-    fake_telegram.stop()
+def test_an_unreachable_server_is_transient_and_certainly_not_sent(
+    fake_telegram, telegram_client, outgoing
+):
+    fake_telegram.stop()  # connection refused: the request never left
 
-    assert publish_error(telegram_client, outgoing("Hello")).kind is ErrorKind.TRANSIENT
+    error = publish_error(telegram_client, outgoing("Hello"))
+
+    assert error.kind is ErrorKind.TRANSIENT and error.unsent
+    assert error.may_have_published is False  # retried, not held for a person
 
 
 def test_a_dropped_connection_is_transient_and_cannot_be_reconciled(
@@ -200,6 +205,7 @@ def test_a_dropped_connection_is_transient_and_cannot_be_reconciled(
     error = publish_error(telegram_client, post)
 
     assert (error.kind, error.status) == (ErrorKind.TRANSIENT, None)  # may have gone out
+    assert error.may_have_published
     assert [m.text for m in fake_telegram.messages(CHANNEL)] == ["Sent, but we never heard"]
     # Telegram offers no history to look in: the adapter says so rather than guess.
     assert telegram_client.reconcilable is False

@@ -232,6 +232,7 @@ def test_an_unreachable_server_is_transient_and_certainly_not_posted(fake_x, x_c
 
     assert caught.value.kind is ErrorKind.TRANSIENT
     assert may_have_arrived(caught.value.__cause__) is False
+    assert caught.value.unsent and not caught.value.may_have_published
 
 
 def test_a_post_accepted_before_the_connection_dropped_is_found_again(fake_x, x_client, outgoing):

@@ -367,6 +367,31 @@ def test_test_connection_is_answered_by_the_worker(session, make_worker, x_chann
     assert again.outcome == "failed" and x_channel.health == "broken"
 
 
+def test_a_check_that_breaks_unexpectedly_fails_alone_and_publishing_goes_on(
+    session, transactions, config, x_channel, fake_x, tmp_path, now
+):
+    # An adapter raising something nobody foresaw must not leave the check pending (every pass
+    # would trip over it again) nor stop the pass that publishes.
+    def factory(channel):
+        client = client_for(channel, config=config)
+        client.check_connection = lambda: 1 / 0
+        return client
+
+    check = request_connection_check(session, actor=None, now=utcnow(), channel=x_channel)
+    due = utcnow().replace(microsecond=0)
+    (publication,) = due_publications(session, [x_channel], due, utcnow() - timedelta(minutes=1))
+    session.commit()
+    worker = Worker(transactions, factory, worker_id="w1", media_root=tmp_path, policy=POLICY)
+    try:
+        worker.run_once(due + timedelta(seconds=1))
+    finally:
+        worker.close()
+
+    reread(session, check, publication)
+    assert check.outcome == "failed" and "ZeroDivisionError" in check.detail
+    assert publication.status == "published"
+
+
 def test_the_loop_wakes_on_time_and_stops_when_asked(session, make_worker, x_channel, fake_x):
     due = utcnow().replace(microsecond=0) + timedelta(seconds=2)
     (publication,) = due_publications(session, [x_channel], due, utcnow())

@@ -697,3 +697,19 @@ def test_no_answer_from_telegram_waits_for_a_person(session, now, due):
     )
     assert (publication.status, publication.held_reason) == ("held", "unreconcilable")
     assert "publication_held" in _kinds(session, publication.post.author)
+
+
+def test_an_unreachable_telegram_retries_instead_of_holding(session, now, due):
+    # Connection refused: the request never left, so nothing can be out; a person need not look.
+    publication = _one_due(session, now, due, channel=create_channel(session, kind="telegram"))
+    _claim(session, due)
+    outbox.record_failure(
+        session,
+        publication=publication,
+        worker_id=WORKER,
+        now=due,
+        error=PlatformError(ErrorKind.TRANSIENT, "httpx.ConnectError: refused", unsent=True),
+    )
+    assert (publication.status, publication.held_reason) == ("failed", None)
+    assert publication.next_attempt_at > due
+    assert "publication_held" not in _kinds(session, publication.post.author)
