@@ -133,6 +133,7 @@ class Worker:
         self._last_claim_at: datetime | None = None
         self._last_housekeeping: datetime | None = None
         self._workers = 1  # how many workers share the outbox (from their heartbeats)
+        self._in_hand: list[Publication] = []  # the claims of the pass not handled yet
 
     # --- one pass --------------------------------------------------------------------------------
 
@@ -165,7 +166,13 @@ class Worker:
             )
             session.commit()
             sent: list[outbox.Sent] = []
+            # A channel that answers 401 or 429 gets no more calls in this batch: the rest of
+            # its claims are given back unsent (see _record_error).
+            self._in_hand = list(claimed)
             for publication in claimed:
+                self._in_hand.pop(0)
+                if publication.status not in outbox.IN_FLIGHT:
+                    continue  # given back because its channel stopped earlier in the batch
                 self._handle(session, publication, at, sent)
                 if sent and at() - sent[0].at >= RECORD_EVERY:
                     self._record(session, sent, at())
@@ -264,6 +271,19 @@ class Worker:
     def _record_error(
         self, session: Session, publication: Publication, error: PlatformError, now: datetime
     ) -> None:
+        if error.kind in (ErrorKind.AUTH, ErrorKind.RATE_LIMITED):
+            # One call told what the channel's state is: the rest of the batch for the channel
+            # waits again, unsent, before the failure is recorded (a broken channel then holds
+            # them with its queue, with one alert; a rate-limited one waits for the reset).
+            rest = [p for p in self._in_hand if p.channel_id == publication.channel_id]
+            if rest:
+                outbox.release_unsent(
+                    session,
+                    rest,
+                    worker_id=self.worker_id,
+                    now=now,
+                    reason=f"{error.kind.value}: {error.message}",
+                )
         if publication.status == PublicationStatus.RECONCILING:
             outbox.record_reconcile_failure(
                 session,

@@ -314,6 +314,7 @@ AUDIT_ACTION_LABELS = {
     "check_connection": _l("Connection checked"),
     "broken": _l("Marked broken"),
     "claim": _l("Claimed by a worker"),
+    "unclaim": _l("Given back unsent by its worker"),
     "claim_reconcile": _l("Taken over to check the platform"),
     "reconcile": _l("Checked on the platform"),
     "reconcile_failed": _l("The platform could not be checked"),

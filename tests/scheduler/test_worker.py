@@ -30,6 +30,7 @@ from tests.conftest import TEST_SECRET
 from tests.factories import create_person
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.x import (
+    POST_TWEET,
     FakeX,
     accept_then_drop,
     duplicate_content,
@@ -210,6 +211,60 @@ def test_a_429_waits_exactly_until_the_reset(session, make_worker, x_channel, fa
     reread(session, publication)
     assert publication.status == "published"
     assert len(fake_x.tweets(username="herald_office")) == 1
+
+
+def test_a_429_stops_the_channels_batch_and_uses_none_of_its_budget(
+    session, make_worker, x_channel, fake_x, start
+):
+    # Twenty posts of one account due at once and the platform says "too many": one call, not
+    # twenty; the rest wait, unsent and unattempted, for the platform's reset.
+    due = start + timedelta(seconds=30)
+    publications = [
+        p
+        for index in range(20)
+        for p in due_publications(session, [x_channel], due, start, title=f"Post {index}")
+    ]
+    fake_x.inject(rate_limited(reset_in=90))
+    worker = make_worker()
+
+    worker.run_once(due)
+
+    assert len(fake_x.requests_to(POST_TWEET)) == 1
+    reread(session, x_channel, *publications)
+    first, *rest = publications
+    assert (first.status, first.last_error_kind) == ("failed", "rate_limited")
+    assert {(p.status, p.attempts) for p in rest} == {("scheduled", 0)}
+    assert all(not p.attempt_log for p in rest)
+    assert outbox.budget_used(session, channel=x_channel, now=due) == 0
+    assert x_channel.rate_limited_until == first.next_attempt_at
+    # Nobody claims for the channel before the reset; at the reset, the queue goes out.
+    assert worker.run_once(first.next_attempt_at - timedelta(seconds=1)) == 0
+    worker.run_once(first.next_attempt_at)
+    reread(session, *publications)
+    assert {p.status for p in publications} == {"published"}
+
+
+def test_a_revoked_token_costs_one_call_and_one_alert_for_a_whole_batch(
+    session, make_worker, x_channel, fake_x, start
+):
+    due = start + timedelta(seconds=30)
+    publications = [
+        p
+        for index in range(20)
+        for p in due_publications(session, [x_channel], due, start, title=f"Post {index}")
+    ]
+    fake_x.revoke(X_TOKEN)
+
+    make_worker().run_once(due)
+
+    assert len(fake_x.requests_to(POST_TWEET)) == 1
+    reread(session, x_channel, *publications)
+    assert x_channel.health == "broken"
+    assert {(p.status, p.held_reason) for p in publications} == {("held", "channel_broken")}
+    alerts = session.scalars(
+        select(Notification).where(Notification.kind.in_(["channel_broken", "publication_held"]))
+    ).all()
+    assert [alert.kind for alert in alerts] == ["channel_broken"]
 
 
 def test_a_revoked_token_breaks_the_channel_holds_its_queue_and_tells_the_owner(

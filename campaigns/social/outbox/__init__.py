@@ -29,7 +29,7 @@ handful per publication; ``scheduler/worker.py`` says when a success may wait fo
 """
 
 from campaigns.social.outbox.budgets import budget_used, prune_budgets
-from campaigns.social.outbox.claims import claim_due_publications
+from campaigns.social.outbox.claims import claim_due_publications, release_unsent
 from campaigns.social.outbox.common import IN_FLIGHT, WAITING, outgoing_post
 from campaigns.social.outbox.holding import hold_missed_publications
 from campaigns.social.outbox.reconcile import (
@@ -62,5 +62,6 @@ __all__ = [
     "record_reconcile_failure",
     "record_success",
     "record_successes",
+    "release_unsent",
     "resolve_reconcile",
 ]

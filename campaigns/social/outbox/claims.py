@@ -282,3 +282,64 @@ def claim_due_publications(
         )
     session.flush()
     return publications
+
+
+def release_unsent(
+    session: Session,
+    publications: Sequence[Publication],
+    *,
+    worker_id: str,
+    now: datetime,
+    reason: str,
+) -> int:
+    """Give back claims this worker will not send after all (their channel answered 401 or 429
+    for an earlier publication of the same batch): each waits again as it was before the claim,
+    without an attempt, and its post goes back to the channel's budget. What the channel's state
+    then does with them is the channel's business: a broken channel holds its queue, a channel
+    told to wait is not claimed before the platform's reset. Returns how many were released."""
+    released: dict[int, tuple[int, datetime | None, int]] = {}
+    for publication in publications:
+        if publication.status != PublicationStatus.PUBLISHING:
+            continue  # a reconcile in hand is not "unsent": its lease runs out as it should
+        before = snapshot(publication)
+        claimed_at = publication.claimed_at
+        if not conditional_update(
+            session,
+            publication.id,
+            where=[
+                Publication.status == PublicationStatus.PUBLISHING,
+                Publication.claimed_by == worker_id,
+            ],
+            values={
+                "status": PublicationStatus.SCHEDULED,
+                "claimed_by": None,
+                "claimed_at": None,
+                "lease_until": None,
+                "attempts": Publication.attempts - 1,
+                "next_attempt_at": now,
+                "updated_at": now,
+            },
+        ):
+            continue
+        session.execute(
+            PublicationAttempt.__table__.delete().where(
+                PublicationAttempt.publication_id == publication.id,
+                PublicationAttempt.worker_id == worker_id,
+                PublicationAttempt.finished_at.is_(None),
+            )
+        )
+        session.refresh(publication)
+        audit_publication(session, publication, "unclaim", before, now, comment=reason[:500])
+        channel = publication.channel
+        count, at, window = released.get(channel.id, (0, claimed_at, channel.rate_window_seconds))
+        released[channel.id] = (count + 1, at, window)
+    for channel_id, (count, claimed_at, window_seconds) in released.items():
+        give_back_budget(
+            session,
+            channel_id=channel_id,
+            window_seconds=window_seconds,
+            now=claimed_at or now,
+            count=count,
+        )
+    session.flush()
+    return sum(count for count, _, _ in released.values())

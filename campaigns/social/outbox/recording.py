@@ -26,6 +26,7 @@ from campaigns.social.models import (
     PublicationStatus,
 )
 from campaigns.social.notifications import channel_link, notify, post_link
+from campaigns.social.outbox.budgets import give_back_budget
 from campaigns.social.outbox.common import (
     WAITING,
     audit_publication,
@@ -223,7 +224,10 @@ def record_success(
 
 
 def break_channel(session: Session, channel: Channel, *, message: str, now: datetime) -> None:
-    """Auth failure: the channel is broken, its queue held, its owner alerted."""
+    """Auth failure: the channel is broken, its queue held, its owner alerted (once: a channel
+    already broken, say by another worker's call at the same moment, alerts nobody again)."""
+    session.refresh(channel)  # as it is now, not as this worker last read it
+    already_broken = channel.health == ChannelHealth.BROKEN
     before = snapshot(channel)
     channel.health = ChannelHealth.BROKEN
     channel.last_error = message
@@ -260,6 +264,8 @@ def break_channel(session: Session, channel: Channel, *, message: str, now: date
             audit_publication(
                 session, other, "hold", before, now, comment=HeldReason.CHANNEL_BROKEN
             )
+    if already_broken:
+        return
     notify(
         session,
         people=owners_of(session, channel),
@@ -366,6 +372,13 @@ def record_failure(
             random=random,
         )
         if rate_limited:
+            # The platform refused the call: it used none of the channel's posts.
+            give_back_budget(
+                session,
+                channel_id=channel.id,
+                window_seconds=channel.rate_window_seconds,
+                now=publication.claimed_at or now,
+            )
             if (
                 channel.rate_limited_until is None
                 or channel.rate_limited_until < publication.next_attempt_at
