@@ -50,7 +50,7 @@ from campaigns.errors import Invalid
 from campaigns.leases import is_postgres, skip_locked
 from campaigns.metrics import rules
 from campaigns.metrics.models import MetricReadBudget, MetricSnapshot, PublicationMetrics
-from campaigns.metrics.planning import _insert, plan_snapshots
+from campaigns.metrics.planning import dialect_insert, plan_snapshots
 from campaigns.metrics.rules import Gone, Reading, SnapshotStatus, TrackingStatus
 from campaigns.social.credentials import channel_credentials
 from campaigns.social.models import (
@@ -195,7 +195,7 @@ def take_read_budget(
     start, end = budget_window(now, window_seconds)
     table = MetricReadBudget.__table__
     session.execute(
-        _insert(session)(table)
+        dialect_insert(session)(table)
         .values(
             channel_id=channel_id, window_start=start, window_end=end, capacity=capacity, used=0
         )
@@ -573,7 +573,8 @@ def _push_back(
 
 def backoff_after(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed read: 1 min, 2, 4, ... at most 6 hours."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    doublings = min(max(attempts - 1, 0), 20)  # 2**20 minutes is far past the cap already
+    return min(BACKOFF_BASE * 2**doublings, BACKOFF_MAX)
 
 
 def record_read_failure(

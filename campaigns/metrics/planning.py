@@ -40,7 +40,8 @@ from campaigns.social.models import (
 PLAN_CHUNK = 5_000
 
 
-def _insert(session: Session) -> Any:
+def dialect_insert(session: Session) -> Any:
+    """The INSERT construct with ``ON CONFLICT`` of the session's database."""
     return postgresql.insert if is_postgres(session) else sqlite.insert
 
 
@@ -209,7 +210,7 @@ def _plan_chunk_in_sql(
 
 
 def _plan_chunk(session: Session, rows: list[Any]) -> int:
-    insert = _insert(session)
+    insert = dialect_insert(session)
     rollups = [
         {
             "publication_id": row.id,

@@ -3,7 +3,6 @@ sandbox channels, snapshots taken with sandbox figures, and the future ones plan
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 from sqlalchemy import func, select
@@ -16,10 +15,8 @@ from campaigns.social.models import Campaign, Publication
 
 
 def test_a_fresh_demo_has_a_measured_history_in_sandbox_figures(session, now):
-    started = time.perf_counter()
     load_demo_data(session, now=now)
     session.flush()
-    print(f"demo data loaded in {time.perf_counter() - started:.2f} s")
 
     campaign = session.scalar(select(Campaign).where(Campaign.name_en == NAME_EN))
     rollups = session.scalars(
