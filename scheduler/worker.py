@@ -222,6 +222,8 @@ class Worker:
             # Too little of the lease is left to be sure nobody else takes it meanwhile.
             log.warning("worker %s: lease of %s nearly gone", self.worker_id, publication.id)
             return
+        if not getattr(client, "reconcilable", True):
+            outbox.mark_sending(session, publication, worker_id=self.worker_id)
         session.commit()  # no transaction stays open while the platform answers
         try:
             result = client.publish(outgoing)

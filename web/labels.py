@@ -205,6 +205,8 @@ HELD_REASON_LABELS = {
 # What one try at sending came to (PublicationAttempt.outcome).
 ATTEMPT_OUTCOME_LABELS = {
     "publishing": _l("Publishing"),
+    "sending": _l("Sending"),
+    "never_sent": _l("Never sent: its worker stopped first"),
     "published": _l("Published"),
     "failed": _l("Failed"),
     "reconciling": _l("Checking whether it went out"),

@@ -523,7 +523,8 @@ class PublicationAttempt(Base):
     worker_id: Mapped[str] = mapped_column(String(100))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # published | failed | reconciled_found | reconciled_missing | unreconcilable
+    # publishing | sending | published | failed | reconciling | reconciled_found |
+    # reconciled_missing | reconcile_failed | unreconcilable | never_sent
     outcome: Mapped[str] = mapped_column(String(20))
     error_kind: Mapped[str | None] = mapped_column(String(20))
     http_status: Mapped[int | None] = mapped_column(Integer)

@@ -317,9 +317,11 @@ def test_a_post_accepted_then_dropped_is_published_once(
     assert (publication.status, publication.platform_id) == ("published", tweet.id)
 
 
-def _claim_and_die(session, publication, now, *, publish_with=None):
+def _claim_and_die(session, publication, now, *, publish_with=None, began_sending=False):
     """A worker claims, maybe gets the post out, and is killed before recording anything."""
     (claimed,) = outbox.claim_due_publications(session, worker_id="killed", now=now)
+    if began_sending:
+        outbox.mark_sending(session, claimed, worker_id="killed")
     session.commit()
     if publish_with is not None:
         client = client_for(claimed.channel, config=publish_with)
@@ -353,18 +355,34 @@ def test_the_lease_of_a_killed_worker_is_reconciled_and_sent_once(
         assert outcomes == ["publishing", "reconciled_missing", "published"]
 
 
-def test_a_killed_worker_on_telegram_leaves_the_post_to_a_person(
+def test_a_worker_killed_while_sending_to_telegram_leaves_the_post_to_a_person(
     session, make_worker, telegram_channel, fake_telegram, start
 ):
     due = start + timedelta(seconds=30)
     (publication,) = due_publications(session, [telegram_channel], due, start)
-    _claim_and_die(session, publication, due)
+    _claim_and_die(session, publication, due, began_sending=True)
 
     make_worker().run_once(due + timedelta(seconds=121))
 
     reread(session, publication)
     assert (publication.status, publication.held_reason) == ("held", "unreconcilable")
     assert fake_telegram.all_messages() == []
+
+
+def test_a_telegram_claim_a_killed_worker_never_began_goes_out_once(
+    session, make_worker, telegram_channel, fake_telegram, start
+):
+    due = start + timedelta(seconds=30)
+    (publication,) = due_publications(session, [telegram_channel], due, start)
+    _claim_and_die(session, publication, due)
+
+    worker = make_worker()
+    worker.run_once(due + timedelta(seconds=121))  # gives the claim back
+    worker.run_once(due + timedelta(seconds=122))  # and sends it
+
+    reread(session, publication)
+    assert publication.status == "published"
+    assert len(fake_telegram.all_messages()) == 1
 
 
 def test_a_publication_past_its_window_is_held_not_sent(

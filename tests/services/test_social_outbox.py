@@ -527,10 +527,33 @@ def test_a_telegram_publication_whose_lease_expired_waits_for_a_person(session, 
     owner = create_person(session, "editor")
     channel = create_channel(session, kind="telegram", owner=owner)
     publication = _one_due(session, now, due, channel=channel)
-    _claim(session, due, lease_seconds=60)
+    (claimed,) = _claim(session, due, lease_seconds=60)
+    outbox.mark_sending(session, claimed, worker_id=WORKER)  # then the worker died
     assert _claim(session, due + timedelta(seconds=61), worker="worker-2") == []
     assert (publication.status, publication.held_reason) == ("held", "unreconcilable")
     assert "publication_held" in _kinds(session, owner)
+
+
+def test_telegram_claims_a_dead_worker_never_began_to_send_simply_go_out(session, now, due):
+    # A worker claimed three, began to send the first, and was killed: only that one may be
+    # out; the two it never began wait again and go out, and nobody is asked about them.
+    owner = create_person(session, "editor")
+    channel = create_channel(session, kind="telegram", owner=owner)
+    publications = [_one_due(session, now, due, channel=channel, title=f"P{i}") for i in range(3)]
+    claimed = _claim(session, due, lease_seconds=60)
+    assert len(claimed) == 3
+    outbox.mark_sending(session, claimed[0], worker_id=WORKER)
+
+    again = _claim(session, due + timedelta(seconds=61), worker="worker-2")
+
+    first, *others = publications
+    assert (first.status, first.held_reason) == ("held", "unreconcilable")
+    assert sorted(p.id for p in again) == sorted(p.id for p in others)
+    assert {p.status for p in others} == {"publishing"}
+    assert {p.claimed_by for p in others} == {"worker-2"}
+    outcomes = [a.outcome for p in others for a in p.attempt_log]
+    assert outcomes.count("never_sent") == 2 and outcomes.count("publishing") == 2
+    assert _kinds(session, owner).count("publication_held") == 1
 
 
 def test_an_adapter_that_cannot_look_makes_reconcile_hold(session, now, due):

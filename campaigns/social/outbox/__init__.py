@@ -29,7 +29,11 @@ handful per publication; ``scheduler/worker.py`` says when a success may wait fo
 """
 
 from campaigns.social.outbox.budgets import budget_used, prune_budgets
-from campaigns.social.outbox.claims import claim_due_publications, release_unsent
+from campaigns.social.outbox.claims import (
+    claim_due_publications,
+    mark_sending,
+    release_unsent,
+)
 from campaigns.social.outbox.common import IN_FLIGHT, WAITING, outgoing_post
 from campaigns.social.outbox.holding import hold_missed_publications
 from campaigns.social.outbox.reconcile import (
@@ -55,6 +59,7 @@ __all__ = [
     "budget_used",
     "claim_due_publications",
     "hold_missed_publications",
+    "mark_sending",
     "outgoing_post",
     "prune_budgets",
     "reconcile_since",

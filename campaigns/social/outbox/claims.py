@@ -75,6 +75,9 @@ def _claim_expired_leases(
         expired_by = publication.claimed_by
         expired_until = publication.lease_until
         if publication.channel.kind not in rules.RECONCILABLE_KINDS:
+            if _never_sent(session, publication):
+                _claim_again_unsent(session, publication, now=now)
+                continue
             hold(
                 session,
                 publication,
@@ -117,6 +120,75 @@ def _claim_expired_leases(
             )
             claimed.append(publication.id)
     return claimed
+
+
+def mark_sending(session: Session, publication: Publication, *, worker_id: str) -> None:
+    """Note, before the call, that this worker begins to send ``publication``: on a channel
+    that cannot be asked afterwards (Telegram), a worker that dies leaves only the claims it had
+    begun to send for a person to check; the others simply wait again."""
+    session.execute(
+        update(PublicationAttempt)
+        .where(
+            PublicationAttempt.publication_id == publication.id,
+            PublicationAttempt.worker_id == worker_id,
+            PublicationAttempt.finished_at.is_(None),
+        )
+        .values(outcome="sending")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _never_sent(session: Session, publication: Publication) -> bool:
+    """Whether the dead worker's claim of ``publication`` never began to send it."""
+    if publication.status != PublicationStatus.PUBLISHING:
+        return False
+    outcomes = session.scalars(
+        select(PublicationAttempt.outcome).where(
+            PublicationAttempt.publication_id == publication.id,
+            PublicationAttempt.worker_id == publication.claimed_by,
+            PublicationAttempt.finished_at.is_(None),
+        )
+    ).all()
+    return outcomes == ["publishing"]
+
+
+def _claim_again_unsent(session: Session, publication: Publication, *, now: datetime) -> None:
+    """A dead worker's claim that it never began to send waits again, like any due post (held
+    by the usual rule if its window has passed meanwhile)."""
+    before = snapshot(publication)
+    expired_by = publication.claimed_by
+    if not conditional_update(
+        session,
+        publication.id,
+        where=[
+            Publication.status == PublicationStatus.PUBLISHING,
+            Publication.claimed_by == expired_by,
+            Publication.lease_until == publication.lease_until,
+        ],
+        values={
+            "status": PublicationStatus.SCHEDULED,
+            "claimed_by": None,
+            "claimed_at": None,
+            "lease_until": None,
+            "next_attempt_at": now,
+            "updated_at": now,
+        },
+    ):
+        return
+    session.execute(
+        update(PublicationAttempt)
+        .where(
+            PublicationAttempt.publication_id == publication.id,
+            PublicationAttempt.worker_id == expired_by,
+            PublicationAttempt.finished_at.is_(None),
+        )
+        .values(finished_at=now, outcome="never_sent")
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(publication)
+    audit_publication(
+        session, publication, "unclaim", before, now, comment=f"lease of {expired_by} expired"
+    )
 
 
 def _due_candidates(session: Session, *, now: datetime, limit: int) -> list[Any]:
