@@ -66,6 +66,8 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
         # Metric reads per X account and 15 minutes (GET /2/tweets); empty: Herald's default.
         "HERALD_X_METRIC_READS": environ.get("HERALD_X_METRIC_READS", ""),
         "HERALD_MEDIA_ROOT": environ.get("HERALD_MEDIA_ROOT") or str(instance_path / "media"),
+        # How long a web process reuses the numbers of a unit ranking (0: never).
+        "HERALD_SCORE_CACHE_SECONDS": float(environ.get("HERALD_SCORE_CACHE_SECONDS", "60")),
         # Per-process caches of rendered calendar feeds (whole bodies; single events).
         "HERALD_FEED_CACHE_BYTES": int(environ.get("HERALD_FEED_CACHE_BYTES", 64 * 1024 * 1024)),
         "HERALD_FEED_FRAGMENT_CACHE_BYTES": int(

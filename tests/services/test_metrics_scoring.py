@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from campaigns.errors import NotAllowed, NotFound
 from campaigns.metrics import criteria, scoring
 from campaigns.metrics.criteria import CriterionInput
+from tests import metrics_factories
 from tests.factories import create_person
 from tests.score_world import NOW, ZONE, build
+from tests.social_factories import create_campaign, create_channel, create_post
 
 
 def _by_measure(score):
@@ -199,3 +201,36 @@ def test_a_planning_task_whose_day_has_not_come_is_not_due_yet(session):
     assert tasks.points == 10.0
     # The publication held on 10 March is not due yet either.
     assert _inputs(_by_measure(score)["posts_on_schedule"])["missed"] == 0
+
+
+def test_a_ranking_reuses_its_numbers_for_the_cache_lifetime_only(session):
+    world = build(session)
+    cache = scoring.FiguresCache(seconds=60)
+
+    def alpha_total(now):
+        ranked = scoring.ranking(
+            session,
+            actor=world.admin,
+            criteria_set=world.criteria_set,
+            zone=ZONE,
+            now=now,
+            cache=cache,
+        )
+        return next(score.total for score in ranked if score.unit.code == "alpha")
+
+    assert alpha_total(NOW) == 65.17
+    metrics_factories.published(
+        session,
+        create_post(session, campaign=create_campaign(session, owner_unit=world.alpha)),
+        create_channel(session, owner_unit=world.alpha),
+        datetime(2026, 3, 20, 9, tzinfo=UTC),
+        reach=100_000,
+        engagements=0,
+    )
+    assert alpha_total(NOW + timedelta(seconds=30)) == 65.17  # the same numbers, reused
+    # A changed weight applies at once: only the numbers are kept.
+    world.criteria_set.criteria[0].weight = 10
+    world.criteria_set.criteria[2].weight = 40
+    assert alpha_total(NOW + timedelta(seconds=31)) == 6 + 24 + 30 + 6.67
+    # After a minute, the new publication counts (one more on time, the rate falls).
+    assert alpha_total(NOW + timedelta(seconds=61)) != 66.67

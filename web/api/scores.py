@@ -24,6 +24,7 @@ from web.api.fields import Schema
 from web.api.org import HeraldErrorSchema
 from web.errors import in_api_names
 from web.extensions import db
+from web.scores.routes import figures_cache
 from web.security import actor
 
 criteria_blueprint = Blueprint(
@@ -229,7 +230,12 @@ class Ranking(MethodView):
         """Every unit's score for the set's period, best first (administrators, coordinators)."""
         criteria_set = criteria.get_criteria_set(db.session, set_id, actor=actor())
         return scoring.ranking(
-            db.session, actor=actor(), criteria_set=criteria_set, zone=_zone(), now=utcnow()
+            db.session,
+            actor=actor(),
+            criteria_set=criteria_set,
+            zone=_zone(),
+            now=utcnow(),
+            cache=figures_cache(),
         )
 
 
