@@ -174,10 +174,18 @@ def test_the_unit_period_report_as_page_pdf_csv_and_xlsx(client, world):
 
     vietnamese = client.get(base + "?lang=vi").get_data(as_text=True)
     assert "Cơ quan Alpha" in vietnamese
+    assert f"{base}?lang=en" in vietnamese  # the same report in English
     assert client.get(base + ".docx").status_code == 404
 
 
 def test_the_reports_section_lists_unit_reports(client, world):
+    set_id = world.criteria_set.id
     login(client, world.editor_alpha)
-    text = client.get("/reports/scores/").get_data(as_text=True)
-    assert "Effectiveness, March 2026" in text
+    text = client.get("/reports/").get_data(as_text=True)
+    assert "Unit scores and period reports" in text
+    assert f"/reports/scores/sets/{set_id}/units/{world.alpha.id}/report" in text
+    assert f"/reports/scores/sets/{set_id}/ranking" not in text
+    client.post("/logout")
+    login(client, world.coordinator)
+    text = client.get("/reports/").get_data(as_text=True)
+    assert f"/reports/scores/sets/{set_id}/ranking" in text

@@ -13,7 +13,6 @@ from datetime import date
 from babel import numbers
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -28,27 +27,20 @@ from flask_login import login_required
 from campaigns.db import parse_id, utcnow
 from campaigns.errors import Invalid, NotFound
 from campaigns.i18n import N_
-from campaigns.metrics import criteria, exports, scoring, unit_report
+from campaigns.metrics import criteria, scoring, unit_report
 from campaigns.metrics.criteria import CriterionInput
 from campaigns.metrics.models import CriteriaSet
 from campaigns.org.models import LOCALES, Unit
 from campaigns.permissions import can, require
 from web.extensions import db
-from web.i18n import field_errors
+from web.i18n import LANGUAGES, field_errors
+from web.reports.routes import FORMATS, render_document, send_document
 from web.security import actor
 
 blueprint = Blueprint("scores", __name__, url_prefix="/reports/scores")
 
 # The most rows the criteria form keeps (the catalogue has fewer measures than this).
 MAX_ROWS = 20
-FORMATS = {
-    "pdf": ("application/pdf", exports.document_pdf),
-    "csv": ("text/csv; charset=utf-8", exports.document_csv),
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        exports.document_xlsx,
-    ),
-}
 
 
 def _locale() -> str:
@@ -322,14 +314,6 @@ def unit(set_id: int, unit_id: int):
     )
 
 
-def _send(document: exports.Document, fmt: str, filename: str) -> Response:
-    mimetype, write = FORMATS[fmt]
-    response = Response(write(document), mimetype=mimetype)
-    disposition = "inline" if fmt == "pdf" else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}.{fmt}"'
-    return response
-
-
 @blueprint.get("/sets/<int:set_id>/units/<int:unit_id>/report")
 @blueprint.get("/sets/<int:set_id>/units/<int:unit_id>/report.<fmt>")
 @login_required
@@ -347,8 +331,8 @@ def unit_period_report(set_id: int, unit_id: int, fmt: str | None = None):
         document = unit_report.report_document(report, gettext, language)
         if fmt is not None:
             filename = f"unit-{unit.code}-{criteria_set.period_start}-{criteria_set.period_end}"
-            return _send(document, fmt, filename)
-        downloads = [
+            return send_document(document, fmt, filename)
+        links = [
             (
                 name.upper(),
                 url_for(
@@ -361,13 +345,14 @@ def unit_period_report(set_id: int, unit_id: int, fmt: str | None = None):
             )
             for name in FORMATS
         ]
-        return render_template(
-            "scores/report.html",
-            document=document,
-            downloads=downloads,
-            back=url_for("scores.unit", set_id=criteria_set.id, unit_id=unit.id),
-            cell=lambda value: exports.format_cell(
-                value, document.locale, document.labels.not_available
-            ),
-            other_language=[code for code in LOCALES if code != language],
-        )
+        links += [
+            (
+                LANGUAGES[code],
+                url_for(
+                    "scores.unit_period_report", set_id=criteria_set.id, unit_id=unit.id, lang=code
+                ),
+            )
+            for code in LOCALES
+            if code != language
+        ]
+        return render_document(document, downloads=links)
