@@ -393,7 +393,7 @@ class Worker:
         pass, at once.
         """
         with self.transactions() as session:
-            next_due = queries.next_due_at(session)
+            next_due = queries.next_due_at(session, now=now)
         if next_due is None:
             return IDLE_SECONDS
         if next_due > now:

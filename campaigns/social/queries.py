@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.errors import NotFound
@@ -250,11 +251,49 @@ def channel_panels(session: Session, *, now: datetime) -> list[ChannelPanel]:
     return panels
 
 
-def next_due_at(session: Session) -> datetime | None:
+def next_due_at(session: Session, *, now: datetime | None = None) -> datetime | None:
     """The next instant the outbox has something to do (a due publication or a lease running
-    out), so the scheduler can sleep until then."""
+    out), so the workers can sleep until then.
+
+    A publication nobody may send yet does not count: on a paused or broken channel, in a paused
+    campaign, or on a channel told to wait (429), whose instant is then the platform's reset. A
+    backlog blocked on one channel would otherwise look due at every pass and keep every worker
+    polling, late for the other channels. Given ``now``, a channel whose rate budget is spent
+    waits until its window ends."""
+    waits_until: Any = case(
+        (
+            Channel.rate_limited_until > Publication.next_attempt_at,
+            Channel.rate_limited_until,
+        ),
+        else_=Publication.next_attempt_at,
+    )
+    if now is not None:
+        budget_spent_until = (
+            select(ChannelBudget.window_end)
+            .where(
+                ChannelBudget.channel_id == Publication.channel_id,
+                ChannelBudget.window_start <= now,
+                ChannelBudget.window_end > now,
+                ChannelBudget.used >= Channel.rate_limit_posts,
+            )
+            .limit(1)
+            .scalar_subquery()
+        )
+        waits_until = case(
+            (budget_spent_until > waits_until, budget_spent_until), else_=waits_until
+        )
     due = session.scalar(
-        select(func.min(Publication.next_attempt_at)).where(Publication.status.in_(WAITING))
+        select(func.min(waits_until))
+        .select_from(Publication)
+        .join(Channel, Channel.id == Publication.channel_id)
+        .join(Post, Post.id == Publication.post_id)
+        .join(Campaign, Campaign.id == Post.campaign_id)
+        .where(
+            Publication.status.in_(WAITING),
+            Channel.paused.is_(False),
+            Channel.health != ChannelHealth.BROKEN,
+            Campaign.paused.is_(False),
+        )
     )
     lease = session.scalar(
         select(func.min(Publication.lease_until)).where(Publication.status.in_(IN_FLIGHT))

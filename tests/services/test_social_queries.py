@@ -52,6 +52,36 @@ def test_the_outbox_says_when_it_is_next_due(session, now):
     assert queries.next_due_at(session) == due + timedelta(seconds=30)
 
 
+def test_a_backlog_nobody_may_send_yet_does_not_look_due(session, now):
+    # A paused channel's backlog, a broken one's, one told to wait until a reset and one whose
+    # budget is spent: none of them is "due now", so workers sleep until the next real instant
+    # (another channel's post) instead of polling every second.
+    paused, broken, told_to_wait = (create_channel(session) for _ in range(3))
+    spent = create_channel(session, rate_limit_posts=1, rate_window_seconds=3600)
+    free = create_channel(session)
+    for channel in (paused, broken, told_to_wait):
+        scheduled_post(
+            session, [channel], at=now - timedelta(minutes=5), now=now - timedelta(hours=1)
+        )
+    for _ in range(2):
+        scheduled_post(
+            session, [spent], at=now - timedelta(minutes=1), now=now - timedelta(hours=1)
+        )
+    paused.paused = True
+    broken.health = "broken"
+    told_to_wait.rate_limited_until = now + timedelta(minutes=7)
+    (claimed,) = outbox.claim_due_publications(session, worker_id="w", now=now)
+    assert claimed.channel == spent  # which spends its budget: its second post waits
+    scheduled_post(session, [free], at=now + timedelta(seconds=20), now=now - timedelta(hours=1))
+    session.flush()
+
+    assert queries.next_due_at(session, now=now + timedelta(seconds=1)) == now + timedelta(
+        seconds=20
+    )
+    # Before this change every one of them read as due five minutes ago.
+    assert queries.next_due_at(session) == now - timedelta(minutes=1)  # the spent budget's
+
+
 def test_channel_panels_show_budget_and_queue(session, now):
     channel = create_channel(session, rate_limit_posts=10, rate_window_seconds=3600)
     due = now + timedelta(minutes=1)
