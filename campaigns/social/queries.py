@@ -215,6 +215,8 @@ class ChannelPanel:
     failed: int
     held: int
     dead: int
+    due_now: int = 0  # waiting publications whose instant has come
+    drains_at: datetime | None = None  # when that backlog will be out, within the budget
 
 
 def channel_panels(session: Session, *, now: datetime) -> list[ChannelPanel]:
@@ -229,6 +231,13 @@ def channel_panels(session: Session, *, now: datetime) -> list[ChannelPanel]:
             .group_by(Publication.channel_id, Publication.status)
         )
     }
+    due_now: dict[int, int] = dict(
+        session.execute(
+            select(Publication.channel_id, func.count())
+            .where(Publication.status.in_(WAITING), Publication.next_attempt_at <= now)
+            .group_by(Publication.channel_id)
+        ).all()
+    )
     panels = []
     for channel in channels:
         start, _ = rules.budget_window(now, channel.rate_window_seconds)
@@ -237,6 +246,7 @@ def channel_panels(session: Session, *, now: datetime) -> list[ChannelPanel]:
                 ChannelBudget.channel_id == channel.id, ChannelBudget.window_start == start
             )
         )
+        backlog = due_now.get(channel.id, 0)
         panels.append(
             ChannelPanel(
                 channel=channel,
@@ -246,6 +256,15 @@ def channel_panels(session: Session, *, now: datetime) -> list[ChannelPanel]:
                 failed=counts.get((channel.id, PublicationStatus.FAILED), 0),
                 held=counts.get((channel.id, PublicationStatus.HELD), 0),
                 dead=counts.get((channel.id, PublicationStatus.DEAD), 0),
+                due_now=backlog,
+                drains_at=rules.queue_drains_at(
+                    due=backlog,
+                    used=used or 0,
+                    capacity=channel.rate_limit_posts,
+                    window_seconds=channel.rate_window_seconds,
+                    now=now,
+                    not_before=channel.rate_limited_until,
+                ),
             )
         )
     return panels

@@ -301,7 +301,34 @@ def budget_window(now: datetime, window_seconds: int) -> tuple[datetime, datetim
     return start, start + timedelta(seconds=window_seconds)
 
 
-# Below the platforms' published limits (X: 100 posts / 15 min per user on paid tiers,
+def queue_drains_at(
+    *,
+    due: int,
+    used: int,
+    capacity: int,
+    window_seconds: int,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> datetime | None:
+    """When the last of a channel's backlog of ``due`` publications can go out, sent
+    within its rate budget (``capacity`` posts per fixed window, ``used`` in the current one)
+    and not before ``not_before`` (a platform's reset). None when nothing is due; ``now`` when
+    the current window has room for it all."""
+    if due <= 0:
+        return None
+    start = max(now, not_before) if not_before is not None else now
+    if capacity <= 0:
+        return None
+    window_start, window_end = budget_window(start, window_seconds)
+    room = max(0, capacity - used) if window_start <= now < window_end else capacity
+    if due <= room:
+        return start
+    left = due - room
+    windows = -(-left // capacity)  # whole windows after this one; the last one's start
+    return window_end + timedelta(seconds=window_seconds * (windows - 1))
+
+
+# Below the platforms' published limits# Below the platforms' published limits (X: 100 posts / 15 min per user on paid tiers,
 # Telegram: ~20 messages / minute per group or channel).
 DEFAULT_RATE_BUDGETS: dict[str, tuple[int, int]] = {
     ChannelKind.X: (50, 15 * 60),

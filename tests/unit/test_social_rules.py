@@ -271,3 +271,27 @@ def test_credentials_round_trip_and_refuse_another_secret():
     assert decrypt_credentials(token, secret="a" * 40) == {"bot_token": "123:secret"}
     with pytest.raises(Invalid):
         decrypt_credentials(token, secret="b" * 40)
+
+
+def test_a_backlog_drains_within_the_budget_window_by_window():
+    now = datetime(2026, 9, 2, 2, 5, tzinfo=UTC)  # 5 minutes into a 15-minute window
+    window = 15 * 60
+
+    def drains(due, used=0, capacity=50, not_before=None):
+        return rules.queue_drains_at(
+            due=due,
+            used=used,
+            capacity=capacity,
+            window_seconds=window,
+            now=now,
+            not_before=not_before,
+        )
+
+    assert drains(0) is None
+    assert drains(30, used=20) == now  # room for all of it in this window
+    assert drains(31, used=20) == datetime(2026, 9, 2, 2, 15, tzinfo=UTC)  # one more window
+    assert drains(120) == datetime(2026, 9, 2, 2, 30, tzinfo=UTC)  # 50 now, 50, then 20
+    # A platform's reset in a later window: that window's whole budget is there.
+    reset = datetime(2026, 9, 2, 2, 40, tzinfo=UTC)
+    assert drains(50, used=50, not_before=reset) == reset
+    assert drains(51, used=50, not_before=reset) == datetime(2026, 9, 2, 2, 45, tzinfo=UTC)

@@ -3,16 +3,17 @@ and the sandbox page."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from campaigns.db import utcnow
 from campaigns.social import checks
 from campaigns.social.models import Channel, SandboxPost
 from campaigns.social.platform import ErrorKind, PlatformError
 from tests.factories import create_person, create_unit, login
-from tests.social_factories import create_channel
+from tests.social_factories import create_channel, scheduled_post
 
 SECRETS = {
     "consumer_key": "CK-very-secret-1",
@@ -196,3 +197,22 @@ def test_a_forged_owner_id_is_no_owner_not_a_crash(client, session, people, owne
     assert response.status_code in (303, 422)
     channel = session.scalar(select(Channel))
     assert channel is None or channel.owner_person_id is None
+
+
+def test_a_channel_with_a_backlog_says_when_the_last_of_it_can_go_out(client, session, people):
+    channel = create_channel(
+        session, owner_unit=people["unit"], rate_limit_posts=2, rate_window_seconds=3600
+    )
+    now = utcnow()
+    for _ in range(5):
+        scheduled_post(
+            session, [channel], at=now - timedelta(minutes=1), now=now - timedelta(hours=1)
+        )
+    session.commit()
+    login(client, people["coordinator"])
+
+    page = client.get(f"/social/channels/{channel.id}").get_data(as_text=True)
+
+    # Two an hour: two now, two in the next window, the last in the one after.
+    assert 'id="channel-drain"' in page
+    assert "5 posts are due now" in page
