@@ -51,7 +51,7 @@ class Measure:
     name: str
     definition: str
     formula: str
-    # What the target counts ("publications", "% engagement rate"), for forms and explanations.
+    # What the target counts ("publications", "articles"), for forms and explanations.
     target_unit: str = ""
 
     @property
@@ -93,7 +93,7 @@ MEASURES: dict[str, Measure] = {
                 "(Telegram gives no views, so its posts do not count here)."
             ),
             N_("rate = engagements ÷ reach × 100 %; points = weight × min(1, rate ÷ target rate)"),
-            N_("% engagement rate"),
+            N_("engagement rate in percent"),
         ),
         Measure(
             REACH,
@@ -341,12 +341,13 @@ def _coverage_totals(session: Session, period: Period, unit_id: int | None) -> V
     return {row.unit_id: {"articles": row.articles} for row in session.execute(statement)}
 
 
-def _done_day(session: Session, zone: str):
+def _done_day(session: Session, period: Period):
     """The day a planning task was done, on the office's wall clock, as SQL."""
     if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone(zone, PlanningTask.done_at), Date)
-    # SQLite (the embedded default) knows no zones: the zone's offset now stands for it.
-    offset = datetime.now(ZoneInfo(zone)).utcoffset() or timedelta()
+        return cast(func.timezone(period.zone, PlanningTask.done_at), Date)
+    # SQLite (the embedded default) knows no zones: the zone's offset at the start of the
+    # period stands for it (a DST change inside the period may shift a midnight by an hour).
+    offset = period.starts_at.astimezone(ZoneInfo(period.zone)).utcoffset() or timedelta()
     return func.date(PlanningTask.done_at, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
@@ -355,7 +356,7 @@ def _planning_totals(session: Session, period: Period, today: date, unit_id: int
     how many were done on or before the anniversary day."""
     task = PlanningTask
     done = task.status == "done"
-    on_time = done & (_done_day(session, period.zone) <= task.occurrence_date)
+    on_time = done & (_done_day(session, period) <= task.occurrence_date)
     statement = (
         select(
             task.unit_id,

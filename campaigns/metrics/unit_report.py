@@ -18,7 +18,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.i18n import N_
-from campaigns.metrics import exports
+from campaigns.metrics import charts, exports
 from campaigns.metrics.exports import Percent
 from campaigns.metrics.models import CriteriaSet, PublicationMetrics
 from campaigns.metrics.scoring import COUNTED_COVERAGE, CriterionScore, Period, UnitScore
@@ -186,6 +186,8 @@ def inputs_text(criterion: CriterionScore, _: Translate, locale: str) -> str:
 def target_text(criterion: CriterionScore, _: Translate, locale: str) -> str:
     if criterion.target is None:
         return ""
+    if criterion.measure.key == "engagement_rate":
+        return f"{number_text(criterion.target, locale)} %"
     return f"{number_text(criterion.target, locale)} {_(criterion.measure.target_unit)}".strip()
 
 
@@ -251,6 +253,17 @@ def report_document(report: UnitReport, _: Translate, locale: str) -> exports.Do
             [_(N_("Total")), "", "", "", "", 100, score.total, ""],
         ],
     )
+    points_chart = charts.Chart(
+        _(N_("Points by criterion")),
+        _(N_("For each criterion, the points earned against its weight (the most it can earn).")),
+        [_(criterion.measure.name) for criterion in score.criteria],
+        [
+            charts.Series(_(N_("Weight")), [criterion.weight for criterion in score.criteria]),
+            charts.Series(_(N_("Points")), [criterion.points for criterion in score.criteria]),
+        ],
+        kind="bar",
+        identifier="points-by-criterion",
+    )
     channels = exports.Table(
         _(N_("Publications per channel")),
         [
@@ -293,7 +306,7 @@ def report_document(report: UnitReport, _: Translate, locale: str) -> exports.Do
         subtitle=f"{criteria_set.name} · {period}",
         notes=notes,
         figures=figures,
-        blocks=[explanation, channels, coverage],
+        blocks=[explanation, points_chart, channels, coverage],
         labels=exports.Labels(
             not_available=_(N_("not available")),
             figure=_(N_("Figure")),

@@ -153,13 +153,20 @@ def test_the_unit_period_report_as_page_pdf_csv_and_xlsx(client, world):
     base = f"/reports/scores/sets/{world.criteria_set.id}/units/{world.alpha.id}/report"
     page = client.get(base + "?lang=en").get_data(as_text=True)
     assert "Unit period report: Alpha mission" in page and "65.17" in page
+    assert "<svg" in page and "Points by criterion" in page  # drawn on the server
 
     pdf = client.get(base + ".pdf?lang=en")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     document = pypdfium2.PdfDocument(pdf.data)
     text = "".join(page.get_textpage().get_text_range() for page in document)
     document.close()
-    for expected in ("65.17", "Alpha mission", "22.5", "Publications published on time: 3"):
+    for expected in (
+        "65.17",
+        "Alpha mission",
+        "22.5",
+        "Publications published on time: 3",
+        "Points by criterion",
+    ):
         assert expected in text.replace("\r", "").replace("\n", " ")
 
     xlsx = client.get(base + ".xlsx?lang=en")
