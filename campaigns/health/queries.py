@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from campaigns.health.models import Heartbeat, ProcessKind
+from campaigns.metrics.collection import count_due_snapshots
 from campaigns.org.import_jobs import waiting_import_jobs
 from campaigns.social.models import Publication, PublicationAttempt, PublicationStatus
 from campaigns.social.queries import broken_channels, count_due
@@ -107,6 +108,11 @@ METRICS = {
     "herald_scheduler_alive": ("gauge", "1 when the scheduler beat within the last 30 seconds."),
     "herald_channels_broken": ("gauge", "Channels marked broken (credentials refused)."),
     "herald_import_jobs_waiting": ("gauge", "Import jobs queued and not yet claimed by a worker."),
+    "herald_metric_snapshots_due": (
+        "gauge",
+        "Metric snapshots due and not taken yet (a platform outage, a spent read budget, or no"
+        " worker running).",
+    ),
 }
 
 
@@ -135,5 +141,6 @@ def runtime_metrics(session: Session, *, now: datetime) -> list[Sample]:
         Sample("herald_scheduler_alive", 1 if report["scheduler"]["alive"] else 0),
         Sample("herald_channels_broken", len(report["broken_channels"])),
         Sample("herald_import_jobs_waiting", waiting_import_jobs(session)),
+        Sample("herald_metric_snapshots_due", count_due_snapshots(session, now=now)),
     ]
     return samples

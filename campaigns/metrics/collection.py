@@ -382,6 +382,21 @@ def claim_due_snapshots(
     return [batches[channel_id] for channel_id in sorted(batches)]
 
 
+def count_due_snapshots(session: Session, *, now: datetime) -> int:
+    """Planned snapshots whose instant has come (for /metrics): normally a pass's worth; a
+    growing number means an outage, a spent read budget or no worker running."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(MetricSnapshot)
+            .where(
+                MetricSnapshot.status == SnapshotStatus.PLANNED, MetricSnapshot.not_before <= now
+            )
+        )
+        or 0
+    )
+
+
 def next_due_at(session: Session) -> datetime | None:
     """The earliest instant a planned snapshot may be claimed (the collector sleeps until then)."""
     return session.scalar(

@@ -335,3 +335,33 @@ def test_telegram_snapshots_record_the_reactions_collected_so_far(session, make_
     assert hour.reactions == 6
     assert hour.reach is None and hour.redistribution is None  # the Bot API gives neither
     assert hour.raw["reactions"] == {"👍": 4, "❤": 2}
+
+
+def test_the_collector_thread_plans_and_takes_what_is_due_until_stopped(
+    session, fake_x, x_channel, transactions, config
+):
+    import threading
+
+    from scheduler.metrics import start_metrics_collector
+
+    published_at = utcnow() - timedelta(minutes=16)
+    _, ids = tweets_on(session, fake_x, x_channel, 3, at=published_at)
+    stop = threading.Event()
+    thread = start_metrics_collector(
+        transactions, partial(client_for, config=config), stop=stop, worker_id="loop"
+    )
+    try:
+        taken = threading.Event()
+        for _ in range(200):
+            points = [snapshot(session, i, "15m") for i in ids]
+            if all(point is not None and point.status == "taken" for point in points):
+                taken.set()
+                break
+            session.rollback()
+            taken.wait(0.05)
+        assert taken.is_set(), "the collector did not take the due snapshots"
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert snapshot(session, ids[0], "1h").status == "planned"

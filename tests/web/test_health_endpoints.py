@@ -98,6 +98,7 @@ def test_metrics_count_publications_workers_and_broken_channels(client, session)
     assert "herald_scheduler_alive 0" in lines
     assert "herald_channels_broken 0" in lines
     assert "herald_import_jobs_waiting 0" in lines
+    assert "herald_metric_snapshots_due 0" in lines
     assert "# TYPE herald_publication_attempts_total counter" in lines
 
 
