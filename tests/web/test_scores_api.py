@@ -145,3 +145,12 @@ def test_the_catalogue_and_the_openapi_document(client, session, world):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert "/api/v1/criteria-sets/{set_id}/scores/{unit_code}" in paths
     assert "/api/v1/measures" in paths
+
+
+def test_the_ranking_is_written_as_its_schema_says(client, session, world):
+    # The one-unit answer goes through UnitScoreSchema; the ranking, written directly, matches.
+    headers = bearer(session, world.admin)
+    set_id = world.criteria_set.id
+    ranked = client.get(f"/api/v1/criteria-sets/{set_id}/scores", headers=headers).json
+    alone = client.get(f"/api/v1/criteria-sets/{set_id}/scores/alpha", headers=headers).json
+    assert {**ranked[0], "rank": None} == alone

@@ -4,7 +4,7 @@ coordinators; one's own unit's score for everyone else; another unit's score is 
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -127,6 +127,48 @@ class UnitScoreSchema(Schema):
     criteria = fields.List(fields.Nested(CriterionScoreSchema))
 
 
+class _Words(dict):
+    """Translations asked for once per response."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = gettext(text) if text else ""
+        return self[text]
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _score_json(score: scoring.UnitScore, words: _Words) -> dict:
+    """``score`` as ``UnitScoreSchema`` writes it."""
+    return {
+        "unit": score.unit.code,
+        "unit_name_vi": score.unit.name_vi,
+        "unit_name_en": score.unit.name_en,
+        "rank": score.rank,
+        "total": float(score.total),
+        "criteria": [
+            {
+                "measure": criterion.measure.key,
+                "name": words[criterion.measure.name],
+                "formula": words[criterion.measure.formula],
+                "weight": criterion.weight,
+                "target": _number(criterion.target),
+                "achieved": _number(criterion.achieved),
+                "ratio": _number(criterion.ratio),
+                "points": float(criterion.points),
+                "no_data": criterion.no_data,
+                "note": words[criterion.note],
+                "inputs": [
+                    {"key": item.key, "label": words[item.label], "value": _number(item.value)}
+                    for item in criterion.inputs
+                ],
+            }
+            for criterion in score.criteria
+        ],
+    }
+
+
 def _inputs(data: dict) -> dict:
     return {
         "name": data.get("name"),
@@ -229,7 +271,7 @@ class Ranking(MethodView):
     def get(self, set_id):
         """Every unit's score for the set's period, best first (administrators, coordinators)."""
         criteria_set = criteria.get_criteria_set(db.session, set_id, actor=actor())
-        return scoring.ranking(
+        ranked = scoring.ranking(
             db.session,
             actor=actor(),
             criteria_set=criteria_set,
@@ -237,6 +279,9 @@ class Ranking(MethodView):
             now=utcnow(),
             cache=figures_cache(),
         )
+        # Written directly (the schema above documents it): every unit repeats the same
+        # measures' words, translated once here instead of once per unit by marshmallow.
+        return jsonify([_score_json(score, _Words()) for score in ranked])
 
 
 @criteria_blueprint.route("/<int:set_id>/scores/<unit_code>")
