@@ -32,12 +32,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_group_symbol
 
 from campaigns.metrics import charts
 from campaigns.spreadsheets import csv_bytes, safe_row
@@ -118,7 +119,11 @@ def format_cell(value: Cell, locale: str, not_available: str) -> str:
         return str(value)
     if isinstance(value, Percent):
         return format_percent(float(value), "#,##0.0 %", locale=locale)
-    if isinstance(value, int | Decimal):
+    if isinstance(value, int):
+        # Whole numbers are most of a report's cells: grouped here, with the locale's own
+        # separator, rather than by Babel's general formatter (ten times slower).
+        return f"{value:,}".replace(",", _group_symbol(locale))
+    if isinstance(value, Decimal):
         return format_decimal(value, locale=locale)
     if isinstance(value, float):
         return format_decimal(round(value, 2), locale=locale)
@@ -127,6 +132,11 @@ def format_cell(value: Cell, locale: str, not_available: str) -> str:
     if isinstance(value, date):
         return format_date(value, "medium", locale=locale)
     return str(value)
+
+
+@lru_cache(maxsize=32)
+def _group_symbol(locale: str) -> str:
+    return get_group_symbol(locale)
 
 
 # --- CSV ---------------------------------------------------------------------------------------

@@ -14,11 +14,24 @@ them is None, and a sum over some of them is ``partial``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy import (
+    Date,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from campaigns.errors import Invalid
@@ -34,6 +47,7 @@ from campaigns.social.models import (
     Publication,
     PublicationStatus,
 )
+from campaigns.social.services import ENGAGEMENT_RATE_SCALE
 
 COUNTED_COVERAGE = (CoverageStatus.FOUND, CoverageStatus.VERIFIED)
 TOP_POSTS = 10
@@ -217,20 +231,41 @@ def _in_range(campaign: Campaign, period: Range):
     )
 
 
+# Every state of a publication that is neither published nor cancelled.
+_NOT_OUT = tuple(
+    status
+    for status in PublicationStatus
+    if status not in (PublicationStatus.PUBLISHED, PublicationStatus.CANCELLED)
+)
+
+
 def _due(session: Session, campaign: Campaign, period: Range, now: datetime) -> int:
-    """Publications scheduled in the range up to now that were not cancelled."""
+    """Publications scheduled in the range up to now that were not cancelled: those published
+    (their rollup rows: a publication goes out at or after its instant, so the campaign's
+    index on published_at finds them) and those still waiting, held or failed (few, found
+    through the status index)."""
     until = min(period.ends_at, now)
-    return session.scalar(
+    m = PublicationMetrics
+    published = session.scalar(
+        select(func.count()).where(
+            m.campaign_id == campaign.id,
+            m.published_at >= period.starts_at,
+            m.scheduled_at >= period.starts_at,
+            m.scheduled_at < until,
+        )
+    )
+    waiting = session.scalar(
         select(func.count())
         .select_from(Publication)
         .join(Post, Post.id == Publication.post_id)
         .where(
+            Publication.status.in_(_NOT_OUT),
             Post.campaign_id == campaign.id,
             Publication.scheduled_at >= period.starts_at,
             Publication.scheduled_at < until,
-            Publication.status != PublicationStatus.CANCELLED,
         )
     )
+    return int(published or 0) + int(waiting or 0)
 
 
 def coverage(session: Session, campaign: Campaign, period: Range) -> Coverage:
@@ -270,19 +305,32 @@ def coverage(session: Session, campaign: Campaign, period: Range) -> Coverage:
     return Coverage(articles, Measure(total_reach, known, articles), tone)
 
 
-def summary(session: Session, campaign: Campaign, period: Range, *, now: datetime) -> Summary:
-    """The campaign's figures in ``period`` and its progress against each target."""
-    row = session.execute(
-        select(*_figure_columns(), func.count(distinct(PublicationMetrics.post_id)).label("posts"))
-        .select_from(PublicationMetrics)
-        .where(_in_range(campaign, period))
-    ).one()
-    figures = _figures(row)
+def summary(
+    session: Session,
+    campaign: Campaign,
+    period: Range,
+    *,
+    now: datetime,
+    overview: Overview | None = None,
+) -> Summary:
+    """The campaign's figures in ``period`` and its progress against each target (from
+    ``overview`` when the caller already has it)."""
+    if overview is None:
+        row = session.execute(
+            select(
+                *_figure_columns(), func.count(distinct(PublicationMetrics.post_id)).label("posts")
+            )
+            .select_from(PublicationMetrics)
+            .where(_in_range(campaign, period))
+        ).one()
+        figures, posts = _figures(row), int(row.posts or 0)
+    else:
+        figures, posts = overview.total, overview.posts
     result = Summary(
         campaign=campaign,
         range=period,
         figures=figures,
-        posts=int(row.posts or 0),
+        posts=posts,
         due=_due(session, campaign, period, now),
         coverage=coverage(session, campaign, period),
     )
@@ -302,10 +350,13 @@ def progress(targets: dict, summary: Summary) -> list[Progress]:
         "coverage_articles": (coverage.articles, None),
         "coverage_reach": (coverage.reach.value, coverage.reach),
     }
+    wanted = dict(targets)
+    if wanted.get("engagement_rate") is not None:
+        wanted["engagement_rate"] = wanted["engagement_rate"] / ENGAGEMENT_RATE_SCALE
     return [
         Progress(
             key,
-            targets.get(key),
+            wanted.get(key),
             value,
             partial=bool(source and source.partial),
             available=source.available if source else 0,
@@ -357,22 +408,7 @@ def daily(session: Session, campaign: Campaign, period: Range) -> list[Day]:
     for row in rows:
         key = row.day if isinstance(row.day, date) else date.fromisoformat(str(row.day))
         by_day[key] = row
-    days = []
-    for current in period.days():
-        row = by_day.get(current)
-        if row is None:
-            days.append(Day(current, 0, Measure(None, 0, 0), Measure(None, 0, 0)))
-            continue
-        total = int(row.publications)
-        days.append(
-            Day(
-                current,
-                total,
-                Measure(_int(row.reach), int(row.reach_available), total),
-                Measure(_int(row.engagements), int(row.engagements_available), total),
-            )
-        )
-    return days
+    return [_day(current, by_day.get(current)) for current in period.days()]
 
 
 def _int(value) -> int | None:
@@ -431,25 +467,43 @@ def top_posts(
 ) -> list[TopPost]:
     """The posts with the most engagements (then reach) in the range; posts whose numbers are
     not available come last."""
+    return _top_posts(session, campaign, period, limit)[0]
+
+
+def _top_posts(
+    session: Session, campaign: Campaign, period: Range, limit: int
+) -> tuple[list[TopPost], int]:
+    """The top posts, and how many posts had a publication in the range (counted by the same
+    grouping: one scan for both)."""
     m = PublicationMetrics
     engagements, reach = func.sum(m.engagements), func.sum(m.reach)
-    rows = session.execute(
+    ranked = (
         select(
             m.post_id,
-            Post.title,
             func.count().label("publications"),
             reach.label("reach"),
             func.count(m.reach).label("reach_available"),
             engagements.label("engagements"),
             func.count(m.engagements).label("engagements_available"),
             func.max(case((m.sandbox, 1), else_=0)).label("sandbox"),
+            func.count().over().label("posts"),
         )
-        .join(Post, Post.id == m.post_id)
         .where(_in_range(campaign, period))
-        .group_by(m.post_id, Post.title)
+        .group_by(m.post_id)
         .order_by(func.coalesce(engagements, -1).desc(), func.coalesce(reach, -1).desc(), m.post_id)
         .limit(limit)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked, Post.title)
+        .join(Post, Post.id == ranked.c.post_id)
+        .order_by(
+            func.coalesce(ranked.c.engagements, -1).desc(),
+            func.coalesce(ranked.c.reach, -1).desc(),
+            ranked.c.post_id,
+        )
     ).all()
+    posts = int(rows[0].posts) if rows else 0
     return [
         TopPost(
             row.post_id,
@@ -460,7 +514,125 @@ def top_posts(
             bool(row.sandbox),
         )
         for row in rows
-    ]
+    ], posts
+
+
+# --- everything at once --------------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    """The campaign's figures in a range: in total, per day and per breakdown."""
+
+    total: Figures
+    days: list[Day]
+    groups: dict[str, list[Group]]
+    top: list[TopPost]
+    posts: int
+
+
+_ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
+
+
+def overview(session: Session, campaign: Campaign, period: Range) -> Overview:
+    """Everything the dashboard adds up, in as few scans as the database allows: on PostgreSQL
+    one statement with GROUPING SETS gives the total, the days and every breakdown (the
+    campaign's rows are read once), and one more the top posts with the number of posts."""
+    top, posts = _top_posts(session, campaign, period, TOP_POSTS)
+    if session.get_bind().dialect.name != "postgresql":
+        row = session.execute(
+            select(*_figure_columns())
+            .select_from(PublicationMetrics)
+            .where(_in_range(campaign, period))
+        ).one()
+        return Overview(
+            _figures(row),
+            daily(session, campaign, period),
+            {by: breakdown(session, campaign, period, by) for by in (*BREAKDOWNS, "kind")},
+            top,
+            posts,
+        )
+    m = PublicationMetrics
+    if not _ZONE_NAME.match(period.zone):
+        raise ValueError(period.zone)
+    # The zone is written into the statement: GROUPING SETS needs the day expression to be the
+    # same text in the select list and in the grouping (two bound parameters are not).
+    day = cast(func.timezone(literal_column(f"'{period.zone}'"), m.published_at), Date)
+    dimensions = {
+        "day": day,
+        "channel": m.channel_id,
+        "language": m.language,
+        "country": m.audience_country,
+        "unit": m.unit_id,
+        "kind": m.channel_kind,
+    }
+    rows = session.execute(
+        select(
+            *(column.label(name) for name, column in dimensions.items()),
+            func.grouping(*dimensions.values()).label("grouping"),
+            *_figure_columns(),
+        )
+        .where(_in_range(campaign, period))
+        .group_by(func.grouping_sets(*dimensions.values(), text("()")))
+    ).all()
+    names = list(dimensions)
+    everything = (1 << len(names)) - 1
+    total = None
+    per: dict[str, list] = {name: [] for name in names}
+    for row in rows:
+        if row.grouping == everything:
+            total = row
+            continue
+        # GROUPING() sets a bit for every dimension *not* grouped in this row's set.
+        grouped = next(
+            name
+            for position, name in enumerate(names)
+            if not row.grouping & (1 << (len(names) - 1 - position))
+        )
+        per[grouped].append(row)
+    channel_names = dict(
+        session.execute(
+            select(Channel.id, Channel.name).where(
+                Channel.id.in_([row.channel for row in per["channel"]])
+            )
+        ).all()
+    )
+    unit_names = dict(
+        session.execute(
+            select(Unit.id, Unit.name_en).where(Unit.id.in_([row.unit for row in per["unit"]]))
+        ).all()
+    )
+    labels = {
+        "channel": lambda row: channel_names.get(row.channel, "—"),
+        "unit": lambda row: unit_names.get(row.unit, "—"),
+    }
+    groups = {}
+    for name in (*BREAKDOWNS, "kind"):
+        label = labels.get(name, lambda row, name=name: getattr(row, name) or "—")
+        groups[name] = sorted(
+            (
+                Group(str(getattr(row, name) or ""), str(label(row)), _figures(row))
+                for row in per[name]
+            ),
+            key=lambda group: group.label,
+        )
+    by_day = {row.day: row for row in per["day"]}
+    days = [_day(current, by_day.get(current)) for current in period.days()]
+    if total is None:  # no row at all: PostgreSQL still answers the empty grouping set
+        raise AssertionError("GROUPING SETS gave no total")
+    return Overview(_figures(total), days, groups, top, posts)
+
+
+def _day(current: date, row) -> Day:
+    if row is None:
+        return Day(current, 0, Measure(None, 0, 0), Measure(None, 0, 0))
+    total = int(row.publications)
+    return Day(
+        current,
+        total,
+        Measure(_int(row.reach), int(row.reach_available), total),
+        Measure(_int(row.engagements), int(row.engagements_available), total),
+    )
 
 
 # --- language variants at a fixed point ----------------------------------------------------------
@@ -509,7 +681,7 @@ def variant_comparison(
     if point not in FIXED_POINTS:
         raise ValueError(point)
     s, m = MetricSnapshot, PublicationMetrics
-    rows = session.execute(
+    per_language = (
         select(
             m.post_id,
             m.language,
@@ -523,23 +695,37 @@ def variant_comparison(
             s.campaign_id == campaign.id,
             s.point == point,
             s.status == SnapshotStatus.TAKEN,
-            m.published_at >= period.starts_at,
-            m.published_at < period.ends_at,
+            # Both sides by campaign: each side is read through its campaign index.
+            _in_range(campaign, period),
         )
         .group_by(m.post_id, m.language)
+        .cte("per_language")
+    )
+    # The posts out in more than one language, those with the most engagements first.
+    chosen = (
+        select(per_language.c.post_id)
+        .group_by(per_language.c.post_id)
+        .having(func.count() > 1)
+        .order_by(
+            func.max(func.coalesce(per_language.c.engagements, 0)).desc(),
+            per_language.c.post_id,
+        )
+        .limit(limit)
+    )
+    rows = session.execute(
+        select(per_language).where(per_language.c.post_id.in_(chosen.scalar_subquery()))
     ).all()
-    per_post: dict[int, list[VariantResult]] = {}
+    several: dict[int, list[VariantResult]] = {}
     for row in rows:
-        per_post.setdefault(row.post_id, []).append(
+        several.setdefault(row.post_id, []).append(
             VariantResult(
                 row.language, int(row.publications), _int(row.reach), _int(row.engagements)
             )
         )
-    several = {post: results for post, results in per_post.items() if len(results) > 1}
     ranked = sorted(
         several.items(),
         key=lambda item: (-max(r.engagements or 0 for r in item[1]), item[0]),
-    )[:limit]
+    )
     titles = dict(
         session.execute(
             select(Post.id, Post.title).where(Post.id.in_([post for post, _ in ranked]))

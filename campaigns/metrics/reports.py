@@ -71,17 +71,16 @@ def campaign_report(
     session: Session, campaign: Campaign, period: Range, *, now: datetime
 ) -> CampaignReport:
     """Every figure of the campaign in ``period``, each computed in SQL."""
+    everything = queries.overview(session, campaign, period)
     return CampaignReport(
         campaign=campaign,
         range=period,
-        summary=queries.summary(session, campaign, period, now=now),
-        days=queries.daily(session, campaign, period),
-        top=queries.top_posts(session, campaign, period),
-        breakdowns={
-            by: queries.breakdown(session, campaign, period, by) for by in queries.BREAKDOWNS
-        },
+        summary=queries.summary(session, campaign, period, now=now, overview=everything),
+        days=everything.days,
+        top=everything.top,
+        breakdowns={by: everything.groups[by] for by in queries.BREAKDOWNS},
         variants=queries.variant_comparison(session, campaign, period),
-        kinds=queries.breakdown(session, campaign, period, "kind"),
+        kinds=everything.groups["kind"],
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from campaigns.audit import record_change, snapshot
 from campaigns.calendar.models import Anniversary
 from campaigns.calendar.queries import events_to_link
-from campaigns.db import parse_id
+from campaigns.db import INTEGER_MAX, parse_id
 from campaigns.errors import Conflict, Invalid, NotFound
 from campaigns.i18n import N_
 from campaigns.images import sniff_image
@@ -50,7 +50,17 @@ from campaigns.social.notifications import (
 from campaigns.social.scheduling import IN_FLIGHT, PENDING, unschedule
 from campaigns.timezones import is_country
 
-KPI_KEYS = ("posts", "impressions", "engagements", "coverage_articles")
+KPI_KEYS = (
+    "posts",
+    "impressions",
+    "engagements",
+    "engagement_rate",
+    "coverage_articles",
+    "coverage_reach",
+)
+# The engagement-rate target is kept in hundredths of a percent (250 = 2.5 %), so every
+# target stays a whole number.
+ENGAGEMENT_RATE_SCALE = 100
 
 
 def _authorise(actor: Person | None, action: str, target: object = None) -> None:
@@ -121,10 +131,17 @@ def _validated_campaign(
             languages.append(normalised)
     targets = {}
     for key, value in data.kpi_targets.items():
-        if key not in KPI_KEYS or not isinstance(value, int) or value < 0:
+        if (
+            key not in KPI_KEYS
+            or not isinstance(value, int)
+            or isinstance(value, bool)
+            or value < 0
+            or value > INTEGER_MAX
+            or (key == "engagement_rate" and value > 100 * ENGAGEMENT_RATE_SCALE)
+        ):
             errors["kpi_targets"] = N_(
-                "Targets are whole numbers of posts, impressions, "
-                "engagements and coverage articles."
+                "Targets are whole numbers of posts, impressions, engagements, coverage articles "
+                "and coverage reach, and an engagement rate between 0 and 100 %."
             )
         else:
             targets[key] = value

@@ -124,3 +124,17 @@ def test_post_numbers_give_fixed_points(session, data) -> None:
     en = next(n for n in numbers.values() if n.metrics.language == "en")
     assert set(en.points) == {"1h", "24h"}
     assert en.points["24h"].reach == 800
+
+
+def test_the_overview_in_one_pass_equals_the_separate_queries(session, data) -> None:
+    everything = queries.overview(session, data, DECEMBER)
+    assert everything.total == queries.summary(session, data, DECEMBER, now=NOW).figures
+    assert everything.days == queries.daily(session, data, DECEMBER)
+    for by in (*queries.BREAKDOWNS, "kind"):
+        assert everything.groups[by] == queries.breakdown(session, data, DECEMBER, by), by
+    assert everything.top == queries.top_posts(session, data, DECEMBER)
+    assert everything.posts == 2
+    empty = Range(date(2030, 1, 1), date(2030, 1, 2), "Asia/Ho_Chi_Minh")
+    nothing = queries.overview(session, data, empty)
+    assert nothing.total.publications == 0 and nothing.total.reach.value is None
+    assert nothing.posts == 0 and nothing.top == [] and nothing.groups["channel"] == []

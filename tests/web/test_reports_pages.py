@@ -180,3 +180,35 @@ def test_the_api_refuses_bad_ranges_and_strangers(client, session, campaign, vie
         "/api/v1/campaigns/{campaign_id}/summary"
         in client.get("/api/v1/openapi.json").get_json()["paths"]
     )
+
+
+def test_targets_for_engagement_rate_and_coverage_reach(client, session):
+    from sqlalchemy import select
+
+    from campaigns.social.models import Campaign
+    from tests.factories import create_unit
+
+    create_unit(session, code="mofa-kpi", kind="ministry", country="VN")
+    coordinator = create_person(session, "coordinator")
+    session.commit()
+    login(client, coordinator)
+    data = {"name_vi": "Chiến dịch KPI", "name_en": "KPI campaign", "starts_on": "2027-01-01",
+            "ends_on": "2027-06-30", "owner_unit_code": "mofa-kpi", "target_countries": ["VN"],
+            "languages": "vi, en", "kpi_engagement_rate": "2.5", "kpi_coverage_reach": "300000"}  # fmt: skip
+    for wrong in ("NaN", "Infinity", "101", "-1"):
+        refused = client.post("/social/campaigns/new", data={**data, "kpi_engagement_rate": wrong})
+        assert refused.status_code == 422, wrong
+    assert client.post("/social/campaigns/new", data=data).status_code == 303
+    campaign = session.scalar(select(Campaign).where(Campaign.name_en == "KPI campaign"))
+    assert campaign.kpi_targets == {"engagement_rate": 250, "coverage_reach": 300000}
+    edit = client.get(f"/social/campaigns/{campaign.id}/edit").get_data(as_text=True)
+    assert 'value="2.50"' in edit and "300000" in edit
+    page = client.get(f"/reports/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "target 2.5" in page and "target 300,000" in page
+    headers = bearer(session, coordinator)
+    wrong = client.patch(
+        f"/api/v1/campaigns/{campaign.id}",
+        json={"kpi_targets": {"engagement_rate": 10001}},
+        headers=headers,
+    )
+    assert wrong.status_code == 422

@@ -101,7 +101,11 @@ class CampaignSchema(Schema):
     kpi_targets = fields.Dict(
         keys=fields.String(validate=validate.OneOf(services.KPI_KEYS)),
         values=fields.Integer(minimum=0),
-        metadata={"example": {"posts": 40, "impressions": 500000, "coverage_articles": 25}},
+        metadata={
+            "example": {"posts": 40, "impressions": 500000, "coverage_articles": 25},
+            "description": "Whole numbers; engagement_rate in hundredths of a percent "
+            "(250 = 2.5 %)",
+        },
     )
     event_ids = fields.ComputedList(
         fields.Id(),

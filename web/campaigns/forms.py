@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    DecimalField,
     HiddenField,
     RadioField,
     SelectField,
@@ -19,7 +20,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import NumberRange, Optional
 
 from campaigns.social.models import ScheduleMode
 from campaigns.timezones import country_names
@@ -48,6 +49,16 @@ def split_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").replace("\n", ",").split(",") if part.strip()]
 
 
+class PercentField(DecimalField):
+    """A percentage: NaN and Infinity are a field error, not a 500 in the range check."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(str(_l("Give a number between 0 and 100.")))
+
+
 class CampaignForm(FlaskForm):
     """Create or edit a campaign; names follow ``services.CampaignInput``."""
 
@@ -72,8 +83,17 @@ class CampaignForm(FlaskForm):
     kpi_posts = IntegerField(_l("Target: posts"), validators=[Optional()])
     kpi_impressions = IntegerField(_l("Target: impressions"), validators=[Optional()])
     kpi_engagements = IntegerField(_l("Target: engagements"), validators=[Optional()])
+    kpi_engagement_rate = PercentField(
+        _l("Target: engagement rate (%)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        description=_l("Engagements divided by reach, e.g. 2.5"),
+    )
     kpi_coverage_articles = IntegerField(
         _l("Target: press coverage articles"), validators=[Optional()]
+    )
+    kpi_coverage_reach = IntegerField(
+        _l("Target: reach of press coverage"), validators=[Optional()]
     )
     event_ids = SelectMultipleField(
         _l("Linked events"), validate_choice=False, description=MULTIPLE_HINT

@@ -5,6 +5,7 @@ commit, redirect; a domain error is shown next to its field (422) or at the top 
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from flask import (
@@ -190,10 +191,12 @@ def _campaign_form(campaign: Campaign | None) -> forms.CampaignForm:
             form.target_countries.data = list(campaign.target_countries or [])
             form.languages.data = ", ".join(campaign.languages or [])
             targets = campaign.kpi_targets or {}
-            form.kpi_posts.data = targets.get("posts")
-            form.kpi_impressions.data = targets.get("impressions")
-            form.kpi_engagements.data = targets.get("engagements")
-            form.kpi_coverage_articles.data = targets.get("coverage_articles")
+            for key in services.KPI_KEYS:
+                getattr(form, f"kpi_{key}").data = targets.get(key)
+            rate = targets.get("engagement_rate")
+            form.kpi_engagement_rate.data = (
+                None if rate is None else Decimal(rate) / services.ENGAGEMENT_RATE_SCALE
+            )
             form.event_ids.data = sorted(linked_events)
             form.anniversaries.data = [
                 f"{link.anniversary_id}:{link.occurrence_date.isoformat()}"
@@ -222,6 +225,11 @@ def _campaign_input(form: forms.CampaignForm) -> services.CampaignInput:
         for key in services.KPI_KEYS
         if getattr(form, f"kpi_{key}").data is not None
     }
+    if "engagement_rate" in targets:
+        # Kept in hundredths of a percent: 2.5 % is 250.
+        targets["engagement_rate"] = int(
+            targets["engagement_rate"] * services.ENGAGEMENT_RATE_SCALE
+        )
     return services.CampaignInput(
         name_vi=form.name_vi.data or "",
         name_en=form.name_en.data or "",
