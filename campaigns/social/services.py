@@ -141,7 +141,7 @@ def _validated_campaign(
         ):
             errors["kpi_targets"] = N_(
                 "Targets are whole numbers of posts, impressions, engagements, coverage articles "
-                "and coverage reach, and an engagement rate between 0 and 100 %."
+                "and coverage reach, and an engagement rate between 0 and 100 per cent."
             )
         else:
             targets[key] = value
