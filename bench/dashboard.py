@@ -12,7 +12,8 @@ means 1,000,000 snapshots need at least 142,858 publications, so the default dat
 fifth of everything (28,600 publications over half a year: the heavy case), a typical one a
 fiftieth (2,860 publications).
 
-Herald runs in gunicorn (``web.wsgi:app``, 2 sync workers) on 127.0.0.1; a signed-in
+Herald runs in gunicorn (``web.wsgi:app``, 2 sync workers) on 127.0.0.1, with the figures
+cache as shipped (``HERALD_REPORT_CACHE_SECONDS`` 60; ``--cache-seconds 0`` turns it off); a signed-in
 coordinator asks each page ``--requests`` times after a warm-up, one request at a time, and
 the benchmark prints p50 / p95 / max per page.
 
@@ -291,9 +292,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(url: str, port: int) -> subprocess.Popen:
+def start_server(url: str, port: int, cache_seconds: float) -> subprocess.Popen:
     environment = {
         **os.environ,
+        "HERALD_REPORT_CACHE_SECONDS": str(cache_seconds),
         "HERALD_DATABASE_URL": url,
         "HERALD_SECRET_KEY": SECRET,
         "HERALD_BASE_URL": f"http://127.0.0.1:{port}",
@@ -359,6 +361,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--publications", type=int, default=143_000)
     parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
+    parser.add_argument(
+        "--cache-seconds",
+        type=float,
+        default=60,
+        help="HERALD_REPORT_CACHE_SECONDS of the server (0: every request adds up afresh)",
+    )
     args = parser.parse_args()
 
     url = _prepare_database(args.database_url, args.keep)
@@ -369,7 +377,7 @@ def main() -> int:
         print(f"generation: {time.perf_counter() - started:.1f} s (" + ", ".join(
             f"{name} {seconds:.1f} s" for name, seconds in timings.items()) + ")")  # fmt: skip
     port = _free_port()
-    server = start_server(url, port)
+    server = start_server(url, port, args.cache_seconds)
     failed = False
     try:
         base = f"http://127.0.0.1:{port}"

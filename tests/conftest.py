@@ -62,6 +62,7 @@ def make_test_config(database_url: str, **overrides) -> dict:
         "SERVER_NAME": None,
         # Every test sees the figures it just wrote (a ranking's numbers are otherwise reused).
         "HERALD_SCORE_CACHE_SECONDS": 0,
+        "HERALD_REPORT_CACHE_SECONDS": 0,
         **overrides,
     }
 

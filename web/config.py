@@ -68,6 +68,8 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
         "HERALD_MEDIA_ROOT": environ.get("HERALD_MEDIA_ROOT") or str(instance_path / "media"),
         # How long a web process reuses the numbers of a unit ranking (0: never).
         "HERALD_SCORE_CACHE_SECONDS": float(environ.get("HERALD_SCORE_CACHE_SECONDS", "60")),
+        # How long a web process reuses a campaign dashboard's figures (0: never).
+        "HERALD_REPORT_CACHE_SECONDS": float(environ.get("HERALD_REPORT_CACHE_SECONDS", "60")),
         # Per-process caches of rendered calendar feeds (whole bodies; single events).
         "HERALD_FEED_CACHE_BYTES": int(environ.get("HERALD_FEED_CACHE_BYTES", 64 * 1024 * 1024)),
         "HERALD_FEED_FRAGMENT_CACHE_BYTES": int(

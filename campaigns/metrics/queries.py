@@ -239,7 +239,7 @@ _NOT_OUT = tuple(
 )
 
 
-def _due(session: Session, campaign: Campaign, period: Range, now: datetime) -> int:
+def due(session: Session, campaign: Campaign, period: Range, now: datetime) -> int:
     """Publications scheduled in the range up to now that were not cancelled: those published
     (their rollup rows: a publication goes out at or after its instant, so the campaign's
     index on published_at finds them) and those still waiting, held or failed (few, found
@@ -331,8 +331,24 @@ def summary(
         range=period,
         figures=figures,
         posts=posts,
-        due=_due(session, campaign, period, now),
+        due=due(session, campaign, period, now),
         coverage=coverage(session, campaign, period),
+    )
+    result.progress = progress(campaign.kpi_targets or {}, result)
+    return result
+
+
+def summary_of(
+    campaign: Campaign, period: Range, overview: Overview, *, due: int, coverage: Coverage
+) -> Summary:
+    """The summary from figures already gathered, compared with the campaign's targets now."""
+    result = Summary(
+        campaign=campaign,
+        range=period,
+        figures=overview.total,
+        posts=overview.posts,
+        due=due,
+        coverage=coverage,
     )
     result.progress = progress(campaign.kpi_targets or {}, result)
     return result

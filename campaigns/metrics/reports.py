@@ -18,6 +18,7 @@ from campaigns.i18n import N_
 from campaigns.metrics import charts, exports, queries
 from campaigns.metrics.exports import Percent
 from campaigns.metrics.queries import Figures, Measure, Range
+from campaigns.metrics.scoring import FiguresCache
 from campaigns.social.models import Campaign
 
 Translate = Callable[[str], str]
@@ -68,18 +69,41 @@ class CampaignReport:
 
 
 def campaign_report(
-    session: Session, campaign: Campaign, period: Range, *, now: datetime
+    session: Session,
+    campaign: Campaign,
+    period: Range,
+    *,
+    now: datetime,
+    cache: FiguresCache | None = None,
 ) -> CampaignReport:
-    """Every figure of the campaign in ``period``, each computed in SQL."""
-    everything = queries.overview(session, campaign, period)
+    """Every figure of the campaign in ``period``, each computed in SQL. With ``cache``, the
+    figures gathered less than its lifetime ago for the same campaign and range are reused;
+    targets are compared afresh every time, so a changed target shows at once."""
+
+    def gather() -> dict:
+        return {
+            "overview": queries.overview(session, campaign, period),
+            "variants": queries.variant_comparison(session, campaign, period),
+            "due": queries.due(session, campaign, period, now),
+            "coverage": queries.coverage(session, campaign, period),
+        }
+
+    if cache is None:
+        figures = gather()
+    else:
+        key = ("campaign", campaign.id, period.start, period.end, period.zone)
+        figures, _ = cache.figures(key, now, gather)
+    everything = figures["overview"]
     return CampaignReport(
         campaign=campaign,
         range=period,
-        summary=queries.summary(session, campaign, period, now=now, overview=everything),
+        summary=queries.summary_of(
+            campaign, period, everything, due=figures["due"], coverage=figures["coverage"]
+        ),
         days=everything.days,
         top=everything.top,
         breakdowns={by: everything.groups[by] for by in queries.BREAKDOWNS},
-        variants=queries.variant_comparison(session, campaign, period),
+        variants=figures["variants"],
         kinds=everything.groups["kind"],
     )
 
@@ -98,9 +122,11 @@ def rate_percent(rate: queries.Rate) -> Percent | None:
 def report_charts(report: CampaignReport, _: Translate, locale: str) -> list[charts.Chart]:
     """The report's charts: reach and engagements per day, publications per day, and
     engagements and reach per channel."""
-    from babel.dates import format_date
+    from babel.dates import get_month_names
 
-    labels = [format_date(day.day, "d MMM", locale=locale) for day in report.days]
+    # Month names looked up once: a half-year range has 183 labels.
+    months = get_month_names("abbreviated", context="format", locale=locale)
+    labels = [f"{day.day.day} {months[day.day.month]}" for day in report.days]
     channels = report.breakdowns["channel"]
     return [
         charts.Chart(

@@ -138,3 +138,26 @@ def test_the_overview_in_one_pass_equals_the_separate_queries(session, data) -> 
     nothing = queries.overview(session, data, empty)
     assert nothing.total.publications == 0 and nothing.total.reach.value is None
     assert nothing.posts == 0 and nothing.top == [] and nothing.groups["channel"] == []
+
+
+def test_the_report_reuses_figures_for_a_minute_and_targets_at_once(session, data) -> None:
+    from datetime import timedelta
+
+    from campaigns.metrics import reports
+    from campaigns.metrics.scoring import FiguresCache
+    from tests.metrics_factories import published
+
+    cache = FiguresCache(60)
+    first = reports.campaign_report(session, data, DECEMBER, now=NOW, cache=cache)
+    assert first.summary.figures.publications == 4
+    post = data.posts[0]
+    channel = post.publications[0].channel
+    published(session, post, channel, datetime(2026, 12, 2, 5, tzinfo=UTC), reach=1)
+    data.kpi_targets = {"posts": 1}
+    again = reports.campaign_report(session, data, DECEMBER, now=NOW, cache=cache)
+    assert again.summary.figures.publications == 4  # the same figures, a moment later
+    assert {line.key: line.target for line in again.summary.progress}["posts"] == 1
+    later = reports.campaign_report(
+        session, data, DECEMBER, now=NOW + timedelta(seconds=61), cache=cache
+    )
+    assert later.summary.figures.publications == 5

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext
 from flask_login import login_required
 
@@ -18,6 +18,7 @@ from campaigns.errors import Invalid
 from campaigns.i18n import N_
 from campaigns.metrics import charts, exports, queries, reports
 from campaigns.metrics.queries import Range
+from campaigns.metrics.scoring import FiguresCache
 from campaigns.org.models import LOCALES
 from campaigns.permissions import require
 from campaigns.social import queries as social_queries
@@ -29,6 +30,18 @@ from web.loading import load_for
 from web.security import actor
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@blueprint.record_once
+def _make_cache(state) -> None:
+    seconds = state.app.config.get("HERALD_REPORT_CACHE_SECONDS", 60)
+    state.app.extensions["herald_report_cache"] = FiguresCache(seconds)
+
+
+def figures_cache() -> FiguresCache:
+    """This process's cache of campaign figures (``HERALD_REPORT_CACHE_SECONDS``)."""
+    return current_app.extensions["herald_report_cache"]
+
 
 FORMATS = {
     "pdf": ("application/pdf", exports.document_pdf),
@@ -117,7 +130,9 @@ def _campaign_report(campaign_id: int):
     person = actor()
     campaign = load_for("campaign.view", Campaign, campaign_id)
     period, problem = requested_range(campaign, person.timezone)
-    report = reports.campaign_report(db.session, campaign, period, now=utcnow())
+    report = reports.campaign_report(
+        db.session, campaign, period, now=utcnow(), cache=figures_cache()
+    )
     return campaign, period, problem, report
 
 
@@ -143,6 +158,7 @@ def campaign_dashboard(campaign_id: int):
         today=period.end,
         shortcuts=_shortcuts(campaign, period),
         KPI_TITLES=reports.KPI_TITLES,
+        cache_seconds=int(figures_cache().lifetime.total_seconds()),
     )
 
 
