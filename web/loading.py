@@ -14,13 +14,19 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from campaigns.calendar import queries as calendar_queries
-from campaigns.calendar.models import Event
+from campaigns.calendar.models import Anniversary, Event, PlanningTask
+from campaigns.metrics import criteria
+from campaigns.metrics.models import CriteriaSet
+from campaigns.org import import_jobs
 from campaigns.org import queries as org_queries
+from campaigns.org.import_jobs import ImportJob
 from campaigns.org.models import Person, Unit
 from campaigns.permissions import require
 from campaigns.press import queries as press_queries
 from campaigns.press.models import (
+    Affiliation,
     CoverageItem,
+    IdentityDocument,
     InterviewRequest,
     Invitation,
     ItineraryItem,
@@ -28,8 +34,16 @@ from campaigns.press.models import (
     Outlet,
     Trip,
 )
+from campaigns.social import lookups, notifications
 from campaigns.social import queries as social_queries
-from campaigns.social.models import Campaign, Channel, Post
+from campaigns.social.models import (
+    Attachment,
+    Campaign,
+    Channel,
+    Notification,
+    Post,
+    Publication,
+)
 from web.extensions import db
 from web.security import actor
 
@@ -37,9 +51,18 @@ Loaded = TypeVar("Loaded")
 
 
 def _seen_by_press_readers(getter: Callable[..., Any]) -> Callable[..., Any]:
-    # Journalists and outlets are the press desk's and its readers' (field staff excluded).
+    # Journalists, their affiliations and outlets are the press desk's and its readers' (field
+    # staff excluded).
     def load(session, key, *, actor):
         require(actor, "journalist.view")
+        return getter(session, key)
+
+    return load
+
+
+def _seen_by_everyone(getter: Callable[..., Any]) -> Callable[..., Any]:
+    # Anniversaries are the whole office's calendar: every signed-in person reads them.
+    def load(session, key, *, actor):
         return getter(session, key)
 
     return load
@@ -49,7 +72,10 @@ def _seen_by_press_readers(getter: Callable[..., Any]) -> Callable[..., Any]:
 _LOADERS: dict[type, Callable[..., Any]] = {
     Unit: org_queries.get_unit,
     Person: org_queries.get_person,
+    ImportJob: import_jobs.get_import_job,
     Event: calendar_queries.get_event,
+    Anniversary: _seen_by_everyone(calendar_queries.get_anniversary),
+    PlanningTask: calendar_queries.get_planning_task,
     Trip: press_queries.get_trip,
     Invitation: press_queries.get_invitation,
     ItineraryItem: press_queries.get_item,
@@ -57,9 +83,15 @@ _LOADERS: dict[type, Callable[..., Any]] = {
     CoverageItem: press_queries.get_coverage_item,
     Journalist: _seen_by_press_readers(press_queries.get_journalist),
     Outlet: _seen_by_press_readers(press_queries.get_outlet),
+    Affiliation: _seen_by_press_readers(press_queries.get_affiliation),
+    IdentityDocument: press_queries.get_identity_document,
     Campaign: social_queries.get_campaign,
     Post: social_queries.get_post,
     Channel: social_queries.get_channel,
+    Attachment: lookups.get_attachment,
+    Publication: lookups.get_publication,
+    Notification: notifications.get_notification,
+    CriteriaSet: criteria.get_criteria_set,
 }
 
 

@@ -28,7 +28,7 @@ from campaigns.calendar.rules import AnniversaryOccurrence
 from campaigns.errors import NotFound
 from campaigns.i18n import N_
 from campaigns.org.models import Person, Unit
-from campaigns.permissions import may_see_event, sees_all_units
+from campaigns.permissions import can, may_see_event, sees_all_units
 
 # --- events ------------------------------------------------------------------------------------
 
@@ -298,10 +298,13 @@ def open_planning_tasks(session: Session, actor: Person) -> list[PlanningTask]:
     return list(session.scalars(query))
 
 
-def get_planning_task(session: Session, task_id: int) -> PlanningTask:
-    """The planning task with this id. Raises NotFound."""
+def get_planning_task(
+    session: Session, task_id: int, *, actor: Person | None = None
+) -> PlanningTask:
+    """The planning task with this id, if the actor sees its unit (as ``open_planning_tasks``
+    lists them). Raises NotFound otherwise, as for one that does not exist."""
     task = session.get(PlanningTask, task_id)
-    if task is None:
+    if task is None or (actor is not None and not can(actor, "unit.view", task.unit)):
         raise NotFound(N_("There is no such planning task."))
     return task
 

@@ -117,6 +117,25 @@ def get_journalist(session: Session, journalist_id: int | None) -> Journalist:
     return journalist
 
 
+def get_affiliation(session: Session, affiliation_id: int) -> Affiliation:
+    """A journalist's past or present post at an outlet. Raises NotFound."""
+    affiliation = session.get(Affiliation, affiliation_id)
+    if affiliation is None:
+        raise NotFound(N_("There is no such affiliation."))
+    return affiliation
+
+
+def get_identity_document(
+    session: Session, document_id: int, *, actor: Person | None = None
+) -> IdentityDocument:
+    """An identity document, if the actor may handle it (administrators and the coordinators of
+    its trip). Raises NotFound otherwise, so that nobody else learns that it exists."""
+    document = session.get(IdentityDocument, document_id)
+    if document is None or (actor is not None and not can(actor, "identity.manage", document)):
+        raise NotFound(N_("There is no such identity document."))
+    return document
+
+
 def possible_duplicates(session: Session, journalist: Journalist) -> list[Journalist]:
     """Other journalists with the same Latin name or the same email address."""
     conditions = [func.lower(Journalist.name_latin) == journalist.name_latin.strip().lower()]

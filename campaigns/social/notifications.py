@@ -180,12 +180,22 @@ def unread_notifications(
     )
 
 
+def get_notification(
+    session: Session, notification_id: int, *, actor: Person | None
+) -> Notification:
+    """One of the actor's notifications: a notification is its recipient's alone. Raises
+    NotFound for anyone else's, as for one that does not exist."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or actor is None or notification.person_id != actor.id:
+        raise NotFound(N_("There is no such notification."))
+    return notification
+
+
 def mark_notification_read(
-    session: Session, *, actor: Person, now: datetime, notification_id: int
+    session: Session, *, actor: Person, now: datetime, notification: Notification
 ) -> Notification:
     """Mark one of the actor's notifications read. Raises NotFound for anyone else's."""
-    notification = session.get(Notification, notification_id)
-    if notification is None or notification.person_id != actor.id:
+    if notification.person_id != actor.id:
         raise NotFound(N_("There is no such notification."))
     if notification.read_at is None:
         notification.read_at = now

@@ -14,7 +14,11 @@ from campaigns.errors import Conflict, Invalid, NotAllowed, NotFound
 from campaigns.org.models import AuditEntry
 from campaigns.social import services
 from campaigns.social.models import Campaign
-from campaigns.social.notifications import mark_notification_read, unread_notifications
+from campaigns.social.notifications import (
+    get_notification,
+    mark_notification_read,
+    unread_notifications,
+)
 from tests.factories import create_person, create_unit
 from tests.social_factories import (
     cleared_post,
@@ -219,7 +223,14 @@ def test_people_read_their_own_notifications_only(session, now):
             session,
             actor=create_person(session, "coordinator"),
             now=now,
-            notification_id=notification.id,
+            notification=notification,
         )
-    mark_notification_read(session, actor=author, now=now, notification_id=notification.id)
+    with pytest.raises(NotFound):
+        get_notification(session, notification.id, actor=create_person(session, "coordinator"))
+    mark_notification_read(
+        session,
+        actor=author,
+        now=now,
+        notification=get_notification(session, notification.id, actor=author),
+    )
     assert unread_notifications(session, person=author) == []

@@ -9,10 +9,12 @@ from flask_login import login_required
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
 from campaigns.org import queries, services
+from campaigns.org.models import Person, Unit
 from campaigns.permissions import require
 from web.admin.forms import AuditFilterForm, PersonForm, UnitForm
 from web.extensions import db
 from web.forms import show_domain_error
+from web.loading import load_for
 from web.security import actor
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -78,7 +80,7 @@ def new_unit():
 @login_required
 def edit_unit(code: str):
     require(actor(), "unit.manage")
-    unit = queries.get_unit(db.session, code)
+    unit = load_for("unit.manage", Unit, code)
     others = [other for other in queries.all_units(db.session) if other.id != unit.id]
     form = UnitForm(obj=unit, units=others)
     if request.method == "GET":
@@ -165,7 +167,7 @@ def new_person():
 @login_required
 def edit_person(person_id: int):
     require(actor(), "person.manage")
-    person = queries.get_person(db.session, person_id)
+    person = load_for("person.manage", Person, person_id)
     form = PersonForm(obj=person, units=queries.all_units(db.session))
     if request.method == "GET":
         form.unit.data = person.unit.code if person.unit else ""

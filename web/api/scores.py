@@ -16,6 +16,7 @@ from campaigns.errors import Invalid, NotFound
 from campaigns.i18n import N_
 from campaigns.metrics import criteria, scoring
 from campaigns.metrics.criteria import CriterionInput
+from campaigns.metrics.models import CriteriaSet
 from campaigns.org import queries as org_queries
 from campaigns.permissions import can
 from web.api import fields
@@ -24,6 +25,7 @@ from web.api.fields import Schema
 from web.api.org import HeraldErrorSchema
 from web.errors import in_api_names
 from web.extensions import db
+from web.loading import load_for
 from web.scores.routes import figures_cache
 from web.security import actor
 
@@ -228,7 +230,7 @@ class CriteriaSetById(MethodView):
     @criteria_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, set_id):
         """One criteria set with its criteria."""
-        return criteria.get_criteria_set(db.session, set_id, actor=actor())
+        return load_for("criteria.view", CriteriaSet, set_id)
 
     @requires("criteria.manage")
     @criteria_blueprint.arguments(CriteriaSetSchema)
@@ -237,7 +239,7 @@ class CriteriaSetById(MethodView):
     @criteria_blueprint.alt_response(422, schema=HeraldErrorSchema)
     def put(self, data, set_id):
         """Replace a criteria set and its criteria (administrators)."""
-        criteria_set = criteria.get_criteria_set(db.session, set_id, actor=actor())
+        criteria_set = load_for("criteria.manage", CriteriaSet, set_id)
         try:
             criteria.update_criteria_set(
                 db.session,
@@ -256,7 +258,7 @@ class CriteriaSetById(MethodView):
     @criteria_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def delete(self, set_id):
         """Delete a criteria set (administrators)."""
-        criteria_set = criteria.get_criteria_set(db.session, set_id, actor=actor())
+        criteria_set = load_for("criteria.manage", CriteriaSet, set_id)
         criteria.delete_criteria_set(
             db.session, actor=actor(), now=utcnow(), criteria_set=criteria_set
         )
@@ -270,7 +272,7 @@ class Ranking(MethodView):
     @criteria_blueprint.alt_response(404, schema=HeraldErrorSchema)
     def get(self, set_id):
         """Every unit's score for the set's period, best first (administrators, coordinators)."""
-        criteria_set = criteria.get_criteria_set(db.session, set_id, actor=actor())
+        criteria_set = load_for("score.rank", CriteriaSet, set_id)
         ranked = scoring.ranking(
             db.session,
             actor=actor(),
@@ -292,7 +294,7 @@ class UnitScore(MethodView):
         """One unit's score with its explanation: your own unit's, or any unit's for
         administrators and coordinators."""
         person = actor()
-        criteria_set = criteria.get_criteria_set(db.session, set_id, actor=person)
+        criteria_set = load_for("criteria.view", CriteriaSet, set_id)
         unit = org_queries.unit_by_code(db.session, unit_code)
         if unit is None or not can(person, "score.view", unit):
             raise NotFound(NO_SCORE)

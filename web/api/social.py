@@ -29,6 +29,7 @@ from campaigns.social.models import (
     ChannelKind,
     Post,
     PostStatus,
+    Publication,
     PublicationStatus,
     ReviewDecision,
     ScheduleMode,
@@ -768,7 +769,7 @@ class PublicationAction(MethodView):
     def post(self, publication_id, action):
         """Retry a dead publication, release a held one, or cancel one that has not gone out."""
         person = actor()
-        publication = lookups.get_publication(db.session, publication_id, actor=person)
+        publication = load_for("publication.manage", Publication, publication_id)
         PUBLICATION_ACTIONS[action](db.session, actor=person, now=utcnow(), publication=publication)
         db.session.commit()
         return publication

@@ -12,7 +12,7 @@ from flask_babel import get_locale, gettext
 from flask_login import login_required
 
 from campaigns.calendar import ics_import, ics_jobs, queries, services
-from campaigns.calendar.models import Event, EventKind, Tier
+from campaigns.calendar.models import Anniversary, Event, EventKind, PlanningTask, Tier
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
 from campaigns.org import queries as org_queries
@@ -45,6 +45,7 @@ from web.labels import (
     TIER_LABELS,
     VISIBILITY_LABELS,
 )
+from web.loading import load_for
 from web.security import actor
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -366,7 +367,7 @@ def new_event():
 @login_required
 def event(event_id: int):
     person = actor()
-    found = queries.get_event(db.session, event_id, actor=person)
+    found = load_for("event.view", Event, event_id)
     return render_template(
         "calendar/event.html",
         event=found,
@@ -383,18 +384,11 @@ def _in_zone(instant, zone: str):
     return to_zone(instant, zone) if instant else None
 
 
-def _editable_event(event_id: int) -> Event:
-    person = actor()
-    found = queries.get_event(db.session, event_id, actor=person)
-    require(person, "event.edit", found)
-    return found
-
-
 @blueprint.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_event(event_id: int):
     person = actor()
-    found = _editable_event(event_id)
+    found = load_for("event.edit", Event, event_id)
     form = EventForm(units=_event_units(), data=_event_form_data(found))
     clashes: list = []
     if form.validate_on_submit():
@@ -420,7 +414,7 @@ def edit_event(event_id: int):
 @login_required
 def postpone_event(event_id: int):
     person = actor()
-    found = _editable_event(event_id)
+    found = load_for("event.edit", Event, event_id)
     current = event_as_input(found)
     form = PostponeForm(data=dataclasses.asdict(current))
     if form.validate_on_submit():
@@ -453,7 +447,7 @@ def postpone_event(event_id: int):
 @login_required
 def cancel_event(event_id: int):
     person = actor()
-    found = _editable_event(event_id)
+    found = load_for("event.edit", Event, event_id)
     form = CancelForm()
     if form.validate_on_submit():
         try:
@@ -624,8 +618,7 @@ def new_anniversary():
 @login_required
 def edit_anniversary(anniversary_id: int):
     person = actor()
-    require(person, "anniversary.manage")
-    anniversary = queries.get_anniversary(db.session, anniversary_id)
+    anniversary = load_for("anniversary.manage", Anniversary, anniversary_id)
     form = AnniversaryForm(units=_event_units(), obj=anniversary)
     if request.method == "GET":
         form.owner_unit_code.data = anniversary.owner_unit.code if anniversary.owner_unit else ""
@@ -721,8 +714,7 @@ def complete_task(task_id: int):
     person = actor()
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("main.dashboard"))
-    task = queries.get_planning_task(db.session, task_id)
-    require(person, "planning_task.complete", task)
+    task = load_for("planning_task.complete", PlanningTask, task_id)
     try:
         services.complete_planning_task(db.session, actor=person, now=utcnow(), task=task)
     except HeraldError as error:

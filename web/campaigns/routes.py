@@ -34,10 +34,13 @@ from campaigns.org import queries as org_queries
 from campaigns.permissions import can, require
 from campaigns.social import lookups, queries, scheduling, services
 from campaigns.social.models import (
+    Attachment,
     Campaign,
     ChannelKind,
+    Notification,
     Post,
     PostStatus,
+    Publication,
     ScheduleMode,
 )
 from campaigns.social.notifications import (
@@ -54,6 +57,7 @@ from web.campaigns.layout import campaign_timeline, combined_days
 from web.extensions import db
 from web.forms import day_from_query, show_domain_error
 from web.i18n import error_message
+from web.loading import load_for
 from web.security import actor
 
 blueprint = Blueprint("campaigns", __name__, url_prefix="/social")
@@ -252,8 +256,11 @@ def _campaign_input(form: forms.CampaignForm) -> services.CampaignInput:
 @login_required
 def campaign_form(campaign_id: int | None = None):
     person = actor()
-    campaign = queries.get_campaign(db.session, campaign_id, actor=person) if campaign_id else None
-    require(person, "campaign.manage", campaign)
+    if campaign_id is None:
+        require(person, "campaign.manage")
+        campaign = None
+    else:
+        campaign = load_for("campaign.manage", Campaign, campaign_id)
     form = _campaign_form(campaign)
     if form.validate_on_submit():
         try:
@@ -286,7 +293,7 @@ def campaign_form(campaign_id: int | None = None):
 @login_required
 def campaign_page(campaign_id: int):
     person = actor()
-    campaign = queries.get_campaign(db.session, campaign_id, actor=person)
+    campaign = load_for("campaign.view", Campaign, campaign_id)
     posts = queries.campaign_posts(db.session, campaign)
     timeline, unscheduled = campaign_timeline(
         calendar_queries.events_seen_by(person, campaign.events),
@@ -310,7 +317,7 @@ def campaign_page(campaign_id: int):
 @login_required
 def campaign_pause(campaign_id: int, action: str):
     person = actor()
-    campaign = queries.get_campaign(db.session, campaign_id, actor=person)
+    campaign = load_for("campaign.manage", Campaign, campaign_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.set_campaign_paused(
@@ -337,7 +344,7 @@ def calendar():
     since = day_from_query(request.args.get("date")) or today
     days = min(max(_int(request.args.get("days")) or 14, 1), MAX_CALENDAR_DAYS)
     campaign_id = _int(request.args.get("campaign"))
-    campaign = queries.get_campaign(db.session, campaign_id, actor=person) if campaign_id else None
+    campaign = load_for("campaign.view", Campaign, campaign_id) if campaign_id else None
     events = calendar_queries.visible_events(
         db.session,
         person,
@@ -396,9 +403,7 @@ def _create_post(form: forms.PostForm, campaign: Campaign, *, rapid: bool) -> Po
 @blueprint.route("/campaigns/<int:campaign_id>/posts/new", methods=["GET", "POST"])
 @login_required
 def new_post(campaign_id: int):
-    person = actor()
-    campaign = queries.get_campaign(db.session, campaign_id, actor=person)
-    require(person, "post.create", campaign)
+    campaign = load_for("post.create", Campaign, campaign_id)
     form = forms.PostForm()
     if form.validate_on_submit():
         try:
@@ -592,7 +597,7 @@ def _show_on_post(
 ):
     """The post page again, the error next to the field of ``form`` (or at the top)."""
     _refused(error)
-    post = queries.get_post(db.session, post_id, actor=actor())
+    post = load_for("campaign.view", Post, post_id)
     if form is not None:
         show_domain_error(form, error, aliases=aliases)
     else:
@@ -604,15 +609,14 @@ def _show_on_post(
 @blueprint.get("/posts/<int:post_id>")
 @login_required
 def post_page(post_id: int):
-    post = queries.get_post(db.session, post_id, actor=actor())
-    return _post_page(post)
+    return _post_page(load_for("campaign.view", Post, post_id))
 
 
 @blueprint.post("/posts/<int:post_id>/settings")
 @login_required
 def post_settings(post_id: int):
     person = actor()
-    post = queries.get_post(db.session, post_id, actor=person)
+    post = load_for("post.edit", Post, post_id)
     form = forms.PostSettingsForm()
     if not form.validate_on_submit():
         return _post_page(post, 422, settings_form=form)
@@ -655,7 +659,7 @@ def _overrides() -> dict[str, str]:
 @login_required
 def save_variant(post_id: int):
     person = actor()
-    post = queries.get_post(db.session, post_id, actor=person)
+    post = load_for("post.edit", Post, post_id)
     was_cleared = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
     form = forms.VariantForm()
     language = (form.language.data or "").strip()
@@ -674,7 +678,7 @@ def save_variant(post_id: int):
     except HeraldError as error:
         if existing:
             _refused(error)
-            post = queries.get_post(db.session, post_id, actor=person)
+            post = load_for("campaign.view", Post, post_id)
             show_domain_error(form, error)
             return _post_page(post, error.status, variant_override=(language, form))
         return _show_on_post(post_id, error, form, "new_variant_form")
@@ -687,7 +691,7 @@ def save_variant(post_id: int):
 @login_required
 def remove_variant(post_id: int, language: str):
     person = actor()
-    post = queries.get_post(db.session, post_id, actor=person)
+    post = load_for("post.edit", Post, post_id)
     was_cleared = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
     form = forms.VersionForm()
     try:
@@ -710,8 +714,7 @@ def remove_variant(post_id: int, language: str):
 @login_required
 def add_attachment(post_id: int):
     person = actor()
-    post = queries.get_post(db.session, post_id, actor=person)
-    require(person, "post.edit", post)
+    post = load_for("post.edit", Post, post_id)
     was_cleared = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
     form = forms.AttachmentForm()
     upload = form.image.data
@@ -740,8 +743,10 @@ def add_attachment(post_id: int):
 @login_required
 def remove_attachment(attachment_id: int):
     person = actor()
-    attachment = lookups.get_attachment(db.session, attachment_id, actor=person)
+    attachment = load_for("campaign.view", Attachment, attachment_id)
     post_id = attachment.variant.post_id
+    # An image is changed as part of its post: by whoever may edit the post.
+    load_for("post.edit", Post, post_id)
     form = forms.VersionForm()
     try:
         services.remove_attachment(
@@ -770,7 +775,7 @@ def media(path: str):
 @login_required
 def submit_post(post_id: int):
     person = actor()
-    post = queries.get_post(db.session, post_id, actor=person)
+    post = load_for("post.edit", Post, post_id)
     form = forms.VersionForm()
     try:
         services.submit_post(
@@ -788,7 +793,9 @@ def submit_post(post_id: int):
 @login_required
 def review_post(post_id: int, decision: str):
     person = actor()
-    post = queries.get_post(db.session, post_id, actor=person)
+    # Whoever clears posts may decide; a writer of this version who may not approve it is told
+    # why on the post page below.
+    post = load_for("post.reject", Post, post_id)
     form = forms.ReviewForm()
     # A missing version is never the current one: an approval always says what it saw.
     expected = _expected(form) or 0
@@ -817,7 +824,7 @@ def review_post(post_id: int, decision: str):
         # A coordinator who wrote part of this version: the page again, saying why.
         db.session.rollback()
         flash(error_message(error), "error")
-        return _post_page(queries.get_post(db.session, post_id, actor=person), error.status)
+        return _post_page(load_for("campaign.view", Post, post_id), error.status)
     except HeraldError as error:
         return _show_on_post(post_id, error, form, f"{decision}_form")
     message = (
@@ -867,7 +874,7 @@ def _schedule_input(form: forms.ScheduleForm) -> scheduling.ScheduleInput:
 def schedule_post(post_id: int):
     """Show the plan (nothing saved); once it was shown, save exactly that plan."""
     person = actor()
-    post = queries.get_post(db.session, post_id, actor=person)
+    post = load_for("post.schedule", Post, post_id)
     channels = queries.list_channels(db.session, actor=person)
     form = _schedule_form(post, channels)
     if not form.validate_on_submit():
@@ -904,7 +911,7 @@ def schedule_post(post_id: int):
 @login_required
 def publish_now(post_id: int):
     person = actor()
-    post = queries.get_post(db.session, post_id, actor=person)
+    post = load_for("post.schedule", Post, post_id)
     form = forms.PublishNowForm(channels=queries.list_channels(db.session, actor=person))
     try:
         scheduling.publish_post_now(
@@ -935,7 +942,7 @@ PUBLICATION_ACTIONS = {
 @login_required
 def publication_action(publication_id: int, action: str):
     person = actor()
-    publication = lookups.get_publication(db.session, publication_id, actor=person)
+    publication = load_for("publication.manage", Publication, publication_id)
     post_id = publication.post_id
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -969,12 +976,10 @@ def notifications():
 @blueprint.post("/notifications/<int:notification_id>/read")
 @login_required
 def notification_read(notification_id: int):
-    person = actor()
+    notification = load_for(None, Notification, notification_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    notification = mark_notification_read(
-        db.session, actor=person, now=utcnow(), notification_id=notification_id
-    )
+    mark_notification_read(db.session, actor=actor(), now=utcnow(), notification=notification)
     db.session.commit()
     if request.form.get("follow") and notification.link.startswith("/"):
         return redirect(notification.link, code=303)

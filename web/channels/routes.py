@@ -20,6 +20,7 @@ from web.account.forms import EmptyForm
 from web.channels import forms
 from web.extensions import db
 from web.forms import show_domain_error
+from web.loading import load_for
 from web.security import actor
 
 blueprint = Blueprint("channels", __name__)
@@ -92,8 +93,11 @@ def _channel_input(form: forms.ChannelForm, channel: Channel | None) -> services
 @login_required
 def channel_form(channel_id: int | None = None):
     person = actor()
-    channel = queries.get_channel(db.session, channel_id, actor=person) if channel_id else None
-    require(person, "channel.manage", channel)
+    if channel_id is None:
+        require(person, "channel.manage")
+        channel = None
+    else:
+        channel = load_for("channel.manage", Channel, channel_id)
     form = _channel_form(channel)
     if channel is not None and not form.is_submitted():
         _fill(form, channel)
@@ -159,15 +163,14 @@ def _channel_page(channel: Channel, credentials_form=None, status: int = 200):
 @blueprint.get("/social/channels/<int:channel_id>")
 @login_required
 def channel_page(channel_id: int):
-    channel = queries.get_channel(db.session, channel_id, actor=actor())
-    return _channel_page(channel)
+    return _channel_page(load_for("channel.view", Channel, channel_id))
 
 
 @blueprint.post("/social/channels/<int:channel_id>/credentials")
 @login_required
 def channel_credentials(channel_id: int):
     person = actor()
-    channel = queries.get_channel(db.session, channel_id, actor=person)
+    channel = load_for("channel.manage", Channel, channel_id)
     form = forms.CredentialsForm()
     if not form.validate_on_submit():
         abort(400)
@@ -184,7 +187,7 @@ def channel_credentials(channel_id: int):
         if isinstance(error, NotAllowed):
             raise
         db.session.rollback()
-        channel = queries.get_channel(db.session, channel_id, actor=person)
+        channel = load_for("channel.manage", Channel, channel_id)
         show_domain_error(form, error)
         return _channel_page(channel, credentials_form=form, status=error.status)
     return _done(
@@ -197,7 +200,7 @@ def channel_credentials(channel_id: int):
 @login_required
 def channel_pause(channel_id: int, action: str):
     person = actor()
-    channel = queries.get_channel(db.session, channel_id, actor=person)
+    channel = load_for("channel.manage", Channel, channel_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.set_channel_paused(
@@ -215,7 +218,7 @@ def channel_pause(channel_id: int, action: str):
 @login_required
 def channel_check(channel_id: int):
     person = actor()
-    channel = queries.get_channel(db.session, channel_id, actor=person)
+    channel = load_for("channel.manage", Channel, channel_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     checks.request_connection_check(db.session, actor=person, now=utcnow(), channel=channel)
@@ -229,7 +232,7 @@ def channel_check(channel_id: int):
 @login_required
 def sandbox(channel_id: int):
     person = actor()
-    channel = queries.get_channel(db.session, channel_id, actor=person)
+    channel = load_for("channel.view", Channel, channel_id)
     if channel.kind != ChannelKind.SANDBOX:
         abort(404)
     return render_template(

@@ -12,11 +12,11 @@ from flask_login import login_required
 from campaigns import imports
 from campaigns.calendar.ics_jobs import JOB_KIND as ICS_JOB
 from campaigns.db import utcnow
-from campaigns.org.import_jobs import ImportJob, get_import_job
+from campaigns.org.import_jobs import ImportJob
 from campaigns.press.csv_import import JOB_KIND as JOURNALISTS_JOB
 from web.extensions import db
 from web.i18n import translate
-from web.security import actor
+from web.loading import load_for
 
 blueprint = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -72,7 +72,7 @@ def _back(job: ImportJob) -> str:
 @blueprint.get("/<int:job_id>")
 @login_required
 def job_page(job_id: int):
-    job = get_import_job(db.session, job_id, actor=actor())
+    job = load_for(None, ImportJob, job_id)
     done, total = imports.progress_of(job)
     return render_template(
         "imports/job.html",
@@ -90,7 +90,7 @@ def job_page(job_id: int):
 @blueprint.get("/<int:job_id>/status")
 @login_required
 def job_status(job_id: int):
-    job = get_import_job(db.session, job_id, actor=actor())
+    job = load_for(None, ImportJob, job_id)
     done, total = imports.progress_of(job)
     return jsonify(
         status=job.status,

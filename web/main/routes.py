@@ -24,10 +24,12 @@ from campaigns.calendar import queries as calendar_queries
 from campaigns.db import utcnow
 from campaigns.health import queries as health_queries
 from campaigns.org import queries
+from campaigns.org.models import Unit
 from campaigns.permissions import require
 from campaigns.timezones import to_zone
 from web.account.forms import EmptyForm
 from web.extensions import db
+from web.loading import load_for
 from web.security import actor
 
 log = logging.getLogger(__name__)
@@ -168,6 +170,6 @@ def unit_directory():
 @login_required
 def unit_page(code: str):
     person = actor()
-    unit = queries.get_unit(db.session, code, actor=person)
+    unit = load_for("unit.view", Unit, code)
     members = queries.visible_people(db.session, person, unit_code=unit.code)
     return render_template("main/unit.html", unit=unit, members=members)

@@ -11,7 +11,7 @@ from flask_login import login_required
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
 from campaigns.press import itinerary, queries, trips
-from campaigns.press.models import InterviewRequest, ItineraryItem, Trip
+from campaigns.press.models import InterviewRequest, ItineraryItem, Journalist, Trip
 from campaigns.timezones import to_zone
 from web.extensions import db
 from web.loading import load_for
@@ -178,7 +178,7 @@ def new_interview(trip_id: int):
                 actor=person,
                 now=utcnow(),
                 trip=trip,
-                journalist=queries.get_journalist(db.session, to_int(form.journalist.data)),
+                journalist=load_for(None, Journalist, to_int(form.journalist.data)),
                 interviewee=form.interviewee.data or "",
                 subject=form.subject.data or "",
             )
@@ -208,7 +208,7 @@ def interview_status(interview_id: int):
             now=utcnow(),
             request=interview,
             status=request.form.get("status", ""),
-            item=queries.get_item(db.session, item_id) if item_id else None,
+            item=load_for(None, ItineraryItem, item_id) if item_id else None,
         )
     except HeraldError as error:
         return failed(error, target)

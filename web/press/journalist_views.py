@@ -16,7 +16,7 @@ from campaigns.errors import HeraldError, Invalid, NotAllowed
 from campaigns.i18n import N_
 from campaigns.permissions import can, require
 from campaigns.press import csv_import, privacy, queries, rules, services
-from campaigns.press.models import Affiliation, IdentityDocument, Journalist, Outlet
+from campaigns.press.models import Affiliation, IdentityDocument, Journalist, Outlet, Trip
 from web.extensions import db
 from web.i18n import translate
 from web.imports.routes import start as start_import
@@ -211,7 +211,7 @@ def add_affiliation(journalist_id: int):
                 actor=actor(),
                 now=utcnow(),
                 journalist=journalist,
-                outlet=queries.get_outlet(db.session, to_int(form.outlet.data)),
+                outlet=load_for(None, Outlet, to_int(form.outlet.data)),
                 role=form.role.data or "",
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
@@ -227,8 +227,7 @@ def add_affiliation(journalist_id: int):
 @blueprint.post("/affiliations/<int:affiliation_id>/end")
 @login_required
 def end_affiliation(affiliation_id: int):
-    require(actor(), "journalist.manage")
-    affiliation = db.session.get(Affiliation, affiliation_id) or abort(404)
+    affiliation = load_for("journalist.manage", Affiliation, affiliation_id)
     target = url_for("press.journalist", journalist_id=affiliation.journalist_id)
     try:
         services.end_affiliation(
@@ -268,7 +267,7 @@ def add_identity_document(journalist_id: int):
                 actor=person,
                 now=utcnow(),
                 journalist=journalist,
-                trip=queries.get_trip(db.session, trip_id, actor=person) if trip_id else None,
+                trip=load_for(None, Trip, trip_id) if trip_id else None,
                 number=form.number.data or "",
                 nationality=form.nationality.data or "",
                 expires_on=form.expires_on.data,
@@ -283,17 +282,10 @@ def add_identity_document(journalist_id: int):
     return _journalist_page(journalist, identity_form=form)
 
 
-def _readable_document(document_id: int) -> IdentityDocument:
-    document = db.session.get(IdentityDocument, document_id)
-    if document is None or not can(actor(), "identity.manage", document.trip):
-        abort(404)
-    return document
-
-
 @blueprint.get("/identity/<int:document_id>/photo")
 @login_required
 def identity_photo(document_id: int):
-    document = _readable_document(document_id)
+    document = load_for("identity.manage", IdentityDocument, document_id)
     if not document.photo:
         abort(404)
     response = Response(document.photo, mimetype=document.photo_type)
@@ -304,7 +296,7 @@ def identity_photo(document_id: int):
 @blueprint.post("/identity/<int:document_id>/delete")
 @login_required
 def delete_identity_document(document_id: int):
-    document = _readable_document(document_id)
+    document = load_for("identity.manage", IdentityDocument, document_id)
     target = url_for("press.journalist", journalist_id=document.journalist_id)
     privacy.delete_identity_document(db.session, actor=actor(), now=utcnow(), document=document)
     return done(gettext("The identity document was deleted."), target)
@@ -343,7 +335,7 @@ def merge_journalist(journalist_id: int):
     form = forms.MergeForm(candidates=queries.possible_duplicates(db.session, keep), prefix="merge")
     if form.validate_on_submit():
         try:
-            duplicate = queries.get_journalist(db.session, to_int(form.duplicate.data))
+            duplicate = load_for(None, Journalist, to_int(form.duplicate.data))
             services.merge_journalists(
                 db.session, actor=actor(), now=utcnow(), keep=keep, duplicate=duplicate
             )

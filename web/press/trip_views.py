@@ -13,7 +13,7 @@ from campaigns.errors import HeraldError
 from campaigns.org import queries as org_queries
 from campaigns.permissions import can, require
 from campaigns.press import documents, feeds, queries, rules, trips
-from campaigns.press.models import Invitation, Trip
+from campaigns.press.models import Invitation, Journalist, Trip
 from campaigns.timezones import to_zone
 from web.extensions import db
 from web.links import absolute_url
@@ -262,7 +262,7 @@ def nominate(trip_id: int):
                 actor=person,
                 now=utcnow(),
                 trip=trip,
-                journalist=queries.get_journalist(db.session, to_int(form.journalist.data)),
+                journalist=load_for(None, Journalist, to_int(form.journalist.data)),
                 nominated_by_code=form.nominated_by.data or None,
                 confirm_clashes=bool(form.confirm_clashes.data),
             )
@@ -294,9 +294,7 @@ def invitation_status(invitation_id: int):
     status = request.form.get("status", "")
     replacement = None
     if status == "replaced" and to_int(request.form.get("replace-replacement")):
-        replacement = queries.get_journalist(
-            db.session, to_int(request.form.get("replace-replacement"))
-        )
+        replacement = load_for(None, Journalist, to_int(request.form.get("replace-replacement")))
     try:
         trips.change_invitation_status(
             db.session,

@@ -34,6 +34,7 @@ from campaigns.org.models import LOCALES, Unit
 from campaigns.permissions import can, require
 from web.extensions import db
 from web.i18n import LANGUAGES, field_errors
+from web.loading import load_for
 from web.reports.routes import FORMATS, render_document, send_document
 from web.security import actor
 
@@ -74,10 +75,6 @@ def score_helpers():
     # A measure's words as they are: they hold "%" signs, which the templates' _() would take
     # for placeholders.
     return {"score_sets": score_sets, "MEASURES": scoring.MEASURES, "message": gettext}
-
-
-def _criteria_set(set_id: int) -> CriteriaSet:
-    return criteria.get_criteria_set(db.session, set_id, actor=actor())
 
 
 # --- the list ------------------------------------------------------------------------------------
@@ -215,16 +212,14 @@ def set_new():
 @blueprint.route("/sets/<int:set_id>/edit", methods=["GET", "POST"])
 @login_required
 def set_edit(set_id: int):
-    require(actor(), "criteria.manage")
-    return _form(_criteria_set(set_id))
+    return _form(load_for("criteria.manage", CriteriaSet, set_id))
 
 
 @blueprint.post("/sets/<int:set_id>/delete")
 @login_required
 def set_delete(set_id: int):
     person = actor()
-    require(person, "criteria.manage")
-    criteria_set = _criteria_set(set_id)
+    criteria_set = load_for("criteria.manage", CriteriaSet, set_id)
     criteria.delete_criteria_set(db.session, actor=person, now=utcnow(), criteria_set=criteria_set)
     db.session.commit()
     flash(gettext("Criteria set deleted."), "success")
@@ -238,8 +233,7 @@ def set_delete(set_id: int):
 @login_required
 def ranking(set_id: int):
     person = actor()
-    require(person, "score.rank")
-    criteria_set = _criteria_set(set_id)
+    criteria_set = load_for("score.rank", CriteriaSet, set_id)
     ranked = scoring.ranking(
         db.session,
         actor=person,
@@ -273,7 +267,7 @@ def points_formatter(locale: str):
 @login_required
 def mine(set_id: int):
     person = actor()
-    criteria_set = _criteria_set(set_id)
+    criteria_set = load_for("criteria.view", CriteriaSet, set_id)
     if person.unit_id is None:
         raise NotFound(N_("You belong to no unit, so there is no score of yours to show."))
     return redirect(url_for("scores.unit", set_id=criteria_set.id, unit_id=person.unit_id))
@@ -281,7 +275,7 @@ def mine(set_id: int):
 
 def _unit_score(set_id: int, unit_id: int):
     person = actor()
-    criteria_set = _criteria_set(set_id)
+    criteria_set = load_for("criteria.view", CriteriaSet, set_id)
     unit = db.session.get(Unit, unit_id)
     if unit is None or not can(person, "score.view", unit):
         # Another unit's score is refused like a missing one: the answer says nothing of it.
