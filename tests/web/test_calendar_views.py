@@ -279,3 +279,31 @@ def test_dashboard_lists_planning_tasks_with_countdown_and_done(client, session,
     session.refresh(task)
     assert task.status == "done"
     assert f"/calendar/tasks/{task.id}/done" not in client.get("/").text
+
+
+def test_another_units_planning_task_is_not_found(client, session, now):
+    """A task is seen by those who see its unit: to anyone else it answers as a missing one."""
+    mofa = create_unit(session, "mofa-press")
+    embassy = create_unit(session, "mission-kh")
+    editor = create_person(session, role="editor", unit=embassy)
+    viewer = create_person(session, role="viewer", unit=mofa)
+    session.commit()
+    make_anniversary(
+        session,
+        now,
+        title_en="Vietnam-Cambodia diplomatic relations",
+        origin_date=date(1967, 6, 24),
+        owner_unit_code="mofa-press",
+    )
+    services.create_due_planning_tasks(session, now=datetime(2027, 1, 1, 3, 0, tzinfo=now.tzinfo))
+    session.commit()
+    task = session.scalars(select(PlanningTask)).one()
+
+    login(client, editor)
+    assert client.post(f"/calendar/tasks/{task.id}/done").status_code == 404
+    assert client.post("/calendar/tasks/999999/done").status_code == 404
+    client.post("/logout")
+    login(client, viewer)
+    assert client.post(f"/calendar/tasks/{task.id}/done").status_code == 403
+    session.refresh(task)
+    assert task.status == "open"

@@ -793,8 +793,8 @@ def submit_post(post_id: int):
 @login_required
 def review_post(post_id: int, decision: str):
     person = actor()
-    # Whoever clears posts may decide; a writer of this version who may not approve it is told
-    # why on the post page below.
+    # Whoever clears posts may decide (sending back is open to them all); one who wrote part of
+    # this version may not approve it, and is told why on the post page below.
     post = load_for("post.reject", Post, post_id)
     form = forms.ReviewForm()
     # A missing version is never the current one: an approval always says what it saw.
@@ -819,9 +819,8 @@ def review_post(post_id: int, decision: str):
                 comment=form.comment.data or "",
             )
     except NotAllowed as error:
-        if not can(person, "post.reject", post):
-            raise
-        # A coordinator who wrote part of this version: the page again, saying why.
+        # Only four eyes refuses someone who may decide: a coordinator who wrote part of this
+        # version. The page again, saying why.
         db.session.rollback()
         flash(error_message(error), "error")
         return _post_page(load_for("campaign.view", Post, post_id), error.status)
