@@ -146,10 +146,19 @@ class Figures:
 
 
 @dataclass(frozen=True)
+class CoverageGroup:
+    trip_id: int | None  # None: coverage linked to the campaign, not from one of its trips
+    trip_title: str
+    articles: int
+    reach: Measure
+
+
+@dataclass(frozen=True)
 class Coverage:
     articles: int
     reach: Measure
     tone: dict[str, int]
+    by_trip: tuple[CoverageGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -290,19 +299,38 @@ def coverage(session: Session, campaign: Campaign, period: Range) -> Coverage:
             ),
         )
     )
+    # Grouped by trip and tone in SQL: a handful of rows, folded here.
     rows = session.execute(
         base.add_columns(
+            CoverageItem.trip_id,
+            Trip.title,
             CoverageItem.tone,
             func.count().label("articles"),
             func.sum(reach).label("reach"),
             func.count(reach).label("reach_available"),
-        ).group_by(CoverageItem.tone)
+        ).group_by(CoverageItem.trip_id, Trip.title, CoverageItem.tone)
     ).all()
-    articles = sum(row.articles for row in rows)
-    known = sum(row.reach_available for row in rows)
-    total_reach = sum(int(row.reach) for row in rows if row.reach is not None) if known else None
-    tone = {row.tone or "unknown": int(row.articles) for row in rows}
-    return Coverage(articles, Measure(total_reach, known, articles), tone)
+
+    def total(selected) -> tuple[int, Measure]:
+        articles = sum(int(row.articles) for row in selected)
+        known = sum(int(row.reach_available) for row in selected)
+        value = sum(int(row.reach) for row in selected if row.reach is not None) if known else None
+        return articles, Measure(value, known, articles)
+
+    articles, measure = total(rows)
+    tone: dict[str, int] = {}
+    for row in rows:
+        tone[row.tone or "unknown"] = tone.get(row.tone or "unknown", 0) + int(row.articles)
+    trips: dict[int | None, list] = {}
+    for row in rows:
+        trips.setdefault(row.trip_id, []).append(row)
+    by_trip = tuple(
+        CoverageGroup(trip_id, selected[0].title or "", *total(selected))
+        for trip_id, selected in sorted(
+            trips.items(), key=lambda item: (item[0] is None, item[1][0].title or "")
+        )
+    )
+    return Coverage(articles, measure, tone, by_trip)
 
 
 def summary(

@@ -278,6 +278,20 @@ def report_document(report: CampaignReport, _: Translate, locale: str) -> export
     )
     blocks.append(
         exports.Table(
+            _(N_("Press coverage by press trip")),
+            [_(N_("Press trip")), _(N_("Articles")), _(N_("Estimated reach"))],
+            [
+                [
+                    group.trip_title if group.trip_id else _(N_("Not from a press trip")),
+                    group.articles,
+                    group.reach.value,
+                ]
+                for group in summary.coverage.by_trip
+            ],
+        )
+    )
+    blocks.append(
+        exports.Table(
             _(N_("Press coverage by tone")),
             [_(N_("Tone")), _(N_("Articles"))],
             [

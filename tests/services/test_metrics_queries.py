@@ -38,6 +38,10 @@ def test_summary_adds_up_in_sql(session, data) -> None:
     assert coverage.articles == 3
     assert coverage.reach == queries.Measure(15000, 2, 3)
     assert coverage.tone == {"positive": 1, "neutral": 1, "unknown": 1}
+    trip, direct = coverage.by_trip
+    assert (trip.articles, trip.reach.value) == (1, 5000) and trip.trip_id is not None
+    assert direct.trip_id is None and direct.articles == 2
+    assert direct.reach == queries.Measure(10000, 1, 2)
     progress = {line.key: line for line in summary.progress}
     assert progress["posts"].actual == 2 and progress["posts"].share == 0.5
     assert progress["impressions"].share == 1.5 and progress["impressions"].partial
