@@ -268,10 +268,9 @@ def generate(url: str, world: World, publications: int) -> dict[str, float]:
         for statement in _GENERATE:
             started = time.perf_counter()
             connection.execute(text(statement), params)
-            name = re.search(
-                r"(INSERT INTO|SELECT setval\(pg_get_serial_sequence\(')?(\w+)", statement.strip()
-            )
-            timings[name.group(2) if name else statement[:20]] = time.perf_counter() - started
+            table = re.search(r"INSERT INTO (\w+)", statement)
+            name = table.group(1) if table else statement.split()[0].lower()
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
     with engine.connect() as connection:
         counts = {
             table: connection.scalar(text(f"SELECT count(*) FROM {table}"))
