@@ -187,7 +187,8 @@ def report_document(report: CampaignReport, _: Translate, locale: str) -> export
     key_figures = [
         exports.Figure(
             _(N_("Publications on time / due")),
-            f"{figures.on_time} / {summary.due}",
+            f"{exports.format_cell(figures.on_time, locale, '')} / "
+            f"{exports.format_cell(summary.due, locale, '')}",
             _(N_("%(count)d publications went out in the range")) % {"count": figures.publications},
         ),
         exports.Figure(_(N_("Posts published")), summary.posts),
