@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from campaigns.errors import Invalid
 from campaigns.i18n import N_
 from campaigns.metrics.models import MetricSnapshot, PublicationMetrics
-from campaigns.metrics.rules import FIXED_POINTS, SnapshotStatus
+from campaigns.metrics.rules import FIXED_POINTS, SnapshotStatus, fixed_point_tolerance_seconds
 from campaigns.org.models import Unit
 from campaigns.press.models import CoverageItem, CoverageStatus, Outlet, Trip
 from campaigns.social.models import (
@@ -249,20 +249,13 @@ _NOT_OUT = tuple(
 
 
 def due(session: Session, campaign: Campaign, period: Range, now: datetime) -> int:
-    """Publications scheduled in the range up to now that were not cancelled: those published
-    (their rollup rows: a publication goes out at or after its instant, so the campaign's
-    index on published_at finds them) and those still waiting, held or failed (few, found
-    through the status index)."""
+    """Publications that were due in the range up to now and not cancelled: those published in
+    the range (the rollup rows the on-time count is taken from, so "on time" never exceeds
+    "due", even for a post scheduled just before the range that went out inside it) and those
+    scheduled in the range and still waiting, held or failed (few, found through the status
+    index)."""
     until = min(period.ends_at, now)
-    m = PublicationMetrics
-    published = session.scalar(
-        select(func.count()).where(
-            m.campaign_id == campaign.id,
-            m.published_at >= period.starts_at,
-            m.scheduled_at >= period.starts_at,
-            m.scheduled_at < until,
-        )
-    )
+    published = session.scalar(select(func.count()).where(_in_range(campaign, period)))
     waiting = session.scalar(
         select(func.count())
         .select_from(Publication)
@@ -688,12 +681,16 @@ class VariantResult:
     publications: int
     reach: int | None
     engagements: int | None
+    # The engagement rate's two parts, over the publications that gave both numbers (a
+    # Telegram post's engagements have no reach beside them and would inflate the rate).
+    rate_reach: int | None = None
+    rate_engagements: int | None = None
 
     @property
     def rate(self) -> float | None:
-        if not self.reach or self.engagements is None:
+        if not self.rate_reach or self.rate_engagements is None:
             return None
-        return self.engagements / self.reach
+        return self.rate_engagements / self.rate_reach
 
 
 @dataclass(frozen=True)
@@ -721,55 +718,62 @@ def variant_comparison(
 ) -> list[VariantComparison]:
     """For posts published in more than one language in the range, each language's numbers
     at the same fixed ``point`` after publication (the 24 h snapshot by default) and the
-    language that did best: highest engagement rate, else most engagements."""
+    language that did best: highest engagement rate, else most engagements.
+
+    The posts are chosen from the rollup (those out in several languages, the most engaging
+    first: one pass over the campaign's rollup rows), and only their snapshots at ``point`` are
+    read, through the snapshots' (publication, point) key: a campaign's whole series at 24 h is
+    never joined. A few more posts than shown are taken, for those not yet that old."""
     if point not in FIXED_POINTS:
         raise ValueError(point)
     s, m = MetricSnapshot, PublicationMetrics
-    per_language = (
+    both = and_(s.reach.is_not(None), s.engagements.is_not(None))
+    chosen = (
+        select(m.post_id)
+        .where(_in_range(campaign, period))
+        .group_by(m.post_id)
+        .having(func.count(func.distinct(m.language)) > 1)
+        .order_by(func.max(func.coalesce(m.engagements, 0)).desc(), m.post_id)
+        .limit(limit * 3)
+    )
+    rows = session.execute(
         select(
             m.post_id,
             m.language,
             func.count().label("publications"),
             func.sum(s.reach).label("reach"),
             func.sum(s.engagements).label("engagements"),
+            func.sum(case((both, s.reach))).label("rate_reach"),
+            func.sum(case((both, s.engagements))).label("rate_engagements"),
         )
-        .select_from(s)
-        .join(m, m.publication_id == s.publication_id)
+        .select_from(m)
+        .join(s, and_(s.publication_id == m.publication_id, s.point == point))
         .where(
-            s.campaign_id == campaign.id,
-            s.point == point,
-            s.status == SnapshotStatus.TAKEN,
-            # Both sides by campaign: each side is read through its campaign index.
+            m.post_id.in_(chosen.scalar_subquery()),
             _in_range(campaign, period),
+            s.status == SnapshotStatus.TAKEN,
+            # A point taken long after its instant (after an outage) holds a later value:
+            # it would not compare fairly, so it is left out.
+            s.late_seconds <= fixed_point_tolerance_seconds(point),
         )
         .group_by(m.post_id, m.language)
-        .cte("per_language")
-    )
-    # The posts out in more than one language, those with the most engagements first.
-    chosen = (
-        select(per_language.c.post_id)
-        .group_by(per_language.c.post_id)
-        .having(func.count() > 1)
-        .order_by(
-            func.max(func.coalesce(per_language.c.engagements, 0)).desc(),
-            per_language.c.post_id,
-        )
-        .limit(limit)
-    )
-    rows = session.execute(
-        select(per_language).where(per_language.c.post_id.in_(chosen.scalar_subquery()))
     ).all()
     several: dict[int, list[VariantResult]] = {}
     for row in rows:
         several.setdefault(row.post_id, []).append(
             VariantResult(
-                row.language, int(row.publications), _int(row.reach), _int(row.engagements)
+                row.language,
+                int(row.publications),
+                _int(row.reach),
+                _int(row.engagements),
+                _int(row.rate_reach),
+                _int(row.rate_engagements),
             )
         )
     ranked = sorted(
-        several.items(),
+        ((post, results) for post, results in several.items() if len(results) > 1),
         key=lambda item: (-max(r.engagements or 0 for r in item[1]), item[0]),
-    )
+    )[:limit]
     titles = dict(
         session.execute(
             select(Post.id, Post.title).where(Post.id.in_([post for post, _ in ranked]))

@@ -23,6 +23,16 @@ POINT_DELAYS: dict[str, timedelta] = dict(POINTS)
 # Values at the same age, so posts published at different times compare fairly.
 FIXED_POINTS: tuple[str, ...] = ("1h", "24h", "7d")
 
+# A fixed point taken later than this share of its delay after its instant (an outage, a
+# backlog) holds a later value than its name says: comparisons leave it out.
+FIXED_POINT_TOLERANCE = 0.1
+
+
+def fixed_point_tolerance_seconds(point: str) -> int:
+    """How late a snapshot at ``point`` may be taken and still stand for that point."""
+    return int(POINT_DELAYS[point].total_seconds() * FIXED_POINT_TOLERANCE)
+
+
 # A publication that went out within this long of its scheduled instant went out on time.
 ON_TIME_TOLERANCE = timedelta(minutes=5)
 

@@ -8,7 +8,8 @@ import pytest
 
 from campaigns.metrics import queries
 from campaigns.metrics.queries import Range
-from tests.metrics_factories import known_campaign
+from tests.metrics_factories import known_campaign, published, snapshot
+from tests.social_factories import create_campaign, create_channel, create_post
 
 DECEMBER = Range(date(2026, 12, 1), date(2026, 12, 3), "Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 10, tzinfo=UTC)
@@ -165,3 +166,57 @@ def test_the_report_reuses_figures_for_a_minute_and_targets_at_once(session, dat
         session, data, DECEMBER, now=NOW + timedelta(seconds=61), cache=cache
     )
     assert later.summary.figures.publications == 5
+
+
+def _fresh_campaign(session):
+    campaign = create_campaign(session)
+    x = create_channel(session, "x", name="X")
+    telegram = create_channel(session, "telegram", name="Telegram", language="vi")
+    return campaign, x, telegram, lambda title: create_post(session, campaign, title=title)
+
+
+def test_a_language_is_judged_on_publications_that_give_both_numbers(session) -> None:
+    # en went out on X (50 of 1,000) and on Telegram (500 reactions, no reach); vi on X only
+    # (100 of 1,000). Telegram's engagements must not inflate en's rate: vi did better.
+    campaign, x, telegram, new_post = _fresh_campaign(session)
+    post = new_post("Both languages")
+    at = datetime(2026, 12, 1, 2, tzinfo=UTC)
+    en_x = published(session, post, x, at, reach=1000, engagements=50)
+    en_telegram = published(session, post, telegram, at, engagements=500)
+    vi_x = published(session, post, x, at, language="vi", reach=1000, engagements=100)
+    snapshot(session, en_x, "24h", reach=1000, engagements=50)
+    snapshot(session, en_telegram, "24h", engagements=500)
+    snapshot(session, vi_x, "24h", reach=1000, engagements=100)
+
+    (comparison,) = queries.variant_comparison(session, campaign, DECEMBER)
+
+    assert comparison.best == "vi"
+    en = next(result for result in comparison.variants if result.language == "en")
+    assert (en.reach, en.engagements, en.rate) == (1000, 550, 0.05)
+
+
+def test_a_fixed_point_taken_long_after_its_instant_is_left_out_of_comparisons(session) -> None:
+    # After an outage the 24 h point was taken a week late: it holds a later value.
+    campaign, x, _, new_post = _fresh_campaign(session)
+    post = new_post("After the outage")
+    at = datetime(2026, 12, 1, 2, tzinfo=UTC)
+    en = published(session, post, x, at, reach=1000, engagements=50)
+    vi = published(session, post, x, at, language="vi", reach=1000, engagements=10)
+    snapshot(session, en, "24h", reach=900, engagements=45, late_seconds=7 * 86400)
+    snapshot(session, vi, "24h", reach=100, engagements=2, late_seconds=60)
+
+    assert queries.variant_comparison(session, campaign, DECEMBER) == []
+
+
+def test_on_time_never_exceeds_due_at_the_start_of_a_range(session) -> None:
+    # Scheduled 23:58 on 30 November in Ha Noi, out at 00:01 on 1 December: in the range.
+    campaign, x, _, new_post = _fresh_campaign(session)
+    metrics = published(
+        session, new_post("Just before midnight"), x, datetime(2026, 11, 30, 17, 1, tzinfo=UTC)
+    )
+    metrics.scheduled_at = datetime(2026, 11, 30, 16, 58, tzinfo=UTC)
+    session.flush()
+
+    summary = queries.summary(session, campaign, DECEMBER, now=NOW)
+
+    assert (summary.figures.on_time, summary.due) == (1, 1)
