@@ -460,6 +460,10 @@ class Group:
     key: str
     label: str
     figures: Figures
+    label_vi: str | None = None  # a unit's Vietnamese name; other labels read the same in both
+
+    def label_in(self, locale: str) -> str:
+        return self.label_vi if locale == "vi" and self.label_vi else self.label
 
 
 BREAKDOWNS = ("channel", "language", "country", "unit")
@@ -480,13 +484,20 @@ def breakdown(session: Session, campaign: Campaign, period: Range, by: str) -> l
         key, label, join = m.channel_kind, m.channel_kind, None
     else:
         raise ValueError(by)
-    query = select(key.label("key"), label.label("label"), *_figure_columns()).select_from(m)
+    label_vi = Unit.name_vi if by == "unit" else literal_column("NULL")
+    query = select(
+        key.label("key"), label.label("label"), label_vi.label("label_vi"), *_figure_columns()
+    ).select_from(m)
     if join is not None:
         query = query.join(*join)
+    grouping = (key, label, Unit.name_vi) if by == "unit" else (key, label)
     rows = session.execute(
-        query.where(_in_range(campaign, period)).group_by(key, label).order_by(label)
+        query.where(_in_range(campaign, period)).group_by(*grouping).order_by(label)
     ).all()
-    return [Group(str(row.key or ""), str(row.label or "—"), _figures(row)) for row in rows]
+    return [
+        Group(str(row.key or ""), str(row.label or "—"), _figures(row), row.label_vi)
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -634,21 +645,29 @@ def overview(session: Session, campaign: Campaign, period: Range) -> Overview:
             )
         ).all()
     )
-    unit_names = dict(
-        session.execute(
-            select(Unit.id, Unit.name_en).where(Unit.id.in_([row.unit for row in per["unit"]]))
+    unit_names = {
+        unit_id: (name_en, name_vi)
+        for unit_id, name_en, name_vi in session.execute(
+            select(Unit.id, Unit.name_en, Unit.name_vi).where(
+                Unit.id.in_([row.unit for row in per["unit"]])
+            )
         ).all()
-    )
+    }
     labels = {
         "channel": lambda row: channel_names.get(row.channel, "—"),
-        "unit": lambda row: unit_names.get(row.unit, "—"),
+        "unit": lambda row: unit_names.get(row.unit, ("—", None))[0],
     }
     groups = {}
     for name in (*BREAKDOWNS, "kind"):
         label = labels.get(name, lambda row, name=name: getattr(row, name) or "—")
         groups[name] = sorted(
             (
-                Group(str(getattr(row, name) or ""), str(label(row)), _figures(row))
+                Group(
+                    str(getattr(row, name) or ""),
+                    str(label(row)),
+                    _figures(row),
+                    unit_names.get(row.unit, (None, None))[1] if name == "unit" else None,
+                )
                 for row in per[name]
             ),
             key=lambda group: group.label,

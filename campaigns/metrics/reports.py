@@ -248,7 +248,7 @@ def report_document(report: CampaignReport, _: Translate, locale: str) -> export
             exports.Table(
                 _(BREAKDOWN_TITLES[by]),
                 [_(N_("Name")), *columns],
-                [_figure_row(group.label, group.figures) for group in groups],
+                [_figure_row(group.label_in(locale), group.figures) for group in groups],
             )
         )
     blocks.append(

@@ -8,6 +8,7 @@ import pytest
 
 from campaigns.metrics import queries
 from campaigns.metrics.queries import Range
+from campaigns.org.models import Unit
 from tests.metrics_factories import known_campaign, published, snapshot
 from tests.social_factories import create_campaign, create_channel, create_post
 
@@ -220,3 +221,13 @@ def test_on_time_never_exceeds_due_at_the_start_of_a_range(session) -> None:
     summary = queries.summary(session, campaign, DECEMBER, now=NOW)
 
     assert (summary.figures.on_time, summary.due) == (1, 1)
+
+
+def test_units_are_named_in_the_readers_language(session, data) -> None:
+    for groups in (
+        queries.breakdown(session, data, DECEMBER, "unit"),
+        queries.overview(session, data, DECEMBER).groups["unit"],
+    ):
+        for group in groups:
+            unit = session.get(Unit, int(group.key))
+            assert (group.label_in("en"), group.label_in("vi")) == (unit.name_en, unit.name_vi)
