@@ -125,8 +125,13 @@ def coverage_lines(
         CoverageItem.published_on <= period.end,
         or_(CoverageItem.campaign_id.in_(owned_campaigns), CoverageItem.trip_id.in_(hosted_trips)),
     )
+    # An article's own estimate, else its outlet's (as the campaign report reckons reach).
+    article_reach = func.coalesce(CoverageItem.estimated_reach, Outlet.estimated_reach)
     count, reach = session.execute(
-        select(func.count(), func.sum(CoverageItem.estimated_reach)).where(*belongs)
+        select(func.count(), func.sum(article_reach))
+        .select_from(CoverageItem)
+        .outerjoin(Outlet, Outlet.id == CoverageItem.outlet_id)
+        .where(*belongs)
     ).one()
     rows = session.execute(
         select(
@@ -135,7 +140,7 @@ def coverage_lines(
             CoverageItem.headline,
             CoverageItem.url,
             CoverageItem.status,
-            CoverageItem.estimated_reach,
+            article_reach,
         )
         .outerjoin(Outlet, Outlet.id == CoverageItem.outlet_id)
         .where(*belongs)

@@ -10,8 +10,12 @@ import pytest
 from campaigns.errors import NotAllowed, NotFound
 from campaigns.metrics import criteria, scoring
 from campaigns.metrics.criteria import CriterionInput
+from campaigns.metrics.scoring import Period
+from campaigns.metrics.unit_report import coverage_lines
+from campaigns.press.models import CoverageItem, CoverageStatus
 from tests import metrics_factories
 from tests.factories import create_person
+from tests.press_factories import create_outlet
 from tests.score_world import NOW, ZONE, build
 from tests.social_factories import create_campaign, create_channel, create_post
 
@@ -234,3 +238,31 @@ def test_a_ranking_reuses_its_numbers_for_the_cache_lifetime_only(session):
     assert alpha_total(NOW + timedelta(seconds=31)) == 6 + 24 + 30 + 6.67
     # After a minute, the new publication counts (one more on time, the rate falls).
     assert alpha_total(NOW + timedelta(seconds=61)) != 66.67
+
+
+def test_the_unit_report_reckons_an_articles_reach_as_the_campaign_report_does(session):
+    # An article without its own estimate counts its outlet's, in the lines and the total.
+    world = build(session)
+    campaign = create_campaign(session, owner_unit=world.alpha)
+    outlet = create_outlet(session, estimated_reach=2_000_000)
+    session.add(
+        CoverageItem(
+            url="https://news.example/outlet-only",
+            normalised_url="https://news.example/outlet-only",
+            status=CoverageStatus.FOUND,
+            published_on=date(2026, 3, 10),
+            campaign_id=campaign.id,
+            outlet_id=outlet.id,
+            headline="Known only by its outlet",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    session.flush()
+
+    lines, count, reach = coverage_lines(
+        session, world.alpha, Period(date(2026, 3, 10), date(2026, 3, 10), ZONE)
+    )
+
+    assert count == 1 and reach == 2_000_000
+    assert [line.reach for line in lines] == [2_000_000]
