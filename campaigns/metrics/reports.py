@@ -230,8 +230,13 @@ def report_document(report: CampaignReport, _: Translate, locale: str) -> export
     blocks: list[exports.Block] = [progress, *report_charts(report, _, locale)]
     blocks.append(
         exports.Table(
-            _(N_("Top posts")),
-            [_(N_("Post")), _(N_("Publications")), _(N_("Reach")), _(N_("Engagements"))],
+            _(N_("Top posts (latest figures)")),
+            [
+                _(N_("Post")),
+                _(N_("Publications")),
+                _(N_("Reach, latest")),
+                _(N_("Engagements, latest")),
+            ],
             [
                 [
                     post.title + (" (" + _(N_("sandbox")) + ")" if post.sandbox else ""),
