@@ -17,11 +17,15 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from campaigns.audit import snapshot
 from campaigns.metrics.models import MetricSnapshot, PublicationMetrics
 from campaigns.metrics.planning import plan_snapshots
 from campaigns.metrics.rules import POINTS, SnapshotStatus, TrackingStatus
 from campaigns.metrics.sandbox import sandbox_reading
 from campaigns.org.models import Person, Unit, UnitKind
+from campaigns.press.demo import PAST_TOUR_TITLE
+from campaigns.press.models import Trip
+from campaigns.press.trips import touch
 from campaigns.social import services
 from campaigns.social.models import (
     Campaign,
@@ -138,10 +142,22 @@ def load_metrics_demo(session: Session, *, now: datetime) -> Campaign | None:
         for channel in dict.fromkeys(targets):
             publications.append((post, channel, scheduled_at, len(publications)))
     session.flush()
+    _count_the_past_tour(session, campaign, now=now)
     ids = _publish(session, publications)
     plan_snapshots(session, now=now, publication_ids=ids)
     _take_due_snapshots(session, ids, now=now)
     return campaign
+
+
+def _count_the_past_tour(session: Session, campaign: Campaign, *, now: datetime) -> None:
+    """The press demo's tour of last month was part of this campaign: its coverage (articles,
+    reach, tone) shows on the campaign's dashboard and report."""
+    tour = session.scalar(select(Trip).where(Trip.title == PAST_TOUR_TITLE))
+    if tour is None or tour.campaign_id is not None:
+        return
+    before = snapshot(tour)
+    tour.campaign_id = campaign.id
+    touch(session, actor=None, now=now, target=tour, before=before)
 
 
 def _publish(

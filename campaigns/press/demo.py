@@ -378,8 +378,12 @@ def _national_day_trip(session, now, journalists) -> None:
     )
 
 
+# The tour that ended last month; the measured campaign of the metrics demo counts its coverage.
+PAST_TOUR_TITLE = "Đồng bằng sông Cửu Long: khí hậu và lúa gạo (đoàn báo chí)"
+
+
 def _past_tour(session, now, journalists, outlets) -> None:
-    title = "Đồng bằng sông Cửu Long: khí hậu và lúa gạo (đoàn báo chí)"
+    title = PAST_TOUR_TITLE
     if _trip(session, title) is not None:
         return
     start = (now - timedelta(days=45)).date()

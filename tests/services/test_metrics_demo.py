@@ -8,6 +8,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from campaigns.demo import load_demo_data
+from campaigns.metrics import queries
 from campaigns.metrics.demo import NAME_EN
 from campaigns.metrics.models import MetricSnapshot, PublicationMetrics
 from campaigns.metrics.sandbox import sandbox_reading
@@ -43,6 +44,10 @@ def test_a_fresh_demo_has_a_measured_history_in_sandbox_figures(session, now):
     )
     assert (sample.reach, sample.engagements) == (expected.reach, expected.engagements)
     assert sample.raw["sandbox"] is True
+    # Last month's press tour was part of the campaign: its coverage shows on the dashboard.
+    period = queries.default_range(campaign, "Asia/Ho_Chi_Minh", now.date())
+    coverage = queries.coverage(session, campaign, period)
+    assert coverage.articles > 0 and coverage.reach.value and len(coverage.tone) > 1
 
 
 def test_the_measured_history_is_loaded_once(session, now):
