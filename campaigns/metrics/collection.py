@@ -493,12 +493,17 @@ def record_readings(
         _update_rollups(session, rollups)
     if gone:
         _mark_gone(session, gone, now=now)
-    if missing:
+    # A post the answer left out (neither data nor an error) is asked again later and later,
+    # as after an outage: never every minute for ever, spending the read budget.
+    by_attempts: dict[int, list] = {}
+    for snapshot in missing:
+        by_attempts.setdefault(snapshot.attempts, []).append(snapshot)
+    for attempts, snapshots in by_attempts.items():
         _push_back(
             session,
-            missing,
+            snapshots,
             worker_id=worker_id,
-            not_before=now + BACKOFF_BASE,
+            not_before=now + backoff_after(attempts + 1),
             error="the platform's answer did not mention this post",
             count_attempt=True,
         )

@@ -223,6 +223,7 @@ class FakeX(FakeServer):
         self._tweet_ids = itertools.count(FIRST_TWEET_ID)
         self._media_ids = itertools.count(FIRST_MEDIA_ID)
         self._user_ids = itertools.count(1000)
+        self._left_out: set[str] = set()
 
     # -- what tests use ------------------------------------------------------------------------
 
@@ -287,6 +288,12 @@ class FakeX(FakeServer):
         """The tweet is no longer visible to us: lookups answer "Authorization Error"."""
         with self._lock:
             self._tweet(tweet_id).protected = True
+
+    def leave_out(self, tweet_id: str) -> None:
+        """Lookups leave the tweet out of their answer without an error entry either (a
+        partial answer, which Herald must not take for a deletion)."""
+        with self._lock:
+            self._left_out.add(tweet_id)
 
     def _tweet(self, tweet_id: str) -> FakeTweet:
         for tweet in self._tweets:
@@ -498,11 +505,12 @@ class FakeX(FakeServer):
         return data
 
     def _get_tweets(self, request: RecordedRequest, me: FakeAccount) -> Reply:
-        ids = [i for value in request.query.get("ids", []) for i in value.split(",") if i]
-        if not ids:
+        asked = [i for value in request.query.get("ids", []) for i in value.split(",") if i]
+        if not asked:
             return self.faulted_reply(bad_request("The `ids` query parameter can not be empty"))
-        if len(ids) > 100:
+        if len(asked) > 100:
             return self.faulted_reply(bad_request("`ids` can have at most 100 items"))
+        ids = [i for i in asked if i not in self._left_out]
         fields = self._fields(request)
         if self.refuse_private_metrics and fields & set(PRIVATE_METRIC_FIELDS):
             return self.faulted_reply(

@@ -365,3 +365,23 @@ def test_the_collector_thread_plans_and_takes_what_is_due_until_stopped(
         thread.join(10)
     assert not thread.is_alive()
     assert snapshot(session, ids[0], "1h").status == "planned"
+
+
+def test_a_post_left_out_of_the_answer_is_asked_again_later_and_later(
+    session, fake_x, x_channel, make_collector, start
+):
+    # Neither data nor an error: not a deletion, and not worth a read every minute for ever.
+    tweets, ids = tweets_on(session, fake_x, x_channel, 1, at=start)
+    fake_x.leave_out(tweets[0].id)
+    collector = make_collector()
+    due = start + timedelta(minutes=15)
+    waits = []
+    at = due
+    for _ in range(4):
+        collector.run_once(now=at)
+        point = snapshot(session, ids[0], "15m")
+        assert point.status == "planned"
+        waits.append(point.not_before - at)
+        at = point.not_before
+    assert waits == [timedelta(minutes=minutes) for minutes in (1, 2, 4, 8)]
+    assert len(fake_x.requests_to(GET_TWEETS)) == 4
