@@ -25,6 +25,27 @@ if TYPE_CHECKING:  # pragma: no cover
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
 
 
+def short_labels(labels: Sequence[str], width: int) -> list[str]:
+    """Labels short enough for an axis that still tell the bars apart: the words most labels
+    share are dropped ("Embassy of Viet Nam in Cambodia – Sandbox" and "… in France – Sandbox"
+    read "Cambodia" and "France"), then each is cut to ``width`` characters with an ellipsis.
+    The full labels stay in the chart's table and in each bar's tooltip."""
+    words = [str(label).split() for label in labels]
+    if len(words) > 1:
+        shared_by = max(2, -(-len(words) * 3 // 5))
+        counts: dict[str, int] = {}
+        for parts in words:
+            for word in set(parts):
+                counts[word] = counts.get(word, 0) + 1
+        common = {word for word, count in counts.items() if count >= shared_by}
+        words = [[w for w in parts if w not in common] or parts for parts in words]
+    shortened = []
+    for parts in words:
+        text = " ".join(parts).strip(" –-—,:") or " ".join(parts)
+        shortened.append(text if len(text) <= width else text[: width - 1].rstrip() + "…")
+    return shortened
+
+
 @dataclass(frozen=True)
 class Series:
     name: str
@@ -112,12 +133,12 @@ def svg(chart: Chart) -> str:
     count = max(1, len(chart.labels))
     slot = plot_w / count
     every = _every(count, 10)
-    for index, label in enumerate(chart.labels):
+    for index, label in enumerate(short_labels(chart.labels, 14)):
         if index % every == 0:
             x = _PAD_L + slot * (index + 0.5)
             parts.append(
                 f'<text x="{x:.1f}" y="{_H - _PAD_B + 14}" text-anchor="middle" fill="#444">'
-                f"{escape(str(label)[:14])}</text>"
+                f"{escape(label)}</text>"
             )
     for number, series in enumerate(chart.series):
         colour = PALETTE[number % len(PALETTE)]
@@ -198,10 +219,10 @@ def draw(pdf: FPDF, chart: Chart, *, x: float, y: float, w: float, h: float, fon
     count = max(1, len(chart.labels))
     slot = plot_w / count
     every = _every(count, 8)
-    for index, label in enumerate(chart.labels):
+    for index, label in enumerate(short_labels(chart.labels, 12)):
         if index % every == 0:
             pdf.set_xy(plot_x + slot * index - 6 + slot / 2, plot_y + plot_h + 1)
-            pdf.cell(12, 3, str(label)[:12], align="C")
+            pdf.cell(12, 3, label, align="C")
     for number, series in enumerate(chart.series):
         colour = _rgb(PALETTE[number % len(PALETTE)])
         pdf.set_draw_color(*colour)
