@@ -42,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+from bench.databases import prepare_postgres
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/bench_dashboard"
 SECRET = "bench-dashboard-secret-key-0123456789-abcdefghij"
@@ -78,31 +79,6 @@ PAGES: list[tuple[str, Callable[[World], str], bool]] = [
     ("heavy campaign dashboard", lambda w: f"/reports/campaigns/{w.campaign_id}", False),
     ("heavy campaign report (HTML)", lambda w: f"/reports/campaigns/{w.campaign_id}/report", False),
 ]
-
-
-def _prepare_database(url: str, keep: bool) -> str:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        sys.exit("bench/dashboard.py needs PostgreSQL (--database-url)")
-    server = create_engine(
-        parsed.set(drivername="postgresql+psycopg", database="postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
-    with server.connect() as connection:
-        exists = connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
-        )
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    server.dispose()
-    herald_url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    if not keep:
-        engine = create_engine(herald_url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    return herald_url
 
 
 def _base_objects(url: str) -> tuple[World, str]:
@@ -368,7 +344,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    url = _prepare_database(args.database_url, args.keep)
+    url = prepare_postgres(args.database_url, bench="dashboard.py", keep=args.keep)
     world, email = _base_objects(url)
     started = time.perf_counter()
     timings = generate(url, world, args.publications)

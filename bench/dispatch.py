@@ -35,9 +35,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
+from bench.databases import prepare_postgres
 from bots.x import XClient
 from campaigns.db import utcnow
 from campaigns.health.models import Heartbeat
@@ -61,31 +61,6 @@ CHANNELS = 10
 LATENESS_ITEMS = 1_000
 TARGET_RATIO = 0.8
 TARGET_P99_S = 1.0
-
-
-def _prepare_database(url: str) -> str:
-    """Create the database if need be, empty it, migrate it; returns the URL Herald uses."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        sys.exit("bench/dispatch.py needs PostgreSQL (--database-url)")
-    server = create_engine(
-        parsed.set(drivername="postgresql+psycopg", database="postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
-    with server.connect() as connection:
-        exists = connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
-        )
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    server.dispose()
-    herald_url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    engine = create_engine(herald_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return herald_url
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -253,7 +228,7 @@ def main() -> None:
         default=os.environ.get("HERALD_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
     )
     options = parser.parse_args()
-    url = _prepare_database(options.database_url)
+    url = prepare_postgres(options.database_url, bench="dispatch.py")
     app = create_app(
         {"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None}
     )

@@ -37,10 +37,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from bench.databases import prepare_postgres
 from campaigns.metrics import criteria, scoring
 from campaigns.metrics.criteria import CriterionInput
 from campaigns.org import services as org_services
@@ -56,30 +56,6 @@ UNITS = 60
 TARGET_P95_MS = 150.0
 PASSWORD = "bench-password-0123456789"
 YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _prepare_database(url: str) -> str:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        sys.exit("bench/ranking.py needs PostgreSQL (--database-url)")
-    server = create_engine(
-        parsed.set(drivername="postgresql+psycopg", database="postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
-    with server.connect() as connection:
-        exists = connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
-        )
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    server.dispose()
-    herald_url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    engine = create_engine(herald_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return herald_url
 
 
 # Publications spread over 2026 round-robin on the units' channels and posts; 3 % of them held.
@@ -278,7 +254,7 @@ def main() -> int:
     )
     arguments = parser.parse_args()
 
-    url = _prepare_database(arguments.database_url)
+    url = prepare_postgres(arguments.database_url, bench="ranking.py")
     app = create_app(
         {
             "SECRET_KEY": secrets.token_urlsafe(48),
