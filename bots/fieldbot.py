@@ -23,8 +23,8 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from telegram.ext import (
     filters,
 )
 
+from bots.sessions import bot_transaction
 from bots.telegram import (
     DEFAULT_API_BASE,
     DEFAULT_TIMEOUT,
@@ -229,18 +230,8 @@ class FieldBot:
 
     # -- the database --------------------------------------------------------------------------
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        session = self._sessions()
-        session.info["door"] = "bot"
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def _transaction(self) -> AbstractContextManager[Session]:
+        return bot_transaction(self._sessions)
 
     def _remember_identity(self, telegram_id: int, username: str) -> None:
         with self._transaction() as session:

@@ -27,7 +27,6 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, Update
 from telegram.error import Conflict, TelegramError
 
+from bots.sessions import bot_transaction
 from bots.telegram import DEFAULT_API_BASE, DEFAULT_TIMEOUT, TelegramRequest
 from campaigns.db import create_engine, utcnow
 from campaigns.metrics.collection import record_reaction_update, telegram_bot_tokens
@@ -55,24 +55,10 @@ def database_recorder(
     """Records one ``message_reaction_count`` update (as JSON) in its own transaction."""
 
     def record(update_json: Mapping[str, Any]) -> int:
-        with _transaction(sessions) as session:
+        with bot_transaction(sessions) as session:
             return record_reaction_update(session, update_json, now=clock())
 
     return record
-
-
-@contextmanager
-def _transaction(sessions: Callable[[], Session]):
-    session = sessions()
-    session.info["door"] = "bot"
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 class ReactionPoller:
@@ -184,7 +170,7 @@ class ReactionPollers:
         self._running: dict[str, tuple[threading.Event, threading.Thread]] = {}
 
     def tokens(self) -> set[str]:
-        with _transaction(self._sessions) as session:
+        with bot_transaction(self._sessions) as session:
             tokens = telegram_bot_tokens(session, secret=self._secret)
         return tokens - {self._field_bot_token}
 
