@@ -4,6 +4,8 @@ changes with the person's language."""
 
 from datetime import date, timedelta
 
+import pypdfium2
+
 from tests.e2e.conftest import sign_in
 
 
@@ -55,12 +57,38 @@ def test_a_press_officer_builds_a_trip_and_downloads_the_invitation_letter(page,
     assert "Visit to the Temple of Literature" in page.locator("#itinerary").inner_text()
     assert page.locator("#clashes").count() == 0
 
-    with page.expect_download() as download_info:
-        page.locator("#participants a[href*='/invitation.pdf?lang=vi']").first.click()
-    download = download_info.value
-    assert download.suggested_filename.endswith("-vi.pdf")
-    path = tmp_path / download.suggested_filename
-    download.save_as(path)
-    content = path.read_bytes()
-    assert content.startswith(b"%PDF") and len(content) > 5_000
+    # Each participant's invitation in both languages, as the browser downloads it, rendered
+    # to images: every page carries print, and nothing runs past the paper's margins.
+    for row in range(2):
+        for language in ("vi", "en"):
+            link = page.locator(f"#participants a[href*='/invitation.pdf?lang={language}']")
+            with page.expect_download() as download_info:
+                link.nth(row).click()
+            download = download_info.value
+            assert download.suggested_filename.endswith(f"-{language}.pdf")
+            path = tmp_path / download.suggested_filename
+            download.save_as(path)
+            content = path.read_bytes()
+            assert content.startswith(b"%PDF") and len(content) > 5_000
+            assert_printed_within_margins(path)
     page.screenshot(path=str(tmp_path / "trip.png"), full_page=True)
+
+
+def assert_printed_within_margins(path, margin_mm: float = 10.0, footer_mm: float = 5.0) -> None:
+    """Render every page of the PDF at 72 dpi: each has ink, all of it inside the margins (the
+    footer's contact line may come within ``footer_mm`` of the bottom edge, which office
+    printers still print)."""
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        for number, pdf_page in enumerate(document, start=1):
+            image = pdf_page.render(scale=1).to_pil().convert("L")
+            ink = image.point(lambda value: 255 if value < 200 else 0).getbbox()
+            assert ink is not None, f"page {number} of {path.name} is blank"
+            margin = margin_mm / 25.4 * 72
+            width, height = image.size
+            left, top, right, bottom = ink
+            assert left >= margin and right <= width - margin, (path.name, number, ink)
+            footer = footer_mm / 25.4 * 72
+            assert top >= margin and bottom <= height - footer, (path.name, number, ink)
+    finally:
+        document.close()
