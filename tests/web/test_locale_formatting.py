@@ -8,6 +8,8 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+from flask import render_template_string
+from flask_babel import force_locale
 
 from campaigns.press import coverage, trips
 from tests.factories import create_person, create_unit, login
@@ -130,3 +132,10 @@ def test_campaign_targets_and_post_times_are_in_the_readers_way(
     post_page = _visible(client.get(f"/social/posts/{post.id}").text)
     assert scheduled in post_page
     assert "2027-09-01 09:00" not in post_page
+
+
+@pytest.mark.parametrize(("locale", "expected"), [("vi", "20.000"), ("en", "20,000")])
+def test_counts_in_sentences_are_grouped_the_readers_way(app, locale, expected):
+    with app.test_request_context(), force_locale(locale):
+        text = render_template_string("{{ ngettext('%(num)s entry', '%(num)s entries', 20000) }}")
+    assert text.startswith(expected + " ")
