@@ -38,7 +38,8 @@ from campaigns.errors import Invalid
 from campaigns.i18n import N_
 from campaigns.metrics.models import MetricSnapshot, PublicationMetrics
 from campaigns.metrics.rules import FIXED_POINTS, SnapshotStatus, fixed_point_tolerance_seconds
-from campaigns.org.models import Unit
+from campaigns.org.models import Person, Unit
+from campaigns.press import queries as press_queries
 from campaigns.press.models import CoverageItem, CoverageStatus, Outlet, Trip
 from campaigns.social.models import (
     Campaign,
@@ -270,9 +271,12 @@ def due(session: Session, campaign: Campaign, period: Range, now: datetime) -> i
     return int(published or 0) + int(waiting or 0)
 
 
-def coverage(session: Session, campaign: Campaign, period: Range) -> Coverage:
+def coverage(
+    session: Session, campaign: Campaign, period: Range, *, viewer: Person | None = None
+) -> Coverage:
     """Coverage found or verified for the campaign (directly, or through one of its trips),
-    published in the range (items without a date count by when they were reported)."""
+    published in the range (items without a date count by when they were reported); given a
+    ``viewer``, only what they may see (``press.queries.coverage_seen_by``)."""
     reach = func.coalesce(CoverageItem.estimated_reach, Outlet.estimated_reach)
     base = (
         select()
@@ -292,6 +296,9 @@ def coverage(session: Session, campaign: Campaign, period: Range) -> Coverage:
             ),
         )
     )
+    seen = press_queries.coverage_seen_by(viewer)
+    if seen is not None:
+        base = base.where(seen)
     # Grouped by trip and tone in SQL: a handful of rows, folded here.
     rows = session.execute(
         base.add_columns(
@@ -333,6 +340,7 @@ def summary(
     *,
     now: datetime,
     overview: Overview | None = None,
+    viewer: Person | None = None,
 ) -> Summary:
     """The campaign's figures in ``period`` and its progress against each target (from
     ``overview`` when the caller already has it)."""
@@ -353,7 +361,7 @@ def summary(
         figures=figures,
         posts=posts,
         due=due(session, campaign, period, now),
-        coverage=coverage(session, campaign, period),
+        coverage=coverage(session, campaign, period, viewer=viewer),
     )
     result.progress = progress(campaign.kpi_targets or {}, result)
     return result

@@ -19,6 +19,8 @@ from campaigns.metrics import charts, exports, queries
 from campaigns.metrics.exports import Percent
 from campaigns.metrics.queries import Figures, Measure, Range
 from campaigns.metrics.scoring import FiguresCache
+from campaigns.org.models import Person
+from campaigns.press import queries as press_queries
 from campaigns.social.models import Campaign
 
 Translate = Callable[[str], str]
@@ -75,6 +77,7 @@ def campaign_report(
     *,
     now: datetime,
     cache: FiguresCache | None = None,
+    viewer: Person | None = None,
 ) -> CampaignReport:
     """Every figure of the campaign in ``period``, each computed in SQL. With ``cache``, the
     figures gathered less than its lifetime ago for the same campaign and range are reused;
@@ -85,13 +88,16 @@ def campaign_report(
             "overview": queries.overview(session, campaign, period),
             "variants": queries.variant_comparison(session, campaign, period),
             "due": queries.due(session, campaign, period, now),
-            "coverage": queries.coverage(session, campaign, period),
+            "coverage": queries.coverage(session, campaign, period, viewer=viewer),
         }
 
     if cache is None:
         figures = gather()
     else:
-        key = ("campaign", campaign.id, period.start, period.end, period.zone)
+        # Coverage depends on who asks (field staff see their trips' only): such a viewer's
+        # figures are kept apart from everyone else's.
+        sees = "all" if press_queries.coverage_seen_by(viewer) is None else viewer.id
+        key = ("campaign", campaign.id, period.start, period.end, period.zone, sees)
         figures, _ = cache.figures(key, now, gather)
     everything = figures["overview"]
     return CampaignReport(

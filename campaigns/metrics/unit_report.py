@@ -22,7 +22,8 @@ from campaigns.metrics import charts, exports
 from campaigns.metrics.exports import Percent
 from campaigns.metrics.models import CriteriaSet, PublicationMetrics
 from campaigns.metrics.scoring import COUNTED_COVERAGE, CriterionScore, Period, UnitScore
-from campaigns.org.models import Unit
+from campaigns.org.models import Person, Unit
+from campaigns.press import queries as press_queries
 from campaigns.press.models import CoverageItem, Outlet, Trip
 from campaigns.social.models import Campaign, Channel
 
@@ -113,7 +114,7 @@ def channel_lines(session: Session, unit: Unit, period: Period) -> tuple[list[Ch
 
 
 def coverage_lines(
-    session: Session, unit: Unit, period: Period
+    session: Session, unit: Unit, period: Period, *, viewer: Person | None = None
 ) -> tuple[list[CoverageLine], int, int | None]:
     """Coverage counted for the unit in the period (as ``scoring`` counts it), newest first:
     the first ``COVERAGE_ROWS`` lines, the exact count and the estimated reach added up."""
@@ -124,6 +125,12 @@ def coverage_lines(
         CoverageItem.published_on >= period.start,
         CoverageItem.published_on <= period.end,
         or_(CoverageItem.campaign_id.in_(owned_campaigns), CoverageItem.trip_id.in_(hosted_trips)),
+        # Only what the reader may see (field staff: their trips' coverage).
+        *[
+            condition
+            for condition in [press_queries.coverage_seen_by(viewer)]
+            if condition is not None
+        ],
     )
     # An article's own estimate, else its outlet's (as the campaign report reckons reach).
     article_reach = func.coalesce(CoverageItem.estimated_reach, Outlet.estimated_reach)
@@ -155,12 +162,18 @@ def coverage_lines(
 
 
 def unit_report(
-    session: Session, *, criteria_set: CriteriaSet, score: UnitScore, zone: str
+    session: Session,
+    *,
+    criteria_set: CriteriaSet,
+    score: UnitScore,
+    zone: str,
+    viewer: Person | None = None,
 ) -> UnitReport:
-    """The report of ``score``'s unit (a score the reader may see: ``scoring.unit_score``)."""
+    """The report of ``score``'s unit (a score the reader may see: ``scoring.unit_score``),
+    its coverage lines limited to what ``viewer`` may see."""
     period = Period(criteria_set.period_start, criteria_set.period_end, zone)
     channels, sandbox = channel_lines(session, score.unit, period)
-    coverage, count, reach = coverage_lines(session, score.unit, period)
+    coverage, count, reach = coverage_lines(session, score.unit, period, viewer=viewer)
     return UnitReport(criteria_set, score.unit, score, channels, coverage, count, reach, sandbox)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.calendar.models import Event, EventStatus, Priority, Visibility
@@ -611,6 +612,19 @@ def coverage_items(
         if value:
             query = query.where(column == value)
     return list(session.scalars(query))
+
+
+def coverage_seen_by(actor: Person | None) -> Any:
+    """The SQL condition on ``CoverageItem`` rows that ``actor`` may see, for queries that add
+    coverage up (None: all of it). Field staff see the coverage of the trips they work on; of
+    their own reports only those outside any trip, so that no sum or grouping names a trip
+    they may not see."""
+    if actor is None or actor.role != Role.FIELD:
+        return None
+    return or_(
+        CoverageItem.trip_id.in_(_assigned_trip_ids(actor)),
+        and_(CoverageItem.reported_by_id == actor.id, CoverageItem.trip_id.is_(None)),
+    )
 
 
 def may_see_coverage(actor: Person | None, item: CoverageItem) -> bool:

@@ -130,7 +130,9 @@ class CampaignSummary(MethodView):
         """Progress against each target, on-time publications, reach, engagements and rate,
         coverage, in a range."""
         campaign = load_for("campaign.view", Campaign, campaign_id)
-        return queries.summary(db.session, campaign, _range(campaign, args), now=utcnow())
+        return queries.summary(
+            db.session, campaign, _range(campaign, args), now=utcnow(), viewer=actor()
+        )
 
 
 @blueprint.route("/<int:campaign_id>/timeseries")

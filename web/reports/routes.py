@@ -131,7 +131,7 @@ def _campaign_report(campaign_id: int):
     campaign = load_for("campaign.view", Campaign, campaign_id)
     period, problem = requested_range(campaign, person.timezone)
     report = reports.campaign_report(
-        db.session, campaign, period, now=utcnow(), cache=figures_cache()
+        db.session, campaign, period, now=utcnow(), cache=figures_cache(), viewer=person
     )
     return campaign, period, problem, report
 

@@ -319,7 +319,11 @@ def unit_period_report(set_id: int, unit_id: int, fmt: str | None = None):
     language = request.args.get("lang", "")
     language = language if language in LOCALES else _locale()
     report = unit_report.unit_report(
-        db.session, criteria_set=criteria_set, score=score, zone=office_zone()
+        db.session,
+        criteria_set=criteria_set,
+        score=score,
+        zone=office_zone(),
+        viewer=actor(),
     )
     with force_locale(language):
         document = unit_report.report_document(report, gettext, language)
