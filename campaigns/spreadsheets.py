@@ -13,15 +13,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Control characters an XLSX file may not hold (openpyxl refuses them): a title typed with a
+# stray vertical tab would otherwise make the whole export fail. Tab and line ends stay.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_cell(value: Any) -> Any:
-    """``value`` as a spreadsheet may show it: text that would start a formula gets a ``'``."""
-    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
+    """``value`` as a spreadsheet may show it: text that would start a formula gets a ``'``,
+    and control characters no spreadsheet can hold are dropped."""
+    if not isinstance(value, str):
+        return value
+    value = CONTROL_CHARACTERS.sub("", value)
+    if value.lstrip(" ").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

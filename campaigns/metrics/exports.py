@@ -191,9 +191,10 @@ def document_xlsx(document: Document) -> bytes:
         sheet.append(safe_row(table.header))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
-        for row in table.rows:
+        for number, row in enumerate(table.rows, start=3):
             sheet.append(safe_row([_plain(cell, document.labels) for cell in row]))
-            for source, cell in zip(row, sheet[sheet.max_row], strict=False):
+            # The row just written, by its number: sheet.max_row would scan every cell.
+            for source, cell in zip(row, sheet[number], strict=False):
                 if isinstance(source, Percent):
                     cell.number_format = "0.0%"
                 elif isinstance(source, bool):

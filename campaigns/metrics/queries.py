@@ -83,8 +83,12 @@ MAX_RANGE_DAYS = 400
 
 
 def default_range(campaign: Campaign, zone: str, today: date) -> Range:
-    """The campaign's dates, up to today while it runs."""
-    return Range(campaign.starts_on, min(campaign.ends_on, max(today, campaign.starts_on)), zone)
+    """The campaign's dates, up to today while it runs, and at most its last MAX_RANGE_DAYS
+    (a campaign typed as running from 1900 to 2200 must not make every page add up three
+    centuries)."""
+    end = min(campaign.ends_on, max(today, campaign.starts_on))
+    start = max(campaign.starts_on, end - timedelta(days=MAX_RANGE_DAYS - 1))
+    return Range(start, end, zone)
 
 
 def choose_range(

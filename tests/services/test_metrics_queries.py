@@ -231,3 +231,13 @@ def test_units_are_named_in_the_readers_language(session, data) -> None:
         for group in groups:
             unit = session.get(Unit, int(group.key))
             assert (group.label_in("en"), group.label_in("vi")) == (unit.name_en, unit.name_vi)
+
+
+def test_the_default_range_of_a_very_long_campaign_is_its_last_400_days(session) -> None:
+    campaign = create_campaign(session)
+    campaign.starts_on, campaign.ends_on = date(1900, 1, 1), date(2200, 12, 31)
+
+    period = queries.default_range(campaign, "Asia/Ho_Chi_Minh", date(2026, 12, 7))
+
+    assert period.end == date(2026, 12, 7)
+    assert len(period.days()) == queries.MAX_RANGE_DAYS

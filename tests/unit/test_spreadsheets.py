@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from openpyxl import Workbook
 
 from campaigns.spreadsheets import csv_bytes, safe_cell
 
@@ -40,3 +41,9 @@ def test_every_cell_of_every_row_is_made_safe():
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows == [["'=1+1"], ["title", "'@x"], [], ["'-5", "-5"]]
+
+
+def test_control_characters_no_spreadsheet_can_hold_are_dropped():
+    cell = safe_cell("Bad\x0btitle\x00 with\ttab")
+    assert cell == "Badtitle with\ttab"
+    Workbook().active.append([cell])  # openpyxl accepts it
