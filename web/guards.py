@@ -25,6 +25,7 @@ MAX_JSON_DEPTH = 32
 HAS_NUL = N_("This text contains a NUL character, which is not allowed.")
 HAS_SURROGATE = N_("This text contains an invalid character (a lone surrogate).")
 TOO_DEEP = N_("The JSON body is nested too deeply.")
+NUMBER_TOO_LONG = N_("The JSON body holds a number too long to read.")
 
 
 class IdConverter(IntegerConverter):
@@ -83,8 +84,10 @@ def _problems() -> dict[str, str]:
             body = json.loads(raw)
         except RecursionError:
             problems["json"] = TOO_DEEP
-        except ValueError:
+        except json.JSONDecodeError:
             pass  # Flask answers 400 itself when the view reads the body.
+        except ValueError:  # an integer of more digits than Python converts (4,300)
+            problems["json"] = NUMBER_TOO_LONG
         else:
             _json_problems(body, "", 0, problems)
     return problems

@@ -7,8 +7,10 @@ the name of the field it concerns (``criteria-2-weight``), and nothing is saved.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -39,7 +41,10 @@ REPEATED_MEASURE = N_("Each measure may appear only once in a set.")
 BAD_WEIGHT = N_("The weight is a whole number of percent from 1 to 100.")
 WEIGHTS_NOT_100 = N_("The weights must add up to exactly 100 (they add up to %(total)s).")
 MISSING_TARGET = N_("This measure is scored against a target: give a target greater than 0.")
-BAD_TARGET = N_("The target is a number greater than 0 and at most 9,999,999,999.")
+BAD_TARGET = N_(
+    "The target is a number greater than 0 and at most 9999999999, written without thousands"
+    " separators (2.5 or 2,5 for two and a half)."
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,12 @@ def _target(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, str):
-        text = value.strip().replace(",", ".")
+        text = value.strip()
+        # A decimal comma (2,5) is read as a point; but "1,000" could be a thousand or one,
+        # so digits grouped by commas, or commas and points together, are refused.
+        if ("," in text and "." in text) or _GROUPED.match(text):
+            return None
+        text = text.replace(",", ".")
         if not text or len(text) > 30 or not text.isascii():
             return None
         try:
@@ -82,9 +92,22 @@ def _target(value: Any) -> float | None:
     if not isinstance(value, int | float):
         return None
     number = float(value)
-    if not math.isfinite(number) or number <= 0 or number > LARGEST_TARGET:
+    if not math.isfinite(number) or number > LARGEST_TARGET:
         return None
-    return round(number, 4)
+    number = round(number, 4)  # as stored: a target that rounds to 0 is no target
+    return number if number > 0 else None
+
+
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+$")
+
+
+def target_text(target: float | None) -> str:
+    """A stored target as a form shows it back: plain digits, no exponent, no trailing zeros
+    (1234567, 2.5), so that saving the form unchanged stores the same number."""
+    if target is None:
+        return ""
+    text = format(Decimal(repr(float(target))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _day(value: Any, name: str, errors: dict[str, str]) -> date | None:

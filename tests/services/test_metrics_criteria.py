@@ -107,12 +107,35 @@ def test_unknown_and_repeated_measures_are_refused(session):
     assert "criteria-1-measure" not in errors
 
 
-@pytest.mark.parametrize("target", [None, "", 0, -3, "nan", "inf", "1e12", "many"])
+@pytest.mark.parametrize(
+    "target",
+    # "1,000" could be a thousand or one; 0.00001 would be stored as 0.
+    [None, "", 0, -3, "nan", "inf", "1e12", "many", "1,000", "1.000,5", 0.00001, "0.00004"],
+)
 def test_a_measure_against_a_target_needs_a_positive_target(session, target):
     admin = create_person(session, "admin")
     rows = [GOOD[0], CriterionInput("engagement_rate", 30, target), *GOOD[2:]]
     errors = _refused(session, admin, criteria=rows)
     assert errors["criteria-1-target"] in (criteria.MISSING_TARGET, criteria.BAD_TARGET)
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("2,5", 2.5), ("2.5", 2.5), ("1234567", 1234567)])
+def test_a_target_is_stored_as_typed_and_shown_back_the_same(session, typed, stored):
+    admin = create_person(session, "admin")
+    rows = [GOOD[0], CriterionInput("engagement_rate", 30, typed), *GOOD[2:]]
+    made = criteria.create_criteria_set(
+        session,
+        actor=admin,
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+        name="Targets",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        criteria=rows,
+    )
+    target = made.criteria[1].target
+    assert target == stored
+    # The form shows it back so that saving it unchanged stores the same number.
+    assert criteria.target_text(target) in {typed.replace(",", "."), typed}
 
 
 def test_no_criteria_and_no_name_are_refused(session):

@@ -156,6 +156,15 @@ def test_json_nested_ten_thousand_deep_is_refused(client, headers):
     assert response.status_code == 400 and response.json["errors"]
 
 
+def test_a_number_of_five_thousand_digits_is_refused(client, headers):
+    # Python refuses to read an integer of more than 4,300 digits: a 400, not a 500.
+    body = '{"name_latin": "A", "country": "FR", "id": ' + "9" * 5_000 + "}"
+    response = client.post(
+        "/api/v1/journalists", data=body, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 400 and response.json["errors"]
+
+
 def test_a_name_longer_than_its_column_is_a_field_error(client, headers):
     response = client.post(
         "/api/v1/campaigns",

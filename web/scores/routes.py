@@ -112,7 +112,7 @@ def _rows_of(criteria_set: CriteriaSet | None) -> list[dict[str, str]]:
         {
             "measure": c.measure,
             "weight": str(c.weight),
-            "target": "" if c.target is None else f"{c.target:g}",
+            "target": criteria.target_text(c.target),
         }
         for c in criteria_set.criteria
     ]
