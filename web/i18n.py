@@ -146,7 +146,7 @@ def clock_time(value: datetime | time | None, zone: str | None = None) -> str:
 
 
 @pass_eval_context
-def grouped_ngettext(eval_context, singular: str, plural: str, num: int, **variables) -> str:
+def grouped_ngettext(eval_context, singular: str, plural: str, num: int, /, **variables) -> str:
     """The templates' ``ngettext`` (Jinja's new style, autoescaped alike), with ``%(num)s``
     written the reader's way: "Import 20.000 journalists", not "20000"."""
     variables.setdefault("num", number(num))

@@ -139,3 +139,9 @@ def test_counts_in_sentences_are_grouped_the_readers_way(app, locale, expected):
     with app.test_request_context(), force_locale(locale):
         text = render_template_string("{{ ngettext('%(num)s entry', '%(num)s entries', 20000) }}")
     assert text.startswith(expected + " ")
+    with app.test_request_context(), force_locale(locale):
+        # A template may still name the count itself.
+        named = render_template_string(
+            "{{ ngettext('%(num)s entry', '%(num)s entries', 2, num='two') }}"
+        )
+    assert named.startswith("two ")
