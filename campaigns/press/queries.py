@@ -583,7 +583,7 @@ class CoverageFilter:
 def coverage_items(
     session: Session, actor: Person, coverage_filter: CoverageFilter | None = None
 ) -> list[CoverageItem]:
-    """Coverage the actor may see (field staff: of their trips, and what they reported)."""
+    """Coverage the actor may see (``coverage_seen_by``)."""
     wanted = coverage_filter or CoverageFilter()
     query = (
         select(CoverageItem)
@@ -594,13 +594,9 @@ def coverage_items(
         )
         .order_by(CoverageItem.published_on.desc(), CoverageItem.id.desc())
     )
-    if actor.role == Role.FIELD:
-        query = query.where(
-            or_(
-                CoverageItem.trip_id.in_(_assigned_trip_ids(actor)),
-                CoverageItem.reported_by_id == actor.id,
-            )
-        )
+    seen = coverage_seen_by(actor)
+    if seen is not None:
+        query = query.where(seen)
     for column, value in (
         (CoverageItem.trip_id, wanted.trip_id),
         (CoverageItem.journalist_id, wanted.journalist_id),
@@ -615,10 +611,10 @@ def coverage_items(
 
 
 def coverage_seen_by(actor: Person | None) -> Any:
-    """The SQL condition on ``CoverageItem`` rows that ``actor`` may see, for queries that add
-    coverage up (None: all of it). Field staff see the coverage of the trips they work on; of
-    their own reports only those outside any trip, so that no sum or grouping names a trip
-    they may not see."""
+    """The SQL condition on ``CoverageItem`` rows that ``actor`` may see (None: all of it), for
+    the coverage list and every figure that adds coverage up. Field staff see the coverage of
+    the trips they work on, and their own reports outside any trip: a report on a trip they no
+    longer work on would name that trip."""
     if actor is None or actor.role != Role.FIELD:
         return None
     return or_(
@@ -628,11 +624,13 @@ def coverage_seen_by(actor: Person | None) -> Any:
 
 
 def may_see_coverage(actor: Person | None, item: CoverageItem) -> bool:
-    """Field staff see the coverage of their trips and what they reported; the others all of it
-    (``coverage_items`` applies the same rule in SQL)."""
-    if actor is None or actor.role != Role.FIELD or item.reported_by_id == actor.id:
+    """``coverage_seen_by`` for one item: field staff see the coverage of the trips they work on
+    and what they reported outside any trip; the others all of it."""
+    if actor is None or actor.role != Role.FIELD:
         return True
-    return item.trip is not None and can(actor, "trip.view", item.trip)
+    if item.trip is None:
+        return item.reported_by_id == actor.id
+    return can(actor, "trip.view", item.trip)
 
 
 def get_coverage_item(session: Session, item_id: int, *, actor: Person | None = None):

@@ -79,6 +79,21 @@ def test_field_staff_log_coverage_only_for_their_trips(session, now):
     assert [item.trip for item in queries.coverage_items(session, escort)] == [mine]
 
 
+def test_field_staff_taken_off_a_trip_no_longer_see_even_their_own_reports_on_it(session, now):
+    # Their report would name the trip they no longer work on.
+    escort = create_person(session, role="field")
+    trip = create_trip(session)
+    item = add_item(session, trip, escort=escort)
+    on_trip, _ = log(session, now, "https://x.example/on-trip", actor=escort, trip_id=trip.id)
+    assert queries.coverage_items(session, escort) == [on_trip]
+
+    item.escort_id = None
+    session.flush()
+
+    assert queries.coverage_items(session, escort) == []
+    assert not queries.may_see_coverage(escort, on_trip)
+
+
 def test_coverage_goes_expected_found_verified_without_skipping(session, now):
     item, _ = log(session, now, "https://x.example/a", status="expected")
     editor = create_person(session, role="editor")
