@@ -33,6 +33,7 @@ from campaigns.metrics import collection, planning
 from campaigns.metrics.collection import ClaimedSnapshot, MetricsReader, SnapshotBatch
 from campaigns.social.models import Channel, ChannelKind
 from campaigns.social.platform import ErrorKind, PlatformError
+from scheduler.clients import ChannelClients
 from scheduler.transactions import Transactions
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,6 @@ ERROR_PAUSE_SECONDS = 5.0
 PLAN_EVERY = timedelta(seconds=30)
 # X gives the author's private metrics for 30 days after posting only.
 PRIVATE_METRICS_AGE = timedelta(days=29)
-# A client unused this long starts again with fresh connections (platforms close idle ones).
-CLIENT_IDLE = timedelta(seconds=20)
 
 
 class MetricsCollector:
@@ -69,7 +68,7 @@ class MetricsCollector:
         self.lease_seconds = lease_seconds
         self.budgets = budgets
         self.clock = clock
-        self._clients: dict[int, tuple[Any, Any, datetime]] = {}
+        self._clients = ChannelClients(client_factory)
         self._planned_at: datetime | None = None
         #: platform calls made (benchmarks and tests read it)
         self.calls = 0
@@ -179,31 +178,13 @@ class MetricsCollector:
     # --- platform clients ------------------------------------------------------------------------
 
     def _client(self, channel: Channel, now: datetime) -> Any:
-        if channel.kind == ChannelKind.SANDBOX:  # writes through the session it was made in
-            return self.client_factory(channel)
-        key = (channel.id, channel.updated_at)
-        cached = self._clients.get(channel.id)
-        if cached is not None and cached[0] == key and now - cached[2] < CLIENT_IDLE:
-            self._clients[channel.id] = (key, cached[1], now)
-            return cached[1]
-        self._forget_client(channel.id)
-        client = self.client_factory(channel)
-        self._clients[channel.id] = (key, client, now)
-        return client
+        return self._clients.get(channel, now)
 
     def _forget_client(self, channel_id: int) -> None:
-        cached = self._clients.pop(channel_id, None)
-        if cached is not None:
-            close = getattr(cached[1], "close", None)
-            if close is not None:
-                try:
-                    close()
-                except Exception:
-                    log.exception("closing a platform client failed")
+        self._clients.forget(channel_id)
 
     def close(self) -> None:
-        for channel_id in list(self._clients):
-            self._forget_client(channel_id)
+        self._clients.close()
 
     # --- the loop --------------------------------------------------------------------------------
 

@@ -37,7 +37,6 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,11 +54,11 @@ from campaigns.social.checks import (
 )
 from campaigns.social.models import (
     Channel,
-    ChannelKind,
     Publication,
     PublicationStatus,
 )
 from campaigns.social.platform import ErrorKind, OutgoingPost, PlatformClient, PlatformError
+from scheduler.clients import ChannelClients
 from scheduler.transactions import Transactions
 
 log = logging.getLogger(__name__)
@@ -81,19 +80,6 @@ HOUSEKEEPING_EVERY = timedelta(seconds=1)
 def worker_name(index: int = 0) -> str:
     """A worker id unique across machines and restarts: ``host:pid:thread``."""
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{index}"
-
-
-# Platforms close keep-alive connections that sat idle (the fake X after 30 s); a post sent just
-# as the server closes its connection gets no answer and must be reconciled after a backoff. A
-# client idle longer than this starts again with fresh connections.
-CLIENT_IDLE = timedelta(seconds=20)
-
-
-@dataclass
-class _CachedClient:
-    key: tuple[int, Any]
-    client: PlatformClient
-    used_at: datetime
 
 
 class Worker:
@@ -127,7 +113,7 @@ class Worker:
         self.lease_seconds = lease_seconds
         self.policy = policy or rules.RetryPolicy()
         self.clock = clock
-        self._clients: dict[int, _CachedClient] = {}
+        self._clients = ChannelClients(client_factory)
         self._last_beat: datetime | None = None
         self._last_checks: datetime | None = None
         self._last_claim_at: datetime | None = None
@@ -358,30 +344,14 @@ class Worker:
     # --- platform clients ------------------------------------------------------------------------
 
     def _client(self, channel: Channel, now: datetime) -> PlatformClient:
-        """The channel's client, kept while its settings (credentials, handle) are unchanged and
-        it is in use. A sandbox client writes through the session it was made in, so it is made
-        each time."""
-        if channel.kind == ChannelKind.SANDBOX:
-            return self.client_factory(channel)
-        key = (channel.id, channel.updated_at)
-        cached = self._clients.get(channel.id)
-        if cached is not None and cached.key == key and now - cached.used_at < CLIENT_IDLE:
-            cached.used_at = now
-            return cached.client
-        self._forget_client(channel.id)
-        client = self.client_factory(channel)
-        self._clients[channel.id] = _CachedClient(key, client, now)
-        return client
+        return self._clients.get(channel, now)
 
     def _forget_client(self, channel_id: int) -> None:
-        cached = self._clients.pop(channel_id, None)
-        if cached is not None:
-            _close(cached.client)
+        self._clients.forget(channel_id)
 
     def close(self) -> None:
         """Release every platform client's connections."""
-        for channel_id in list(self._clients):
-            self._forget_client(channel_id)
+        self._clients.close()
 
     # --- the loop --------------------------------------------------------------------------------
 
@@ -417,15 +387,6 @@ class Worker:
         finally:
             self.close()
             log.info("worker %s stopped", self.worker_id)
-
-
-def _close(client: PlatformClient) -> None:
-    close = getattr(client, "close", None)
-    if close is not None:
-        try:
-            close()
-        except Exception:
-            log.exception("closing a platform client failed")
 
 
 def run_workers(
