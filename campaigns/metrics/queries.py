@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -37,7 +37,12 @@ from sqlalchemy.orm import Session
 from campaigns.errors import Invalid
 from campaigns.i18n import N_
 from campaigns.metrics.models import MetricSnapshot, PublicationMetrics
-from campaigns.metrics.rules import FIXED_POINTS, SnapshotStatus, fixed_point_tolerance_seconds
+from campaigns.metrics.rules import (
+    FIXED_POINTS,
+    DayRange,
+    SnapshotStatus,
+    fixed_point_tolerance_seconds,
+)
 from campaigns.org.models import Person, Unit
 from campaigns.press import queries as press_queries
 from campaigns.press.models import CoverageItem, CoverageStatus, Outlet, Trip
@@ -56,26 +61,8 @@ TOP_POSTS = 10
 COMPARISON_POINT = "24h"
 
 
-@dataclass(frozen=True)
-class Range:
-    """Days ``start`` to ``end`` (inclusive) on the clock of ``zone``."""
-
-    start: date
-    end: date
-    zone: str = "Asia/Ho_Chi_Minh"
-
-    @property
-    def starts_at(self) -> datetime:
-        return datetime.combine(self.start, time(), ZoneInfo(self.zone)).astimezone(UTC)
-
-    @property
-    def ends_at(self) -> datetime:
-        """The first instant after the range."""
-        following = self.end + timedelta(days=1)
-        return datetime.combine(following, time(), ZoneInfo(self.zone)).astimezone(UTC)
-
-    def days(self) -> list[date]:
-        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+# A dashboard's range (also a criteria set's period, in scoring).
+Range = DayRange
 
 
 # The longest range a dashboard, report or API answer covers, in days.

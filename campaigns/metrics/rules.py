@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 # The decaying schedule after a publication went out: (name, delay). Names are stored.
 POINTS: tuple[tuple[str, timedelta], ...] = (
@@ -35,6 +36,29 @@ def fixed_point_tolerance_seconds(point: str) -> int:
 
 # A publication that went out within this long of its scheduled instant went out on time.
 ON_TIME_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """Days ``start`` to ``end`` (inclusive) on the clock of ``zone``: a dashboard's range, a
+    criteria set's period. As instants: [first day 00:00, the day after the last 00:00)."""
+
+    start: date
+    end: date
+    zone: str = "Asia/Ho_Chi_Minh"
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.start, time(), ZoneInfo(self.zone)).astimezone(UTC)
+
+    @property
+    def ends_at(self) -> datetime:
+        """The first instant after the range."""
+        following = self.end + timedelta(days=1)
+        return datetime.combine(following, time(), ZoneInfo(self.zone)).astimezone(UTC)
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
 
 class MetricGroup(StrEnum):

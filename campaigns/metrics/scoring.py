@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from campaigns.calendar.models import PlanningTask
 from campaigns.errors import NotFound
 from campaigns.i18n import N_
 from campaigns.metrics.models import CriteriaSet, Criterion, PublicationMetrics
+from campaigns.metrics.rules import DayRange
 from campaigns.org.models import Person, Unit
 from campaigns.permissions import require
 from campaigns.press.models import CoverageItem, CoverageStatus, Trip, TripStatus
@@ -215,23 +216,8 @@ class UnitScore:
         return _hundredths(sum((_exact(c.points) for c in self.criteria), Decimal(0)))
 
 
-@dataclass(frozen=True)
-class Period:
-    """A set's period as instants: [first day 00:00, day after the last 00:00) in ``zone``."""
-
-    start: date
-    end: date
-    zone: str
-
-    @property
-    def starts_at(self) -> datetime:
-        return datetime.combine(self.start, time(), ZoneInfo(self.zone)).astimezone(UTC)
-
-    @property
-    def ends_at(self) -> datetime:
-        return datetime.combine(
-            self.end + timedelta(days=1), time(), ZoneInfo(self.zone)
-        ).astimezone(UTC)
+# A set's period as instants: [first day 00:00, day after the last 00:00) in its zone.
+Period = DayRange
 
 
 # --- one statement per measure, grouped by unit ---------------------------------------------------
