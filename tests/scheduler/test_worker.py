@@ -507,18 +507,30 @@ def test_herald_worker_stops_on_sigterm(app, database_url, fake_x, tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    # Everything the worker writes is read as it comes: a pipe nobody reads fills up, and a
+    # worker blocked writing a log line could not stop.
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
     try:
         for line in process.stdout:
+            lines.append(line)
             if "publishing" in line:
                 break
+        reader.start()
         process.send_signal(signal.SIGTERM)
         # It stops after the pass in hand; on a loaded CI machine a pass that meets SQLite's
         # busy timeout (5 s) can take a while, so the bound is generous: a hang still fails.
-        assert process.wait(timeout=45) == 0
+        try:
+            code = process.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            code = None
+        assert code == 0, "".join(lines)
     finally:
         processes.stop(process)
-        output = process.stdout.read()
+        if reader.ident is not None:
+            reader.join(timeout=10)
         process.stdout.close()
+    output = "".join(lines)
     stopped = [line for line in output.splitlines() if line.endswith(" stopped")]
     # Both publishing threads stopped (the import worker, if any, says so on its own line).
     assert sum(" scheduler.worker " in line for line in stopped) == 2, output
