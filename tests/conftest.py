@@ -94,7 +94,7 @@ def app(database_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-def _empty_all_tables() -> None:
+def empty_all_tables() -> None:
     tables = list(reversed(Base.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
         # DELETE, children first, and the sequences back to 1, in one round trip: about 10 ms
@@ -120,7 +120,7 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     application: Flask = request.getfixturevalue("app")
     with application.app_context():
         db.session.rollback()
-        _empty_all_tables()
+        empty_all_tables()
         limiter.reset()
 
 
