@@ -1,6 +1,13 @@
 """Imports every area's models so the metadata (and Alembic) sees the whole schema."""
 
 from campaigns.calendar.models import Anniversary, Event, PlanningTask, Setting
+from campaigns.field.models import (
+    BotConversation,
+    BotDelivery,
+    BotPreferences,
+    BotStartFailure,
+    FieldReport,
+)
 from campaigns.health.models import Heartbeat
 from campaigns.metrics.models import (
     CriteriaSet,
@@ -46,6 +53,10 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEntry",
+    "BotConversation",
+    "BotDelivery",
+    "BotPreferences",
+    "BotStartFailure",
     "Campaign",
     "CampaignAnniversary",
     "Channel",
@@ -55,6 +66,7 @@ __all__ = [
     "CriteriaSet",
     "Criterion",
     "Event",
+    "FieldReport",
     "Heartbeat",
     "IdentityDocument",
     "ImportJob",
