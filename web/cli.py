@@ -282,15 +282,15 @@ def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) 
     import signal
     import threading
 
+    # SIGTERM and Ctrl-C are taken in turn by the main thread (sigwait), never by a handler: a
+    # handler that sets the stop event while the main thread is inside that event's wait() would
+    # wait for a lock its own thread holds, and the worker would never stop. Blocked before any
+    # thread starts, so that every thread inherits the mask and none is interrupted instead.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     app = _create_app()
     _log_to_stderr()
     stop = threading.Event()
-
-    def ask_to_stop(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, ask_to_stop)
-    signal.signal(signal.SIGINT, ask_to_stop)
     # What exists now (the app, its models, the libraries) lives as long as the process: keep it
     # out of the garbage collector's way, or every full collection walks it again (~5 % of a
     # busy worker's CPU, measured with bench/dispatch.py).
@@ -308,7 +308,10 @@ def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) 
         f"herald worker: {concurrency} thread(s) publishing, one importing, one collecting"
         " metrics; Ctrl-C stops them."
     )
-    stop.wait()
+    signal.sigwait(stop_signals)
+    stop.set()
+    # A second SIGTERM or Ctrl-C while the batches in hand finish ends the process at once.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     for thread in threads:
         thread.join()
 
