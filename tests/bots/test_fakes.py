@@ -329,3 +329,63 @@ def test_a_fake_started_as_a_background_job_still_stops_on_a_signal(signum):
 def test_telegram_fakes_can_also_run_alone():
     with FakeTelegram() as fake:
         assert fake.base_url.startswith("http://127.0.0.1:")
+
+
+def test_telegram_buttons_files_and_webhooks_through_python_telegram_bot(fake_telegram):
+    """What the field bot needs, driven by python-telegram-bot's own client: inline keyboards
+    recorded and edited, button presses answered, photos downloaded, a webhook set."""
+    import asyncio
+
+    from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+    from telegram.error import BadRequest, Conflict
+
+    async def scenario() -> None:
+        bot = Bot(
+            "1:abc",
+            base_url=f"{fake_telegram.base_url}/bot",
+            base_file_url=f"{fake_telegram.base_url}/file/bot",
+        )
+        async with bot:
+            keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Done", callback_data="t:1")]])
+            sent = await bot.send_message(42, "Item", reply_markup=keyboard)
+            assert sent.reply_markup == keyboard
+            (recorded,) = fake_telegram.messages(42)
+            assert fake_telegram.buttons(recorded) == [("Done", "t:1")]
+
+            fake_telegram.push_callback_query(42, sent.message_id, "t:1")
+            fake_telegram.push_photo(42, b"\xff\xd8picture", caption="At the embassy")
+            fake_telegram.push_photo(42, b"big", file_size=25 * 1024 * 1024)
+            press, photo, big = await bot.get_updates()
+            assert press.callback_query.data == "t:1"
+            assert press.callback_query.message.text == "Item"
+            await bot.answer_callback_query(press.callback_query.id, text="Noted")
+            assert fake_telegram.callback_answers[-1]["text"] == "Noted"
+            edited = await bot.edit_message_text("Item (done)", chat_id=42, message_id=1)
+            assert edited.text == "Item (done)" and fake_telegram.messages(42)[0].edits == 1
+            with pytest.raises(BadRequest, match="not modified"):
+                await bot.edit_message_text("Item (done)", chat_id=42, message_id=1)
+
+            assert photo.message.caption == "At the embassy"
+            file = await bot.get_file(photo.message.photo[-1].file_id)
+            assert bytes(await file.download_as_bytearray()) == b"\xff\xd8picture"
+            assert big.message.photo[-1].file_size == 25 * 1024 * 1024
+            with pytest.raises(BadRequest, match="too big"):
+                await bot.get_file(big.message.photo[-1].file_id)
+
+            await bot.set_webhook(
+                "https://herald.example.org/telegram/webhook/s3cret",
+                secret_token="header-secret",
+                allowed_updates=["message", "callback_query"],
+            )
+            assert fake_telegram.webhook == {
+                "url": "https://herald.example.org/telegram/webhook/s3cret",
+                "secret_token": "header-secret",
+                "allowed_updates": ["message", "callback_query"],
+            }
+            assert (await bot.get_webhook_info()).url.endswith("/s3cret")
+            with pytest.raises(Conflict):
+                await bot.get_updates(offset=big.update_id + 1)
+            await bot.delete_webhook()
+            assert fake_telegram.webhook is None
+
+    asyncio.run(scenario())

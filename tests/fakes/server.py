@@ -68,7 +68,8 @@ class RecordedRequest:
 
 @dataclass(frozen=True)
 class Reply:
-    """What a handler answers: a status, a JSON body and extra headers."""
+    """What a handler answers: a status, a JSON body (or bytes, sent as a file) and extra
+    headers."""
 
     status: int
     body: Any
@@ -162,9 +163,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def send_reply(self, reply: Reply, extra_headers: Mapping[str, str]) -> None:
-        body = b"" if reply.body is None else json.dumps(reply.body).encode()
+        if isinstance(reply.body, bytes):  # a file, as given
+            body, content_type = reply.body, "application/octet-stream"
+        else:
+            body = b"" if reply.body is None else json.dumps(reply.body).encode()
+            content_type = "application/json; charset=utf-8"
         self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for name, value in {**extra_headers, **reply.headers}.items():
             self.send_header(name, value)

@@ -1,6 +1,7 @@
-"""A fake Telegram Bot API: getMe, getUpdates, deleteWebhook, getChat, getChatMember, sendMessage,
-sendPhoto, sendMediaGroup, with Telegram's error bodies, flood control (``parameters.retry_after``)
-and faults.
+"""A fake Telegram Bot API: getMe, getUpdates, setWebhook, deleteWebhook, getWebhookInfo,
+getChat, getChatMember, sendMessage, sendPhoto, sendMediaGroup, editMessageText,
+editMessageReplyMarkup, answerCallbackQuery, getFile and file downloads, with Telegram's error
+bodies, flood control (``parameters.retry_after``) and faults.
 
 Requests go to ``/bot<token>/<method>`` with parameters in the query string, a form, a JSON body
 or a multipart body (python-telegram-bot sends forms, and multipart when there are files).
@@ -20,6 +21,12 @@ An update pushed with ``bot_token=`` goes to that bot only (by default: to every
 
 People talk to the bot through ``push_message(chat_id, "/start CODE")`` (an update for
 getUpdates); ``wait_for_messages(chat, count)`` waits for the bot's answers without sleeping.
+``push_photo(chat_id, data, caption=...)`` sends the bot a photo (its bytes come back through
+getFile and ``/file/bot<token>/<file_path>``; ``file_size=`` can claim another size, and getFile
+refuses files over Telegram's 20 MB); ``push_callback_query(chat_id, message_id, data)`` presses
+an inline button of one of the bot's messages, whose ``reply_markup`` the fake records; the
+bot's answers to button presses are in ``callback_answers``. ``setWebhook`` is recorded
+(``webhook``) and, as on Telegram, getUpdates answers 409 while a webhook is set.
 
 Run it alone for demos and benchmarks::
 
@@ -37,6 +44,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from tests.fakes.server import FakeServer, Fault, RateLimit, RateState, RecordedRequest, Reply
 
@@ -49,12 +57,21 @@ METHODS = (
     "sendMessage",
     "sendPhoto",
     "sendMediaGroup",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "answerCallbackQuery",
+    "getFile",
+    "setWebhook",
+    "getWebhookInfo",
 )
 SEND_METHODS = ("sendMessage", "sendPhoto", "sendMediaGroup")
 #: the rate bucket all sends count against, per bot and chat (``set_rate_limit(SEND, ...)``)
 SEND = "send"
 _CANONICAL = {method.lower(): method for method in METHODS}
 _PATH = re.compile(r"^/bot([^/]+)/([A-Za-z]+)$")
+_FILE_PATH = re.compile(r"^/file/bot([^/]+)/(.+)$")
+#: getFile refuses bigger files (Telegram's documented limit for bots)
+GET_FILE_LIMIT = 20 * 1024 * 1024
 _TOKEN = re.compile(r"^(\d+):[A-Za-z0-9_-]+$")
 # getUpdates long polling waits at most this long in the fake, whatever `timeout` asks.
 LONG_POLL_CAP = 1.0
@@ -147,6 +164,9 @@ class FakeMessage:
     photos: list[bytes] = field(default_factory=list)
     media_group_id: str | None = None
     bot_id: int = 0
+    #: the inline keyboard the bot sent with it (or put on it since), as Telegram's JSON
+    reply_markup: dict[str, Any] | None = None
+    edits: int = 0
 
 
 class FakeTelegram(FakeServer):
@@ -184,6 +204,13 @@ class FakeTelegram(FakeServer):
         self._update_ids = itertools.count(1)
         self._incoming_ids = itertools.count(1)
         self._channel_ids = itertools.count(1_001_000_000_001)
+        self._callback_ids = itertools.count(1)
+        # file_id -> (file_path, bytes, size Telegram reports)
+        self._files: dict[str, tuple[str, bytes, int]] = {}
+        #: answerCallbackQuery calls: {"callback_query_id", "text", "show_alert"}
+        self.callback_answers: list[dict[str, Any]] = []
+        #: what setWebhook set ({"url", "secret_token", "allowed_updates"}), None when unset
+        self.webhook: dict[str, Any] | None = None
 
     # -- what tests use ------------------------------------------------------------------------
 
@@ -290,14 +317,7 @@ class FakeTelegram(FakeServer):
     ) -> int:
         """Someone writes ``text`` to the bot in chat ``chat_id`` (their private chat unless
         ``chat_type`` says otherwise); a leading ``/command`` is marked as Telegram marks it."""
-        user: dict[str, Any] = {"id": abs(chat_id), "is_bot": False, "first_name": first_name}
-        if username:
-            user["username"] = username
-        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
-        if chat_type == "private":
-            chat.update({key: value for key, value in user.items() if key != "is_bot"})
-        else:
-            chat["title"] = f"chat {chat_id}"
+        user, chat = self._person(chat_id, chat_type, username, first_name)
         message: dict[str, Any] = {
             "message_id": next(self._incoming_ids),
             "date": int(self.clock()),
@@ -309,6 +329,101 @@ class FakeTelegram(FakeServer):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self.push_update({"message": message})
+
+    def _person(
+        self, chat_id: int, chat_type: str, username: str | None, first_name: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        user: dict[str, Any] = {"id": abs(chat_id), "is_bot": False, "first_name": first_name}
+        if username:
+            user["username"] = username
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat.update({key: value for key, value in user.items() if key != "is_bot"})
+        else:
+            chat["title"] = f"chat {chat_id}"
+        return user, chat
+
+    def push_photo(
+        self,
+        chat_id: int,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        file_size: int | None = None,
+        chat_type: str = "private",
+        username: str | None = "linh_paris",
+        first_name: str = "Linh",
+    ) -> int:
+        """Someone sends the bot a photo (``data``), with a caption; ``file_size`` is the size
+        Telegram reports (default: the real one). Returns the update id."""
+        user, chat = self._person(chat_id, chat_type, username, first_name)
+        size = len(data) if file_size is None else file_size
+        with self._lock:
+            number = len(self._files) + 1
+            digest = hashlib.sha256(data).hexdigest()
+            file_id = f"AgACph{number}{digest[:24]}"
+            self._files[file_id] = (f"photos/file_{number}.jpg", data, size)
+        message: dict[str, Any] = {
+            "message_id": next(self._incoming_ids),
+            "date": int(self.clock()),
+            "chat": chat,
+            "from": user,
+            "photo": [
+                {
+                    "file_id": file_id,
+                    "file_unique_id": "AQAD" + digest[:12],
+                    "width": 1280,
+                    "height": 960,
+                    "file_size": size,
+                }
+            ],
+        }
+        if caption is not None:
+            message["caption"] = caption
+        return self.push_update({"message": message})
+
+    def push_callback_query(
+        self,
+        chat_id: int,
+        message_id: int,
+        data: str,
+        *,
+        username: str | None = "linh_paris",
+        first_name: str = "Linh",
+    ) -> int:
+        """Someone presses the inline button carrying ``data`` under the bot's message
+        ``message_id`` in chat ``chat_id``. Returns the update id."""
+        user, chat = self._person(
+            chat_id, "private" if chat_id > 0 else "group", username, first_name
+        )
+        with self._lock:
+            found = self._chat(str(chat_id), create=False)
+            sent = (
+                next(
+                    (m for m in self._messages.get(found.id, []) if m.message_id == message_id),
+                    None,
+                )
+                if found
+                else None
+            )
+            if sent is not None and found is not None:
+                message = self._message_json(sent, found)
+            else:  # a message the fake never sent: Telegram calls it inaccessible
+                message = {"chat": chat, "message_id": message_id, "date": 0}
+            query_id = str(next(self._callback_ids))
+        query = {
+            "id": query_id,
+            "from": user,
+            "message": message,
+            "chat_instance": str(abs(chat_id)),
+            "data": data,
+        }
+        return self.push_update({"callback_query": query})
+
+    def buttons(self, message: FakeMessage) -> list[tuple[str, str]]:
+        """The (text, callback_data) of every inline button on a message, row by row."""
+        keyboard = (message.reply_markup or {}).get("inline_keyboard", [])
+        return [(b.get("text", ""), b.get("callback_data", "")) for row in keyboard for b in row]
 
     def state(self) -> dict[str, Any]:
         return {
@@ -328,6 +443,8 @@ class FakeTelegram(FakeServer):
     # -- the server ----------------------------------------------------------------------------
 
     def route_for(self, method: str, path: str) -> str | None:
+        if _FILE_PATH.match(path):
+            return "file"
         match = _PATH.match(path)
         return _CANONICAL.get(match.group(2).lower()) if match else None
 
@@ -335,8 +452,8 @@ class FakeTelegram(FakeServer):
         return Reply(404, _error(404, "Not Found"))
 
     def authenticate(self, request: RecordedRequest) -> tuple[str | None, Reply | None]:
-        match = _PATH.match(request.path)
-        token = match.group(1) if match else ""
+        match = _PATH.match(request.path) or _FILE_PATH.match(request.path)
+        token = unquote(match.group(1)) if match else ""  # file URLs quote the token's colon
         if not _TOKEN.match(token):
             return None, Reply(404, _error(404, "Not Found"))
         with self._lock:
@@ -374,9 +491,24 @@ class FakeTelegram(FakeServer):
                 }
             )
         if method == "getUpdates":
+            if self.webhook is not None:
+                return Reply(
+                    409,
+                    _error(
+                        409,
+                        "Conflict: can't use getUpdates method while webhook is active;"
+                        " use deleteWebhook to delete the webhook first",
+                    ),
+                )
             return self._get_updates(request, bot_id)
-        if method == "deleteWebhook":  # long polling starts with it; the fake has no webhooks
-            return self._ok(True)
+        if method in ("setWebhook", "deleteWebhook", "getWebhookInfo"):
+            return self._webhook(request, method)
+        if method == "answerCallbackQuery":
+            return self._answer_callback_query(request)
+        if method == "getFile":
+            return self._get_file(request)
+        if method == "file":
+            return self._download(request)
         with self._lock:
             chat_param = request.param("chat_id")
             if not chat_param:
@@ -396,6 +528,8 @@ class FakeTelegram(FakeServer):
                 return self._send_message(request, chat, bot_id)
             if method == "sendPhoto":
                 return self._send_photo(request, chat, bot_id)
+            if method in ("editMessageText", "editMessageReplyMarkup"):
+                return self._edit_message(request, chat, method)
             return self._send_media_group(request, chat, bot_id)
 
     # -- endpoints -----------------------------------------------------------------------------
@@ -476,6 +610,10 @@ class FakeTelegram(FakeServer):
             data["caption"] = message.caption
         if message.media_group_id is not None:
             data["media_group_id"] = message.media_group_id
+        if message.reply_markup:
+            data["reply_markup"] = message.reply_markup
+        if message.edits:
+            data["edit_date"] = message.date
         for photo in message.photos:
             digest = hashlib.sha256(photo).hexdigest()
             data["photo"] = [
@@ -495,8 +633,132 @@ class FakeTelegram(FakeServer):
             return Reply(400, _error(400, "Bad Request: message text is empty"))
         if len(text) > 4096:
             return Reply(400, _error(400, "Bad Request: message is too long"))
-        message = self._record_message(chat, bot_id, text=text)
+        message = self._record_message(
+            chat, bot_id, text=text, reply_markup=self._reply_markup(request)
+        )
         return self._ok(self._message_json(message, chat))
+
+    @staticmethod
+    def _reply_markup(request: RecordedRequest) -> dict[str, Any] | None:
+        raw = request.param("reply_markup")
+        if not raw:
+            return None
+        try:
+            markup = json.loads(raw)
+        except ValueError:
+            return None
+        return markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
+
+    def _edit_message(self, request: RecordedRequest, chat: FakeChat, method: str) -> Reply:
+        message_id = int(request.param("message_id") or 0)
+        message = next(
+            (m for m in self._messages.get(chat.id, []) if m.message_id == message_id), None
+        )
+        if message is None:
+            return Reply(400, _error(400, "Bad Request: message to edit not found"))
+        markup = self._reply_markup(request)
+        if method == "editMessageText":
+            text = request.param("text") or ""
+            if not text.strip():
+                return Reply(400, _error(400, "Bad Request: message text is empty"))
+            if text == message.text and markup == message.reply_markup:
+                return Reply(
+                    400,
+                    _error(
+                        400,
+                        "Bad Request: message is not modified: specified new message"
+                        " content and reply markup are exactly the same as a current content"
+                        " and reply markup of the message",
+                    ),
+                )
+            message.text = text
+        message.reply_markup = markup
+        message.edits += 1
+        self._messages_changed.notify_all()
+        return self._ok(self._message_json(message, chat))
+
+    def _answer_callback_query(self, request: RecordedRequest) -> Reply:
+        query_id = request.param("callback_query_id")
+        if not query_id:
+            return Reply(400, _error(400, "Bad Request: query_id_invalid"))
+        show_alert = (request.param("show_alert") or "").lower() in ("true", "1")
+        with self._lock:
+            self.callback_answers.append(
+                {
+                    "callback_query_id": query_id,
+                    "text": request.param("text"),
+                    "show_alert": show_alert,
+                }
+            )
+            self._messages_changed.notify_all()
+        return self._ok(True)
+
+    def wait_for_callback_answers(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Wait until the bot answered ``count`` button presses in all; returns the answers."""
+        with self._messages_changed:
+            self._messages_changed.wait_for(lambda: len(self.callback_answers) >= count, timeout)
+            return list(self.callback_answers)
+
+    def _get_file(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            found = self._files.get(request.param("file_id") or "")
+        if found is None:
+            return Reply(400, _error(400, "Bad Request: invalid file_id"))
+        path, _, size = found
+        if size > GET_FILE_LIMIT:
+            return Reply(400, _error(400, "Bad Request: file is too big"))
+        file_id = request.param("file_id")
+        return self._ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": "AQAD" + path,
+                "file_size": size,
+                "file_path": path,
+            }
+        )
+
+    def _download(self, request: RecordedRequest) -> Reply:
+        match = _FILE_PATH.match(request.path)
+        wanted = match.group(2) if match else ""
+        with self._lock:
+            for path, data, _ in self._files.values():
+                if path == wanted:
+                    return Reply(200, data)
+        return Reply(404, _error(404, "Not Found"))
+
+    def _webhook(self, request: RecordedRequest, method: str) -> Reply:
+        with self._lock:
+            if method == "setWebhook":
+                url = request.param("url") or ""
+                if url and not url.startswith("https://") and not url.startswith("http://127."):
+                    return Reply(
+                        400,
+                        _error(
+                            400, "Bad Request: bad webhook: HTTPS url must be provided for webhook"
+                        ),
+                    )
+                allowed = request.param("allowed_updates")
+                self.webhook = (
+                    {
+                        "url": url,
+                        "secret_token": request.param("secret_token"),
+                        "allowed_updates": json.loads(allowed) if allowed else None,
+                    }
+                    if url
+                    else None
+                )
+                return self._ok(True)
+            if method == "deleteWebhook":
+                self.webhook = None
+                return self._ok(True)
+            info: dict[str, Any] = {
+                "url": self.webhook["url"] if self.webhook else "",
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            }
+            if self.webhook and self.webhook.get("allowed_updates"):
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+            return self._ok(info)
 
     def _photo_bytes(self, request: RecordedRequest, reference: str | None) -> bytes | None:
         if reference is None:
@@ -514,7 +776,9 @@ class FakeTelegram(FakeServer):
         caption = request.param("caption")
         if caption is not None and len(caption) > 1024:
             return Reply(400, _error(400, "Bad Request: message caption is too long"))
-        message = self._record_message(chat, bot_id, caption=caption, photos=[photo])
+        message = self._record_message(
+            chat, bot_id, caption=caption, photos=[photo], reply_markup=self._reply_markup(request)
+        )
         return self._ok(self._message_json(message, chat))
 
     def _send_media_group(self, request: RecordedRequest, chat: FakeChat, bot_id: int) -> Reply:
