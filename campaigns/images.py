@@ -1,10 +1,14 @@
 """Images judged by their content: the one check every upload of a picture goes through (post
-images, identity-document photos)."""
+images, identity-document photos, field reports' photos), and the one way an image is kept in
+the media folder."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
+from dataclasses import dataclass
+from pathlib import Path
 
 # Larger than any photo a phone takes (50 MP); a small file declaring more pixels is a
 # decompression bomb, refused before any decoding.
@@ -41,3 +45,27 @@ def sniff_image(content: bytes) -> str | None:
         ValueError,
     ):
         return None
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    path: str  # relative to the media root
+    mime_type: str
+    sha256: str
+    size_bytes: int
+
+
+def store_image(content: bytes, mime_type: str, media_root: Path | str) -> StoredImage:
+    """Keep ``content`` (an image already checked with ``sniff_image``) under ``media_root``,
+    named by its SHA-256: the same picture sent twice is one file, and a name never says whose
+    it is. Written to a temporary name first, so nobody reads half a file."""
+    digest = hashlib.sha256(content).hexdigest()
+    extension = mime_type.split("/")[1].replace("jpeg", "jpg")
+    relative = f"{digest[:2]}/{digest}.{extension}"
+    target = Path(media_root) / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(".part")
+        temporary.write_bytes(content)
+        temporary.replace(target)
+    return StoredImage(path=relative, mime_type=mime_type, sha256=digest, size_bytes=len(content))

@@ -9,7 +9,6 @@ calendar's own services) and ``now``; it flushes, never commits, and audits ever
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from campaigns.calendar.queries import events_to_link
 from campaigns.db import INTEGER_MAX, parse_id
 from campaigns.errors import Conflict, Invalid, NotFound
 from campaigns.i18n import N_
-from campaigns.images import sniff_image
+from campaigns.images import sniff_image, store_image
 from campaigns.org.models import Person, Role, Unit
 from campaigns.permissions import can, require
 from campaigns.social import rules
@@ -582,22 +581,14 @@ def add_attachment(
     mime_type = sniff_image(content)
     if mime_type is None:
         raise Invalid(N_("This file is not an image (PNG, JPEG, GIF or WebP)."), field="image")
-    digest = hashlib.sha256(content).hexdigest()
-    extension = mime_type.split("/")[1].replace("jpeg", "jpg")
-    relative = f"{digest[:2]}/{digest}.{extension}"
-    target = Path(media_root) / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(".part")
-        temporary.write_bytes(content)
-        temporary.replace(target)
+    stored = store_image(content, mime_type, media_root)
     attachment = Attachment(
         position=len(variant.attachments),
-        path=relative,
+        path=stored.path,
         original_name=Path(filename or "image").name[:255],
         mime_type=mime_type,
-        size_bytes=len(content),
-        sha256=digest,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
         created_at=now,
     )
     variant.attachments.append(attachment)
