@@ -43,6 +43,7 @@ from telegram.ext import (
     filters,
 )
 
+from bots import field_reports
 from bots.sessions import bot_transaction
 from bots.telegram import (
     DEFAULT_API_BASE,
@@ -65,7 +66,7 @@ DELIVERY_BATCH = 20
 POLL_TIMEOUT = timedelta(seconds=10)
 # Reactions to the posts of Herald's channels that use this bot's token arrive here too: only
 # one process may poll a token (bots/reactions.py), so the field bot records them itself.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.MESSAGE_REACTION_COUNT]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.MESSAGE_REACTION_COUNT, Update.CALLBACK_QUERY]
 LANGUAGES = ("vi", "en")  # Vietnamese first, for someone the bot does not know yet
 
 HOW_TO_LINK = N_(
@@ -129,8 +130,11 @@ class FieldBot:
         delivery_seconds: float | None = DELIVERY_SECONDS,
         poll_timeout: timedelta = POLL_TIMEOUT,
         clock: Callable[[], datetime] = utcnow,
+        media_root: Path | str | None = None,
     ) -> None:
         self._token = token
+        #: where photos sent to the bot are kept (the web's HERALD_MEDIA_ROOT); None: refused
+        self.media_root = Path(media_root) if media_root is not None else None
         self._base_url = base_url
         self._translations = translations
         self._timeout = timeout
@@ -232,6 +236,25 @@ class FieldBot:
 
     def _transaction(self) -> AbstractContextManager[Session]:
         return bot_transaction(self._sessions)
+
+    # -- for the handler modules (bots/field_*.py) -----------------------------------------------
+
+    def transaction(self) -> AbstractContextManager[Session]:
+        """One transaction of the door "bot" (run it in a thread, not on the event loop)."""
+        return self._transaction()
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def link(self, path: str) -> str:
+        """The address of a page of Herald's web (``path`` starts with a slash)."""
+        return self._base_url.rstrip("/") + path
+
+    def say(self, locale: str | None, message: str, **params: Any) -> str:
+        """``message`` in that language, or in both when the chat is nobody's (``None``)."""
+        if locale is None:
+            return self._in_both_languages(message, **params)
+        return _say(self._translations(locale), message, params)
 
     def _remember_identity(self, telegram_id: int, username: str) -> None:
         with self._transaction() as session:
@@ -452,6 +475,7 @@ def build_application(
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("stop", stop, filters=private))
+    field_reports.add_handlers(application)
     # Anything else said in private gets the list of commands.
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, help_command))
     application.add_handler(

@@ -327,6 +327,7 @@ def _field_bot(app: Flask) -> Any:
         translations=catalog_translations(Path(app.root_path) / "translations"),
         api_base=app.config["HERALD_TELEGRAM_API_BASE"],
         timeout=float(app.config["HERALD_PLATFORM_TIMEOUT"]),
+        media_root=app.config["HERALD_MEDIA_ROOT"],
     )
 
 

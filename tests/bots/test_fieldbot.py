@@ -308,7 +308,7 @@ def test_anything_else_said_in_private_gets_the_list_of_commands(start_bot, fake
     start_bot()
 
     fake_telegram.push_message(CHAT, "xin chào")
-    fake_telegram.push_message(CHAT, "/report")
+    fake_telegram.push_message(CHAT, "/frobnicate")
 
     assert reply(fake_telegram, CHAT, 1) == in_both_languages(HELP)
     assert reply(fake_telegram, CHAT, 2) == in_both_languages(HELP)
