@@ -28,7 +28,12 @@ from campaigns.press.models import (
     Trip,
 )
 from campaigns.press.trips import ClashWarning, authorise, touch
-from campaigns.timezones import is_zone
+from campaigns.social.notifications import notify
+from campaigns.timezones import is_zone, to_zone
+
+ITEM_DELAYED = N_(
+    "%(activity)s (%(trip)s) was delayed by %(minutes)s min: it now starts at %(starts)s."
+)
 
 # --- itinerary ---------------------------------------------------------------------------------
 
@@ -209,7 +214,8 @@ def delay_itinerary_item(
     session: Session, *, actor: Person | None, now: datetime, item: ItineraryItem, minutes: int
 ) -> ItineraryItem:
     """Shift an item (and its end) by ``minutes`` (1 to 720), e.g. "delayed 30 min" from the
-    escort. Calendars pick it up through the feed. Raises NotAllowed or Invalid."""
+    escort. Calendars pick it up through the feed; the trip's coordinators (but whoever
+    delayed it) get a notification, in the web and in Telegram. Raises NotAllowed or Invalid."""
     _may_run_item(actor, item)
     if not 1 <= minutes <= 720:
         raise Invalid(N_("Delay by 1 to 720 minutes."), field="minutes")
@@ -220,7 +226,30 @@ def delay_itinerary_item(
     item.ends_at += timedelta(minutes=minutes)
     item.sequence += 1
     touch(session, actor=actor, now=now, target=item, before=before, action="delay")
+    _tell_coordinators_of_delay(session, actor=actor, now=now, item=item, minutes=minutes)
     return item
+
+
+def _tell_coordinators_of_delay(
+    session: Session, *, actor: Person | None, now: datetime, item: ItineraryItem, minutes: int
+) -> None:
+    # The new start on the item's own wall clock: where the coordinators will meet it.
+    starts = to_zone(item.starts_at, item.timezone).strftime("%d/%m %H:%M")
+    notify(
+        session,
+        people=item.trip.coordinators,
+        kind="itinerary_delayed",
+        message=ITEM_DELAYED,
+        params={
+            "activity": item.activity,
+            "trip": item.trip.title,
+            "minutes": minutes,
+            "starts": f"{starts} ({item.timezone})",
+        },
+        link=f"/press/trips/{item.trip_id}#itinerary",
+        now=now,
+        skip=actor,
+    )
 
 
 # --- interview requests ------------------------------------------------------------------------

@@ -301,6 +301,50 @@ def items_for_staff(
     )
 
 
+def interviews_for_staff(
+    session: Session, person: Person, *, since: datetime, until: datetime
+) -> list[InterviewRequest]:
+    """Interviews scheduled on the trips the person works on (as coordinator, escort or
+    interpreter) whose itinerary item starts in [since, until), cancelled items left out."""
+    return list(
+        session.scalars(
+            select(InterviewRequest)
+            .join(ItineraryItem, InterviewRequest.item_id == ItineraryItem.id)
+            .join(Trip, ItineraryItem.trip_id == Trip.id)
+            .where(
+                InterviewRequest.trip_id.in_(_assigned_trip_ids(person)),
+                ItineraryItem.status != ItemStatus.CANCELLED,
+                Trip.status.not_in(_DORMANT_TRIPS),
+                ItineraryItem.starts_at >= since,
+                ItineraryItem.starts_at < until,
+            )
+            .options(
+                selectinload(InterviewRequest.item).selectinload(ItineraryItem.trip),
+                selectinload(InterviewRequest.journalist),
+            )
+            .order_by(ItineraryItem.starts_at, InterviewRequest.id)
+        )
+    )
+
+
+def current_trip_for_staff(session: Session, person: Person, *, now: datetime) -> Trip | None:
+    """The trip the person works on that is in progress today (on the trip's own calendar),
+    else the next one to start; cancelled and postponed trips left out. None when there is
+    neither."""
+    trips = [trip for trip in trips_for_staff(session, person) if trip.status not in _DORMANT_TRIPS]
+    in_progress, coming = [], []
+    for trip in trips:
+        today = now.astimezone(ZoneInfo(trip.timezone)).date()
+        if trip.start_date <= today <= trip.end_date:
+            in_progress.append(trip)
+        elif trip.start_date > today:
+            coming.append(trip)
+    chosen = in_progress or coming
+    if not chosen:
+        return None
+    return min(chosen, key=lambda trip: (trip.start_date, trip.id))
+
+
 def items_for_invitation(invitation: Invitation) -> list[ItineraryItem]:
     """What concerns one journalist: items naming them, and items naming nobody."""
     return [

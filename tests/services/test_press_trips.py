@@ -9,6 +9,8 @@ from campaigns.org.models import AuditEntry
 from campaigns.press import itinerary, queries, trips
 from campaigns.press.models import Invitation, ItineraryItem, Trip
 from campaigns.press.rules import ClashKind
+from campaigns.social.models import Notification
+from campaigns.social.notifications import notification_text
 from tests.factories import create_person, create_unit
 from tests.press_factories import add_item, create_journalist, create_trip, invite
 
@@ -417,6 +419,32 @@ def test_moving_an_item_raises_its_sequence_and_delay_shifts_it(session, now):
         itinerary.change_item_status(session, actor=escort, now=now, item=item, status=status)
     with pytest.raises(Invalid):
         itinerary.change_item_status(session, actor=None, now=now, item=item, status="tentative")
+
+
+def test_a_delay_tells_the_trips_coordinators_but_not_whoever_delayed(session, now):
+    first, second = (create_person(session, role="coordinator") for _ in range(2))
+    escort = create_person(session, role="field")
+    trip = create_trip(session, coordinator_ids=[first.id, second.id], title="Mekong trip")
+    item = add_item(session, trip, escort=escort, activity="Rice fields")  # 30 Aug, 09:00
+
+    itinerary.delay_itinerary_item(session, actor=escort, now=now, item=item, minutes=30)
+    itinerary.delay_itinerary_item(session, actor=first, now=now, item=item, minutes=15)
+
+    told = session.scalars(
+        select(Notification)
+        .where(Notification.kind == "itinerary_delayed")
+        .order_by(Notification.id)
+    ).all()
+    assert [(n.person_id, n.params["minutes"], n.params["starts"]) for n in told] == [
+        (first.id, 30, "30/08 09:30 (Asia/Ho_Chi_Minh)"),
+        (second.id, 30, "30/08 09:30 (Asia/Ho_Chi_Minh)"),
+        (second.id, 15, "30/08 09:45 (Asia/Ho_Chi_Minh)"),
+    ]
+    assert told[0].link == f"/press/trips/{trip.id}#itinerary"
+    assert notification_text(told[0], lambda message: message) == (
+        "Rice fields (Mekong trip) was delayed by 30 min: it now starts at"
+        " 30/08 09:30 (Asia/Ho_Chi_Minh)."
+    )
 
 
 def test_interview_requests_walk_their_own_states(session, now):
