@@ -23,6 +23,7 @@ from campaigns.press.models import (
     CoverageStatus,
     IdentityDocument,
     InterviewRequest,
+    InterviewStatus,
     Invitation,
     ItemStatus,
     ItineraryItem,
@@ -313,6 +314,7 @@ def interviews_for_staff(
             .join(Trip, ItineraryItem.trip_id == Trip.id)
             .where(
                 InterviewRequest.trip_id.in_(_assigned_trip_ids(person)),
+                InterviewRequest.status != InterviewStatus.DECLINED,
                 ItineraryItem.status != ItemStatus.CANCELLED,
                 Trip.status.not_in(_DORMANT_TRIPS),
                 ItineraryItem.starts_at >= since,
