@@ -40,6 +40,7 @@ from telegram.ext import (
     ContextTypes,
     MessageHandler,
     MessageReactionHandler,
+    TypeHandler,
     filters,
 )
 
@@ -51,6 +52,7 @@ from bots.telegram import (
     TelegramRequest,
     classify_telegram_error,
 )
+from campaigns import telemetry
 from campaigns.db import create_engine, utcnow
 from campaigns.errors import HeraldError
 from campaigns.i18n import N_
@@ -400,6 +402,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(reply)
 
 
+async def count_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Counts every update for /metrics (group -1: before, and whatever, the handlers do)."""
+    telemetry.BOT_UPDATES.inc()
+
+
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What the bot does and its commands."""
     chat, message = update.effective_chat, update.effective_message
@@ -472,6 +479,7 @@ def build_application(
     )
     application.bot_data["herald"] = herald
     private = filters.ChatType.PRIVATE
+    application.add_handler(TypeHandler(Update, count_update), group=-1)
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("stop", stop, filters=private))

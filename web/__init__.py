@@ -12,6 +12,7 @@ import campaigns.models  # noqa: F401  (the whole schema, mapped once)
 import migrations
 from campaigns.db import ENGINE_OPTIONS
 from campaigns.log_redaction import install_log_redaction
+from web import telemetry
 from web.config import (
     check_secret_key,
     config_from_env,
@@ -56,6 +57,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True)
+    # First, so that a request refused by the CSRF check or the rate limiter is measured too.
+    telemetry.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
 

@@ -83,6 +83,42 @@ def _fail(error: HeraldError) -> None:
     sys.exit(1)
 
 
+def _metrics_options(command: Any) -> Any:
+    """``--metrics-port`` / ``--metrics-host``: a process's own /metrics (docs/operations.md)."""
+    command = click.option(
+        "--metrics-host",
+        default="127.0.0.1",
+        show_default=True,
+        help="address of --metrics-port (loopback: only this machine's Prometheus reads it)",
+    )(command)
+    return click.option(
+        "--metrics-port",
+        type=click.IntRange(1, 65535),
+        default=None,
+        help="serve this process's metrics (dispatch lateness, bot updates) on this port",
+    )(command)
+
+
+def _serve_metrics(port: int | None, host: str) -> None:
+    """This process's figures over HTTP, or, with PROMETHEUS_MULTIPROC_DIR, those of every
+    Herald process of this machine that shares the folder."""
+    if port is None:
+        return
+    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+    try:
+        start_http_server(port, addr=host, registry=registry)
+    except OSError as error:
+        click.secho(f"Error: cannot serve metrics on {host}:{port}: {error}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"  metrics:  http://{host}:{port}/metrics")
+
+
 def upgrade_database(app: Flask) -> None:
     """Bring the schema to the latest migration (the only way Herald creates tables)."""
     from flask_migrate import upgrade
@@ -141,6 +177,11 @@ def web(host: str, port: int, workers: int) -> None:
     from gunicorn.app.base import BaseApplication
 
     app = _create_app(**_listening_on(host, port))
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        click.echo(
+            "herald web: PROMETHEUS_MULTIPROC_DIR is not set, so /metrics shows the request"
+            " figures of whichever gunicorn worker answers it (see docs/operations.md, Metrics)."
+        )
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -275,7 +316,15 @@ def _metric_read_budgets(app: Flask) -> dict[str, tuple[int, int]] | None:
     type=click.IntRange(1, 500),
     help="most publications claimed at a time (less when little is due: workers share it)",
 )
-def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) -> None:
+@_metrics_options
+def worker(
+    concurrency: int,
+    max_attempts: int,
+    lease_seconds: int,
+    batch: int,
+    metrics_port: int | None,
+    metrics_host: str,
+) -> None:
     """Claim due publications and publish them, and run queued imports (SIGTERM or Ctrl-C
     stops after the batch)."""
     import gc
@@ -308,6 +357,7 @@ def worker(concurrency: int, max_attempts: int, lease_seconds: int, batch: int) 
         f"herald worker: {concurrency} thread(s) publishing, one importing, one collecting"
         " metrics; Ctrl-C stops them."
     )
+    _serve_metrics(metrics_port, metrics_host)
     signal.sigwait(stop_signals)
     stop.set()
     # A second SIGTERM or Ctrl-C while the batches in hand finish ends the process at once.
@@ -350,7 +400,8 @@ def _start_bot_in_background(app: Flask) -> None:
 
 
 @cli.command(with_appcontext=False)
-def bot() -> None:
+@_metrics_options
+def bot(metrics_port: int | None, metrics_host: str) -> None:
     """The field-staff Telegram bot: links people's chats, sends their alerts (long polling)."""
     import signal
 
@@ -374,6 +425,7 @@ def bot() -> None:
     signal.signal(signal.SIGTERM, ask_to_stop)
     signal.signal(signal.SIGINT, ask_to_stop)
     click.echo("herald bot: linking people's chats and sending their alerts; Ctrl-C stops it.")
+    _serve_metrics(metrics_port, metrics_host)
     try:
         field_bot.run()
     except BotCannotStart as error:

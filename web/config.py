@@ -79,6 +79,8 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
         # /healthz detail and /metrics for monitoring systems (see docs/operations.md).
         "HERALD_HEALTH_TOKEN": environ.get("HERALD_HEALTH_TOKEN", ""),
         "HERALD_METRICS_TOKEN": environ.get("HERALD_METRICS_TOKEN", ""),
+        # "json": one JSON object a line (requests, publication attempts); else plain text.
+        "HERALD_LOG_FORMAT": environ.get("HERALD_LOG_FORMAT", "text").strip().lower(),
         "HERALD_METRICS_ALLOW": parse_networks(
             environ.get("HERALD_METRICS_ALLOW", DEFAULT_METRICS_ALLOW)
         ),

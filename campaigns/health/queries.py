@@ -13,6 +13,7 @@ from campaigns.health.models import Heartbeat, ProcessKind
 from campaigns.metrics.collection import count_due_snapshots
 from campaigns.org.import_jobs import waiting_import_jobs
 from campaigns.social.models import Publication, PublicationAttempt, PublicationStatus
+from campaigns.social.platform import ErrorKind
 from campaigns.social.queries import broken_channels, count_due
 
 # The scheduler and workers beat every few seconds; silence this long means stopped or stuck.
@@ -102,8 +103,15 @@ class Sample:
 # name -> (type, help): what /metrics declares before the samples.
 METRICS = {
     "herald_publications": ("gauge", "Publications by status."),
-    "herald_publications_due": ("gauge", "Publications due now (or whose lease ran out)."),
+    "herald_publications_due": (
+        "gauge",
+        "The queue: publications due now and not published (or whose lease ran out).",
+    ),
     "herald_publication_attempts_total": ("counter", "Publishing attempts by outcome."),
+    "herald_platform_errors_total": (
+        "counter",
+        "Platform failures by kind (transient, rate_limited, auth, rejected), from the attempt log.",
+    ),
     "herald_workers_alive": ("gauge", "Workers that beat within the last 30 seconds."),
     "herald_scheduler_alive": ("gauge", "1 when the scheduler beat within the last 30 seconds."),
     "herald_channels_broken": ("gauge", "Channels marked broken (credentials refused)."),
@@ -127,6 +135,13 @@ def runtime_metrics(session: Session, *, now: datetime) -> list[Sample]:
             select(PublicationAttempt.outcome, func.count()).group_by(PublicationAttempt.outcome)
         ).all()
     )
+    by_error_kind = dict(
+        session.execute(
+            select(PublicationAttempt.error_kind, func.count())
+            .where(PublicationAttempt.error_kind.is_not(None))
+            .group_by(PublicationAttempt.error_kind)
+        ).all()
+    )
     samples = [
         Sample("herald_publications", by_status.get(status, 0), (("status", status),))
         for status in PublicationStatus
@@ -135,6 +150,10 @@ def runtime_metrics(session: Session, *, now: datetime) -> list[Sample]:
     samples += [
         Sample("herald_publication_attempts_total", count, (("outcome", outcome),))
         for outcome, count in sorted(by_outcome.items())
+    ]
+    samples += [
+        Sample("herald_platform_errors_total", by_error_kind.get(kind, 0), (("kind", kind),))
+        for kind in ErrorKind
     ]
     samples += [
         Sample("herald_workers_alive", report["workers"]["alive"]),

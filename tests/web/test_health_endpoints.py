@@ -91,15 +91,16 @@ def test_metrics_count_publications_workers_and_broken_channels(client, session)
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     lines = response.get_data(as_text=True).splitlines()
-    assert 'herald_publications{status="scheduled"} 2' in lines
-    assert 'herald_publications{status="published"} 0' in lines
-    assert "herald_publications_due 1" in lines
-    assert "herald_workers_alive 1" in lines
-    assert "herald_scheduler_alive 0" in lines
-    assert "herald_channels_broken 0" in lines
-    assert "herald_import_jobs_waiting 0" in lines
-    assert "herald_metric_snapshots_due 0" in lines
+    assert 'herald_publications{status="scheduled"} 2.0' in lines
+    assert 'herald_publications{status="published"} 0.0' in lines
+    assert "herald_publications_due 1.0" in lines
+    assert "herald_workers_alive 1.0" in lines
+    assert "herald_scheduler_alive 0.0" in lines
+    assert "herald_channels_broken 0.0" in lines
+    assert "herald_import_jobs_waiting 0.0" in lines
+    assert "herald_metric_snapshots_due 0.0" in lines
     assert "# TYPE herald_publication_attempts_total counter" in lines
+    assert 'herald_platform_errors_total{kind="auth"} 0.0' in lines
 
 
 def test_healthz_tells_anyone_only_the_status(monitored, session):

@@ -31,6 +31,7 @@ from web.account.forms import EmptyForm
 from web.extensions import db
 from web.loading import load_for
 from web.security import actor
+from web.telemetry import metrics_response
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("main", __name__)
@@ -117,19 +118,6 @@ def healthz():
     return {**report, "status": status}, 200
 
 
-def _prometheus_text(samples: list[health_queries.Sample]) -> str:
-    lines = []
-    for name, (kind, help_text) in health_queries.METRICS.items():
-        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
-        for sample in samples:
-            if sample.name == name:
-                labels = ",".join(f'{key}="{value}"' for key, value in sample.labels)
-                lines.append(
-                    f"{name}{{{labels}}} {sample.value}" if labels else f"{name} {sample.value}"
-                )
-    return "\n".join(lines) + "\n"
-
-
 def _metrics_address_allowed() -> bool:
     try:
         address = ipaddress.ip_address(request.remote_addr or "")
@@ -140,9 +128,11 @@ def _metrics_address_allowed() -> bool:
 
 @blueprint.get("/metrics")
 def metrics():
-    """Prometheus text format: publications by status and due, attempts by outcome, living
-    workers and scheduler, broken channels. Counts only, nothing that names anyone; for the
-    bearer of HERALD_METRICS_TOKEN or an address in HERALD_METRICS_ALLOW (loopback by default)."""
+    """Prometheus text format: publications by status and due, attempts by outcome, platform
+    errors by kind, living workers and scheduler, broken channels, backlogs (read from the
+    database), and the processes' own figures: request latency by endpoint, dispatch lateness,
+    bot updates. Counts only, nothing that names anyone; for the bearer of HERALD_METRICS_TOKEN
+    or an address in HERALD_METRICS_ALLOW (loopback by default)."""
     if not (_bearer_matches("HERALD_METRICS_TOKEN") or _metrics_address_allowed()):
         return Response(
             "# forbidden: see HERALD_METRICS_TOKEN, HERALD_METRICS_ALLOW\n",
@@ -155,7 +145,7 @@ def metrics():
         log.exception("metrics: the database did not answer")
         db.session.rollback()
         return Response("# the database did not answer\n", 503, mimetype="text/plain")
-    return Response(_prometheus_text(samples), mimetype="text/plain; version=0.0.4")
+    return metrics_response(samples)
 
 
 @blueprint.get("/units")

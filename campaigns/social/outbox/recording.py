@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from campaigns import telemetry
 from campaigns.audit import change_values, record_change, record_changes, snapshot
 from campaigns.i18n import N_
 from campaigns.social import rules
@@ -135,6 +136,7 @@ def record_successes(
             )
         )
         recorded.append(publication)
+    telemetry.observe_published((publication, by_id[publication.id].at) for publication in recorded)
     if not recorded:
         return []
     finished = set(
@@ -409,4 +411,5 @@ def record_failure(
             link=post_link(post),
             now=now,
         )
+    telemetry.observe_failed(publication, error_kind=error.kind.value, now=now)
     return publication
