@@ -6,6 +6,8 @@
   outside the trip dates.
 - A press tour that ended last month, now tracking coverage: 17 articles in 4 languages, so
   the trip report has something to show.
+- A press visit in Paris under way now (journey 4): the Paris field officer escorts its
+  itinerary items of today and tomorrow, so her bot has a day to show (/today, /trip, reminders).
 
 Outlets and journalists are fictional. Loading is idempotent: the demo's journalists are found
 by email and the trips by title; whatever exists is left as it is.
@@ -14,6 +16,7 @@ by email and the trips by title; whatever exists is left as it is.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -473,6 +476,83 @@ def _past_tour(session, now, journalists, outlets) -> None:
     )
 
 
+PARIS_VISIT_TITLE = "Paris: French journalists at the Vietnamese film week"
+
+
+def _paris_visit(session, now, journalists) -> None:
+    """A trip under way around ``now`` whose items fall in the coming hours, in Paris time."""
+    if _trip(session, PARIS_VISIT_TITLE) is not None:
+        return
+    escort = person_by_email(session, "field.paris@example.org")
+    paris = ZoneInfo("Europe/Paris")
+    local_now = now.astimezone(paris).replace(tzinfo=None, second=0, microsecond=0)
+    start = local_now.date() - timedelta(days=1)
+    trip = trips.create_trip(
+        session,
+        actor=None,
+        now=now,
+        data=trips.TripInput(
+            title=PARIS_VISIT_TITLE,
+            start_date=start,
+            end_date=local_now.date() + timedelta(days=2),
+            host_unit_code="mofa-press",
+            timezone="Europe/Paris",
+            city="Paris",
+            nominating_unit_codes=["mission-fr"],
+            theme="Vietnamese cinema and the 2026 film co-production agreement",
+            key_messages=KEY_MESSAGES,
+        ),
+    )
+    _walk(session, now, trip, ["planned", "inviting", "confirmed", "in_progress"])
+    invitation = trips.nominate_journalist(
+        session,
+        actor=None,
+        now=now,
+        trip=trip,
+        journalist=journalists["Claire Dubois"],
+        nominated_by_code="mission-fr",
+        confirm_clashes=True,
+    )
+    for step in ("shortlisted", "invited", "accepted", "confirmed"):
+        trips.change_invitation_status(
+            session, actor=None, now=now, invitation=invitation, status=step
+        )
+    # On the half hour, a little ahead of now: the first item is the next thing on her day.
+    first = local_now.replace(minute=0) + timedelta(hours=2 if local_now.minute >= 30 else 1)
+    for offset, hours, activity, place in (
+        (timedelta(0), 2, "Screening and talk with the director", "Cinéma du Panthéon"),
+        (
+            timedelta(hours=4),
+            1,
+            "Interview with the cultural counsellor",
+            "Embassy, 2 rue Le Verrier",
+        ),
+        (
+            timedelta(days=1),
+            3,
+            "Visit to the Vietnamese film archive exhibition",
+            "Forum des images",
+        ),
+    ):
+        starts = first + offset
+        itinerary.create_itinerary_item(
+            session,
+            actor=None,
+            now=now,
+            trip=trip,
+            data=itinerary.ItemInput(
+                activity=activity,
+                starts_local=starts,
+                ends_local=starts + timedelta(hours=hours),
+                timezone="Europe/Paris",
+                place=place,
+                city="Paris",
+                escort_id=escort.id if escort else None,
+            ),
+            confirm_clashes=True,
+        )
+
+
 def load_press_demo(session: Session, *, now: datetime) -> None:
     """Create the press programme's demo data that does not exist yet. Needs the demo units
     and people (``campaigns.demo.load_demo_data``) first."""
@@ -498,4 +578,5 @@ def load_press_demo(session: Session, *, now: datetime) -> None:
         )
     _past_tour(session, now, journalists, outlets)
     _national_day_trip(session, now, journalists)
+    _paris_visit(session, now, journalists)
     session.flush()

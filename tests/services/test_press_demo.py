@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -20,7 +20,7 @@ def test_the_press_demo_walks_journey_two_and_loads_once(session):
     load_press_demo(session, now=now)
     load_press_demo(session, now=now)
     assert count(session, Journalist) == 8
-    assert count(session, Trip) == 2
+    assert count(session, Trip) == 3
     national_day = session.scalars(select(Trip).where(Trip.title.like("Quốc khánh%"))).one()
     assert national_day.start_date == date(2027, 8, 30) and national_day.end_date == date(
         2027, 9, 3
@@ -38,7 +38,16 @@ def test_the_press_demo_walks_journey_two_and_loads_once(session):
     assert report.articles == 17 and len(report.by_language) == 4
     assert report.expected == 1 and report.cost_per_article is not None
     assert count(session, CoverageItem) == 18
-    assert count(session, Invitation) == 16
+    assert count(session, Invitation) == 17
+    # Journey 4: the Paris officer escorts a visit under way, its next items in the coming hours.
+    paris = session.scalars(select(Trip).where(Trip.status == "in_progress")).one()
+    assert paris.timezone == "Europe/Paris" and paris in queries.visible_trips(
+        session, field_officer
+    )
+    upcoming = sorted(item.starts_at for item in paris.items if item.starts_at > now)
+    assert len(upcoming) == 3
+    assert timedelta(minutes=30) <= upcoming[0] - now <= timedelta(hours=2)
+    assert all(item.escort_id == field_officer.id for item in paris.items)
 
 
 def test_the_demo_after_the_national_day_plans_for_next_year(session):
