@@ -4,7 +4,8 @@ alerts reach them there.
 Long polling with python-telegram-bot. Commands: ``/start CODE`` links the chat (the code comes
 from the person's profile page in the web), ``/start`` alone explains how, ``/help``, ``/stop``
 unlinks. A repeating job delivers the notifications due in Telegram every ``DELIVERY_SECONDS``
-(campaigns/social/telegram_alerts.py says which, and how failures are handled).
+(campaigns/social/telegram_alerts.py says which, and how failures are handled). A request to
+clear a post arrives as a clearance card with Approve and Reject buttons (bots/clearance.py).
 
 Database work runs off the event loop (``asyncio.to_thread``), each piece in its own
 transaction (door ``bot``). A delivery round runs in one thread: each notification's
@@ -23,7 +24,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any
 
 from babel.support import Translations
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import LinkPreviewOptions, Update
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -45,6 +46,7 @@ from telegram.ext import (
 )
 
 from bots import field_reports
+from bots.clearance import ClearanceDesk, add_clearance_handlers, read_photos, send_card
 from bots.sessions import bot_transaction
 from bots.telegram import (
     DEFAULT_API_BASE,
@@ -59,7 +61,8 @@ from campaigns.i18n import N_
 from campaigns.metrics.collection import record_reaction_update
 from campaigns.org import telegram_links
 from campaigns.social import telegram_alerts
-from campaigns.social.platform import ErrorKind, PlatformError
+from campaigns.social.clearance_cards import Button
+from campaigns.social.platform import ErrorKind, MediaFile, PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +87,11 @@ PRIVATE_ONLY = N_("Alerts are personal: send your code to me in a private chat, 
 HELP = N_(
     "I send you your Herald alerts: posts waiting for your clearance, publications that were"
     " held or failed, broken channels, each with a link to Herald.\n\n"
+    "A post waiting for your clearance comes with its text and images: press Approve to clear"
+    " it, or Reject and send me what should change.\n\n"
     "/start CODE — link this chat to your Herald account (the code is on your profile page)\n"
     "/stop — unlink this chat: no more alerts here\n"
+    "/cancel — stop what you started (a rejection waiting for your comment)\n"
     "/help — this message"
 )
 STOPPED = N_(
@@ -145,6 +151,13 @@ class FieldBot:
         self._clock = clock
         self._engine = create_engine(database_url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        self.clearance = ClearanceDesk(
+            transaction=self._transaction,
+            translations=translations,
+            base_url=base_url,
+            media_root=self.media_root,  # the posts' images, for clearance cards
+            clock=clock,
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped: asyncio.Event | None = None
         self._stop_requested = threading.Event()
@@ -340,19 +353,28 @@ class FieldBot:
                     send=self._send,
                     translations=self._translations,
                     base_url=self._base_url,
+                    media_root=self.media_root,
                 )
             outcomes.append(outcome)
             if outcome == telegram_alerts.AlertOutcome.RATE_LIMITED:
                 break
         return outcomes
 
-    def _send(self, chat_id: int, text: str) -> None:
-        """Send on the bot's event loop, from a delivery thread; raises ``PlatformError``."""
+    def _send(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        buttons: Sequence[Button] = (),
+        media: Sequence[MediaFile] = (),
+    ) -> None:
+        """Send on the bot's event loop, from a delivery thread (images first, then the text
+        with its buttons); raises ``PlatformError``."""
         if self._loop is None or self._loop.is_closed():
             raise PlatformError(ErrorKind.TRANSIENT, "the bot is not running")
         future = asyncio.run_coroutine_threadsafe(
-            self.application.bot.send_message(
-                chat_id, text, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            send_card(
+                self.application.bot, chat_id, text, buttons=buttons, photos=read_photos(media)
             ),
             self._loop,
         )
@@ -484,6 +506,7 @@ def build_application(
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("stop", stop, filters=private))
     field_reports.add_handlers(application)
+    add_clearance_handlers(application, private=private)
     # Anything else said in private gets the list of commands.
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, help_command))
     application.add_handler(

@@ -6,6 +6,11 @@ the past), it is at most ``MAX_AGE`` old (a bot back after a long outage does no
 with stale alerts), it is still unread in the web, it still stands (a request to clear a version that was cleared,
 sent back or changed meanwhile is resolved, never sent), and it was neither sent nor given up on.
 
+A request to clear a post reaches a coordinator as a *clearance card* (campaigns/social/
+clearance_cards.py): the text of every variant, the images, and the buttons Approve and Reject
+for the version waiting. Sent only while its person may still clear that version; one who no
+longer may (their role changed) is not sent it, and it is given up.
+
 How: the bot calls ``deliver_telegram_alert`` for each pending notification, one transaction
 each. The service sends through the bot's ``send`` and, right after Telegram took the message,
 marks the notification sent; the bot commits at once. Delivery is therefore *at least once*:
@@ -25,14 +30,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from campaigns.org.models import Person, TelegramLink
 from campaigns.org.telegram_links import unlink_chat
-from campaigns.social.models import Notification
-from campaigns.social.notifications import notification_text, still_standing
+from campaigns.permissions import can
+from campaigns.social.clearance_cards import ClearanceCard, clearance_card
+from campaigns.social.models import Notification, Post
+from campaigns.social.notifications import (
+    CLEARANCE_REQUEST_KINDS,
+    notification_text,
+    still_standing,
+)
 from campaigns.social.platform import ErrorKind, PlatformError
 
 MAX_ATTEMPTS = 5
@@ -41,8 +53,9 @@ FIRST_RETRY_DELAY = timedelta(seconds=10)  # doubled after each transient failur
 FLOOD_WAIT_WHEN_UNSAID = timedelta(seconds=30)
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text
 
-#: ``send(chat_id, text)``: sends one message, raises ``PlatformError``.
-Send = Callable[[int, str], None]
+#: ``send(chat_id, text, buttons=(), media=())``: sends one message (after its images, if
+#: any, with its buttons, if any); raises ``PlatformError``.
+Send = Callable[..., None]
 #: ``translations(locale)``: the ``gettext`` of that language's catalog.
 Translations = Callable[[str], Callable[[str], str]]
 
@@ -103,9 +116,11 @@ def deliver_telegram_alert(
     send: Send,
     translations: Translations,
     base_url: str,
+    media_root: Path | str | None = None,
 ) -> AlertOutcome:
     """Send one notification to its person's chat, in their language, and record the outcome
-    (see the module docstring). The caller commits right after.
+    (see the module docstring); a clearance card carries the post's images from ``media_root``
+    (none without it). The caller commits right after.
 
     Raises the ``PlatformError`` of a refused bot token (AUTH, 401), recording nothing.
     """
@@ -117,17 +132,42 @@ def deliver_telegram_alert(
     if found is None:
         return AlertOutcome.NOT_DUE
     notification, link = found
-    text = telegram_alert_text(
-        notification, translations(notification.person.locale), base_url=base_url
-    )
+    gettext = translations(notification.person.locale)
+    card = None
+    if notification.kind in CLEARANCE_REQUEST_KINDS and notification.post_id is not None:
+        card = _card_for(session, notification, gettext, base_url=base_url, media_root=media_root)
+        if card is None:
+            notification.telegram_gave_up_at = now
+            notification.telegram_error = "its person may no longer clear this post"
+            session.flush()
+            return AlertOutcome.GAVE_UP
     try:
-        send(link.chat_id, text)
+        if card is None:
+            send(link.chat_id, telegram_alert_text(notification, gettext, base_url=base_url))
+        else:
+            send(link.chat_id, card.text, buttons=card.buttons, media=card.media)
     except PlatformError as error:
         return _record_failure(session, notification, link, error, now)
     notification.telegram_sent_at = now
     notification.telegram_retry_at = None
     session.flush()
     return AlertOutcome.SENT
+
+
+def _card_for(
+    session: Session,
+    notification: Notification,
+    gettext: Callable[[str], str],
+    *,
+    base_url: str,
+    media_root: Path | str | None,
+) -> ClearanceCard | None:
+    """The card of the version the request is about, or None when its person may no longer
+    clear it (``post.approve``: their role changed)."""
+    post = session.get(Post, notification.post_id)
+    if post is None or not can(notification.person, "post.approve", post):
+        return None
+    return clearance_card(session, post, gettext, base_url=base_url, media_root=media_root)
 
 
 def _record_failure(
