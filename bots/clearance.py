@@ -219,23 +219,28 @@ def _desk(context: ContextTypes.DEFAULT_TYPE) -> ClearanceDesk:
     return context.bot_data["herald"].clearance
 
 
-async def _carry(bot: Bot, chat_id: int, reply: BotReply) -> None:
-    """Edit the pressed card, then send the message and the card, in that order."""
-    if reply.edit is not None:
-        message_id, text = reply.edit
-        try:
-            if text is None:
-                await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-            else:
-                await bot.edit_message_text(
-                    text,
-                    chat_id,
-                    message_id,
-                    reply_markup=None,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-        except TelegramError as error:  # an old or deleted card: the answer still goes
-            log.warning("herald bot: a clearance card could not be edited: %s", error)
+async def _settle(bot: Bot, chat_id: int, reply: BotReply) -> None:
+    """Edit the pressed card: its outcome under its text, its buttons gone."""
+    if reply.edit is None:
+        return
+    message_id, text = reply.edit
+    try:
+        if text is None:
+            await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        else:
+            await bot.edit_message_text(
+                text,
+                chat_id,
+                message_id,
+                reply_markup=None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+    except TelegramError as error:  # an old or deleted card: the answer still goes
+        log.warning("herald bot: a clearance card could not be edited: %s", error)
+
+
+async def _follow(bot: Bot, chat_id: int, reply: BotReply) -> None:
+    """The message (a question), then the card of the version that waits now."""
     if reply.message is not None:
         await bot.send_message(chat_id, reply.message)
     if reply.card is not None:
@@ -254,19 +259,22 @@ async def clearance_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     message = query.message
     chat_id = message.chat.id if message is not None else query.from_user.id
-    text = message.text if isinstance(message, TelegramMessage) else None
+    readable = isinstance(message, TelegramMessage)  # not a card too old to be handed back
     reply = await asyncio.to_thread(
         _desk(context).answer_press,
         chat_id=chat_id,
         data=query.data,
         message_id=message.message_id if message is not None else 0,
-        message_text=text,
+        message_text=message.text if readable else None,  # type: ignore[union-attr]
     )
-    if message is None:
+    if not readable:
         reply.edit = None
-    notice = reply.notice[:ALERT_LIMIT] if reply.notice else None
-    await query.answer(notice, show_alert=reply.alert)
-    await _carry(context.bot, chat_id, reply)
+    try:
+        await _settle(context.bot, chat_id, reply)
+        await _follow(context.bot, chat_id, reply)
+    finally:  # last, so that the spinner on the button stops once everything was said
+        notice = reply.notice[:ALERT_LIMIT] if reply.notice else None
+        await query.answer(notice, show_alert=reply.alert)
 
 
 async def rejection_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -279,8 +287,9 @@ async def rejection_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     )
     if reply is None:
         return  # no rejection in progress: the other handlers take the text
+    await _settle(context.bot, chat.id, reply)
     await message.reply_text(reply.notice or "")
-    await _carry(context.bot, chat.id, reply)
+    await _follow(context.bot, chat.id, reply)
     raise ApplicationHandlerStop
 
 
