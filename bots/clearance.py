@@ -54,6 +54,10 @@ from campaigns.social.platform import MediaFile
 
 log = logging.getLogger(__name__)
 
+#: the group of the rejection's handlers: a group of their own (only one handler of a group
+#: takes an update), before the catch-all help of group 0
+GROUP = -10
+
 ALERT_LIMIT = 200  # Telegram's limit on the text of a callback query's answer
 
 #: ``translations(locale)``: the ``gettext`` of that language's catalog.
@@ -307,9 +311,12 @@ async def cancel_rejection(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 def add_clearance_handlers(application: Application, *, private: filters.BaseFilter) -> None:
     """The buttons of clearance cards, and the comment or /cancel of a rejection in progress;
-    those two run before the other handlers (group -1) and stop them when they answered."""
+    those two run before the catch-all help (``GROUP``) and stop the later groups when they
+    answered."""
     application.add_handler(CallbackQueryHandler(clearance_button, pattern=r"^clear:"))
-    application.add_handler(CommandHandler("cancel", cancel_rejection, filters=private), group=-1)
     application.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, rejection_comment), group=-1
+        CommandHandler("cancel", cancel_rejection, filters=private), group=GROUP
+    )
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, rejection_comment), group=GROUP
     )
