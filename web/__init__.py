@@ -11,6 +11,7 @@ from flask import Flask
 import campaigns.models  # noqa: F401  (the whole schema, mapped once)
 import migrations
 from campaigns.db import ENGINE_OPTIONS
+from campaigns.log_format import use_json_logs
 from campaigns.log_redaction import install_log_redaction
 from web import telemetry
 from web.config import (
@@ -46,6 +47,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             # its sessions, feed links and channel credentials stay readable.
             app.config["SECRET_KEY"] = existing_demo_secret_key(instance_path)
     check_secret_key(app.config)
+    if app.config["HERALD_DEMO"]:
+        app.config["HERALD_LOG_FORMAT"] = "text"  # the demo talks to a person at a terminal
+    elif app.config.get("HERALD_LOG_FORMAT") == "json":
+        use_json_logs()
     # Whatever the configuration says, a database error never logs the statement's values.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **ENGINE_OPTIONS,

@@ -187,7 +187,13 @@ def web(host: str, port: int, workers: int) -> None:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
+            if app.config["HERALD_LOG_FORMAT"] == "json":
+                from campaigns.log_format import gunicorn_logging
+
+                # Herald writes one JSON line per request itself; gunicorn's own lines as JSON.
+                self.cfg.set("logconfig_dict", gunicorn_logging())
+            else:
+                self.cfg.set("accesslog", "-")
             # gunicorn's largest request line (its default is half): long filtered API queries.
             self.cfg.set("limit_request_line", 8190)
 

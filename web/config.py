@@ -42,6 +42,17 @@ def parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
     return tuple(networks)
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def parse_log_format(value: str) -> str:
+    """HERALD_LOG_FORMAT: ``text`` (the default) or ``json``."""
+    chosen = value.strip().lower() or "text"
+    if chosen not in LOG_FORMATS:
+        raise ConfigurationError(f"HERALD_LOG_FORMAT: {value!r} is neither 'text' nor 'json'.")
+    return chosen
+
+
 def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     """Flask configuration from ``HERALD_*`` variables, with embedded (SQLite) defaults."""
     base_url = (environ.get("HERALD_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
@@ -80,7 +91,7 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
         "HERALD_HEALTH_TOKEN": environ.get("HERALD_HEALTH_TOKEN", ""),
         "HERALD_METRICS_TOKEN": environ.get("HERALD_METRICS_TOKEN", ""),
         # "json": one JSON object a line (requests, publication attempts); else plain text.
-        "HERALD_LOG_FORMAT": environ.get("HERALD_LOG_FORMAT", "text").strip().lower(),
+        "HERALD_LOG_FORMAT": parse_log_format(environ.get("HERALD_LOG_FORMAT", "")),
         "HERALD_METRICS_ALLOW": parse_networks(
             environ.get("HERALD_METRICS_ALLOW", DEFAULT_METRICS_ALLOW)
         ),
