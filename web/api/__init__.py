@@ -56,5 +56,8 @@ def register_api(app: Flask) -> Api:
     for blueprint in METRICS_BLUEPRINTS:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    from web.api.docs import blueprint as reference_blueprint
+
+    app.register_blueprint(reference_blueprint)
     app.extensions["herald_api"] = api
     return api
