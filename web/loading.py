@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from campaigns.calendar import queries as calendar_queries
 from campaigns.calendar.models import Anniversary, Event, PlanningTask
+from campaigns.field import reports as field_reports
+from campaigns.field.models import FieldReport
 from campaigns.metrics import criteria
 from campaigns.metrics.models import CriteriaSet
 from campaigns.org import import_jobs
@@ -92,6 +94,7 @@ _LOADERS: dict[type, Callable[..., Any]] = {
     Publication: lookups.get_publication,
     Notification: notifications.get_notification,
     CriteriaSet: criteria.get_criteria_set,
+    FieldReport: field_reports.get_report,
 }
 
 

@@ -15,6 +15,7 @@ from campaigns.calendar import ics_import, ics_jobs, queries, services
 from campaigns.calendar.models import Anniversary, Event, EventKind, PlanningTask, Tier
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
+from campaigns.field import reports as field_reports
 from campaigns.org import queries as org_queries
 from campaigns.org.models import Person
 from campaigns.permissions import can, require
@@ -371,6 +372,9 @@ def event(event_id: int):
     return render_template(
         "calendar/event.html",
         event=found,
+        field_reports=field_reports.reports_about(
+            db.session, person, field_reports.ReportTarget("event", found.id)
+        ),
         zone=person.timezone,
         can_edit=can(person, "event.edit", found),
         starts=_in_zone(found.starts_at, person.timezone),

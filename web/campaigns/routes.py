@@ -27,6 +27,7 @@ from campaigns.calendar import queries as calendar_queries
 from campaigns.calendar.models import Tier
 from campaigns.db import fits_integer, parse_id, utcnow
 from campaigns.errors import HeraldError, Invalid, NotAllowed
+from campaigns.field import reports as field_reports
 from campaigns.i18n import N_
 from campaigns.metrics import queries as metrics_queries
 from campaigns.metrics.rules import FIXED_POINTS
@@ -304,6 +305,9 @@ def campaign_page(campaign_id: int):
     return render_template(
         "campaigns/campaign.html",
         campaign=campaign,
+        field_reports=field_reports.reports_about(
+            db.session, person, field_reports.ReportTarget("campaign", campaign.id)
+        ),
         posts=posts,
         timeline=timeline,
         unscheduled=unscheduled,

@@ -10,6 +10,7 @@ from flask_login import login_required
 from campaigns.calendar import queries as calendar_queries
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
+from campaigns.field import reports as field_reports
 from campaigns.org import queries as org_queries
 from campaigns.permissions import can, require
 from campaigns.press import documents, feeds, queries, rules, trips
@@ -194,6 +195,9 @@ def trip(trip_id: int):
     return render_template(
         "press/trip.html",
         trip=trip,
+        field_reports=field_reports.reports_about(
+            db.session, person, field_reports.ReportTarget("trip", trip.id)
+        ),
         editable=editable,
         linked_events=linked_events,
         hidden_events=len(trip.events) - len(linked_events),
