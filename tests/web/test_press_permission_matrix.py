@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from campaigns.field import reports as field_reports
 from campaigns.press import coverage, itinerary, privacy
 from tests.factories import create_person, create_unit, login
 from tests.press_factories import add_item, create_journalist, create_outlet, create_trip, invite
@@ -81,6 +82,8 @@ ROUTES = [
     Route("press.end_affiliation", "POST", "/press/affiliations/{affiliation}/end", DESK),
     Route("press.add_identity_document", "POST", "/press/journalists/{journalist}/identity", PASSPORTS),
     Route("press.identity_photo", "GET", "/press/identity/{document}/photo", PASSPORTS),
+    # a field report's photo: for whoever sees its trip
+    Route("field.report_photo", "GET", "/field/reports/{field_photo}/photo", TRIP_STAFF_VIEW),
     Route("press.delete_identity_document", "POST", "/press/identity/{document}/delete", PASSPORTS),
     Route("press.export_journalist", "GET", "/press/journalists/{journalist}/export.json", frozenset({"admin", "coordinator"})),
     Route("press.erase_journalist", "POST", "/press/journalists/{other_journalist}/erase", frozenset({"admin", "coordinator"})),
@@ -97,14 +100,15 @@ ROUTES = [
 def test_every_press_route_is_in_the_matrix(app):
     listed = {(route.endpoint, route.method) for route in ROUTES}
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("press.") or rule.endpoint in PUBLIC_ENDPOINTS:
+        if not rule.endpoint.startswith(("press.", "field.")) or rule.endpoint in PUBLIC_ENDPOINTS:
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (rule.endpoint, method) in listed, f"{method} {rule.rule} is not in the matrix"
 
 
 @pytest.fixture
-def world(session):
+def world(session, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "HERALD_MEDIA_ROOT", str(tmp_path))
     host = create_unit(session, code="mofa-press", kind="ministry", country="VN")
     # Passwords are slow to hash on purpose: only the two people the trip needs are made here.
     people = {"trip_coordinator": create_person(session, role="editor", unit=host)}
@@ -125,9 +129,14 @@ def world(session):
     article, _ = coverage.record_coverage(
         session, actor=None, now=NOW, data=coverage.CoverageInput(url="https://x.example/a")
     )
+    field_photo = field_reports.file_report(
+        session, actor=people["escort"], now=NOW, target=field_reports.ReportTarget("trip", trip.id),
+        kind="photo", photo=tiny_png(), media_root=tmp_path,
+    ).report  # fmt: skip
     session.commit()
     targets = {
         "trip": trip.id,
+        "field_photo": field_photo.id,
         "invitation": invitation.id,
         "item": item.id,
         "interview": interview.id,
@@ -151,6 +160,7 @@ def test_route_role(client, session, world, route, role):
     login(client, person)
     path = route.path.format(**targets)
     response = client.open(path, method=route.method, data={})
+    response.close()
     if role in route.allowed:
         # An empty form may be refused as input (422), never as a permission (403/404).
         assert response.status_code in (200, 302, 303, 409, 422), (
