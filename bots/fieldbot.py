@@ -45,7 +45,7 @@ from telegram.ext import (
     filters,
 )
 
-from bots import field_reports
+from bots import field_agenda, field_reports
 from bots.clearance import ClearanceDesk, add_clearance_handlers, read_photos, send_card
 from bots.sessions import bot_transaction
 from bots.telegram import (
@@ -89,6 +89,10 @@ HELP = N_(
     " held or failed, broken channels, each with a link to Herald.\n\n"
     "A post waiting for your clearance comes with its text and images: press Approve to clear"
     " it, or Reject and send me what should change.\n\n"
+    "/today — your agenda for today\n"
+    "/week — your next seven days\n"
+    "/upcoming — your unit's coming anniversaries and deadlines\n"
+    "/trip — your trip's itinerary, with Done and Delay buttons\n"
     "/start CODE — link this chat to your Herald account (the code is on your profile page)\n"
     "/stop — unlink this chat: no more alerts here\n"
     "/cancel — stop what you started (a rejection waiting for your comment)\n"
@@ -507,6 +511,7 @@ def build_application(
     application.add_handler(CommandHandler("stop", stop, filters=private))
     field_reports.add_handlers(application)
     add_clearance_handlers(application, private=private)
+    field_agenda.add_handlers(application)
     # Anything else said in private gets the list of commands.
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, help_command))
     application.add_handler(

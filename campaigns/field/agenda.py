@@ -310,15 +310,21 @@ class TripAgenda:
 
 def current_trip(session: Session, *, actor: Person, now: datetime) -> TripAgenda | None:
     """The trip ``actor`` works on now (in progress today, else the next one) with its
-    itinerary, cancelled items left out; for each item whether they may mark it done or
-    delay it (``item.run``, as the web asks). None when there is no such trip."""
+    itinerary (see ``trip_agenda``). None when there is no such trip."""
     if not actor.active:
         return None
     trip = press_queries.current_trip_for_staff(session, actor, now=now)
     if trip is None or not can(actor, "trip.view", trip):
         return None
+    return trip_agenda(session, actor=actor, trip=trip, now=now)
+
+
+def trip_agenda(session: Session, *, actor: Person, trip: Trip, now: datetime) -> TripAgenda:
+    """A trip's itinerary, cancelled items left out, and for each item whether ``actor`` may
+    mark it done or delay it (``item.run``, as the web asks). The caller made sure that the
+    actor may see the trip."""
     items = []
-    for item in trip.items:
+    for item in sorted(trip.items, key=lambda item: (item.starts_at, item.id)):
         if item.status == ItemStatus.CANCELLED:
             continue
         runs = can(actor, "item.run", item)
