@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from campaigns.health.models import Heartbeat, ProcessKind
 from campaigns.metrics.collection import count_due_snapshots
 from campaigns.org.import_jobs import waiting_import_jobs
+from campaigns.org.models import TelegramBot
 from campaigns.social.models import Publication, PublicationAttempt, PublicationStatus
 from campaigns.social.platform import ErrorKind
 from campaigns.social.queries import broken_channels, count_due
@@ -61,7 +62,8 @@ def health_report(session: Session, *, now: datetime) -> dict[str, Any]:
     ``scheduler.alive``: a scheduler beat within 30 s; ``workers.alive`` / ``workers.stale``:
     how many workers beat within 30 s / before that (forgotten after a day). Broken channels
     are named with when they broke, not with the platform's message (which may say too much on
-    a public endpoint). Raises whatever the database raises when it does not answer.
+    a public endpoint). ``telegram_bot``: the field bot that started last (its @username and
+    when), or None before any has run. Raises whatever the database raises when it does not answer.
     """
     session.execute(text("SELECT 1"))
     schedulers = [_describe(row, now) for row in heartbeats(session, kind=ProcessKind.SCHEDULER)]
@@ -88,7 +90,15 @@ def health_report(session: Session, *, now: datetime) -> dict[str, Any]:
             }
             for channel in broken_channels(session)
         ],
+        "telegram_bot": _telegram_bot(session),
     }
+
+
+def _telegram_bot(session: Session) -> dict[str, Any] | None:
+    bot = session.scalar(select(TelegramBot).order_by(TelegramBot.started_at.desc()).limit(1))
+    if bot is None:
+        return None
+    return {"username": bot.username, "started_at": bot.started_at.isoformat()}
 
 
 @dataclass(frozen=True)

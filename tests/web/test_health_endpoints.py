@@ -6,6 +6,7 @@ import pytest
 
 from campaigns.db import utcnow
 from campaigns.health.services import beat
+from campaigns.org import telegram_links
 from campaigns.social.models import ChannelHealth
 from tests.factories import create_person, login
 from tests.social_factories import create_channel, scheduled_post
@@ -51,6 +52,26 @@ def test_healthz_without_scheduler_or_workers_is_200_and_degraded(detailed, sess
     assert body["database"] == "ok" and body["status"] == "degraded"
     assert body["scheduler"]["alive"] is False
     assert body["workers"] == {"alive": 0, "stale": 0, "processes": []}
+    assert body["telegram_bot"] is None  # no field bot has started yet
+
+
+def test_healthz_detail_names_the_field_bot_that_started_last(detailed, monitored, session):
+    started = utcnow()
+    telegram_links.record_bot_identity(
+        session, telegram_id=1, username="old_herald_bot", now=started - timedelta(days=3)
+    )
+    telegram_links.record_bot_identity(
+        session, telegram_id=2, username="herald_field_bot", now=started
+    )
+    session.commit()
+
+    body = detailed.get("/healthz").get_json()
+
+    assert body["telegram_bot"] == {
+        "username": "herald_field_bot",
+        "started_at": started.isoformat(),
+    }
+    assert "herald_field_bot" not in monitored.get("/healthz").get_data(as_text=True)
 
 
 def test_healthz_is_ok_with_a_living_scheduler_and_worker_and_names_broken_channels(
