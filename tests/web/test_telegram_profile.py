@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from campaigns.db import utcnow
@@ -13,6 +14,12 @@ from tests.factories import create_person, login
 from tests.telegram_factories import link_telegram, notify_person
 
 START = re.compile(r"/start ([A-Z0-9]{10})")
+
+
+@pytest.fixture(autouse=True)
+def a_bot_is_configured(app, monkeypatch):
+    """Codes are handed out only where a field bot exists (a token is set)."""
+    monkeypatch.setitem(app.config, "HERALD_TELEGRAM_BOT_TOKEN", "777000:herald-field-bot-token")
 
 
 def connect(client) -> tuple[str, str]:
@@ -109,3 +116,21 @@ def test_a_held_publication_alert_shows_its_reason_in_words(client, session):
 
     assert "(the channel is broken)" in page
     assert "channel_broken" not in page
+
+
+def test_without_a_bot_token_the_page_says_the_bot_is_not_set_up_and_hands_out_no_code(
+    app, client, session, monkeypatch
+):
+    monkeypatch.setitem(app.config, "HERALD_TELEGRAM_BOT_TOKEN", "")
+    person = create_person(session, locale="en")
+    session.commit()
+    login(client, person)
+
+    page = client.get("/profile").get_data(as_text=True)
+    assert "Telegram bot is not set up on this installation" in page
+    assert "Connect Telegram" not in page
+
+    answer = client.post("/profile/telegram", follow_redirects=True).get_data(as_text=True)
+    assert "Telegram bot is not set up on this installation" in answer
+    assert START.search(answer) is None
+    assert session.scalars(select(TelegramLinkCode)).first() is None

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
+from campaigns.i18n import N_
 from campaigns.org import queries, services, telegram_links
 from web.account.forms import EmptyForm, LoginForm, PasswordForm, PreferencesForm, TokenForm
 from web.extensions import db, limiter
@@ -30,6 +31,11 @@ from web.i18n import LANGUAGES, error_message
 from web.security import SignedInPerson, actor
 
 blueprint = Blueprint("account", __name__)
+
+BOT_NOT_CONFIGURED = N_(
+    "Herald's Telegram bot is not set up on this installation, so there is nothing to connect"
+    " yet. An administrator can set it up (see “Connect a Telegram bot” in Herald's README)."
+)
 
 
 def _per_minute(setting: str):
@@ -180,6 +186,8 @@ def _profile_page(
         revoke_form=EmptyForm(),
         telegram_link=telegram_links.telegram_link_of(db.session, person),
         telegram_bot=telegram_links.bot_username(db.session),
+        telegram_configured=_telegram_configured(),
+        bot_not_configured=BOT_NOT_CONFIGURED,
         telegram_code=telegram_code,
         telegram_code_minutes=int(telegram_links.CODE_LIFETIME.total_seconds() // 60),
     )
@@ -263,6 +271,11 @@ def revoke_token(token_id: int):
     return redirect(url_for("account.profile"))
 
 
+def _telegram_configured() -> bool:
+    """Whether this Herald has a field bot at all (without a token, a code links nothing)."""
+    return bool(current_app.config["HERALD_TELEGRAM_BOT_TOKEN"])
+
+
 @blueprint.post("/profile/telegram")
 @login_required
 def connect_telegram():
@@ -270,6 +283,9 @@ def connect_telegram():
     person = actor()
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("account.profile"))
+    if not _telegram_configured():
+        flash(gettext(BOT_NOT_CONFIGURED), "error")
+        return redirect(url_for("account.profile") + "#telegram")
     try:
         _, code = telegram_links.create_link_code(
             db.session, actor=person, now=utcnow(), person=person
