@@ -1,7 +1,8 @@
 """The field-staff Telegram bot: people link their private chat to Herald, and their Herald
 alerts reach them there.
 
-Long polling with python-telegram-bot. Commands: ``/start CODE`` links the chat (the code comes
+Long polling with python-telegram-bot, or fed by the web's webhook route (``webhook=True``:
+no polling, ``submit_update`` hands it each update; bots/webhook.py). Commands: ``/start CODE`` links the chat (the code comes
 from the person's profile page in the web), ``/start`` alone explains how, ``/help``, ``/stop``
 unlinks. A repeating job delivers the notifications due in Telegram every ``DELIVERY_SECONDS``
 (campaigns/social/telegram_alerts.py says which, and how failures are handled). A request to
@@ -29,6 +30,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel.support import Translations
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,6 +59,7 @@ from bots.telegram import (
 from campaigns import telemetry
 from campaigns.db import create_engine, utcnow
 from campaigns.errors import HeraldError
+from campaigns.field.start_limits import link_chat_with_limit
 from campaigns.i18n import N_
 from campaigns.metrics.collection import record_reaction_update
 from campaigns.org import telegram_links
@@ -109,7 +112,19 @@ TranslationsFor = Callable[[str], Callable[[str], str]]
 
 
 class BotCannotStart(Exception):
-    """The bot could not start (a refused token, Telegram out of reach); the message says why."""
+    """The bot could not start (a refused token, Telegram out of reach, a webhook set while it
+    would poll); the message says why."""
+
+
+class BotNotRunning(Exception):
+    """An update came for a bot that is not running (yet, or any more)."""
+
+
+WEBHOOK_IS_SET = (
+    "Telegram sends this bot's updates to a webhook ({url}): the web app receives them, and"
+    " long polling would take them away from it. Run `herald bot --delete-webhook` to go back to"
+    " long polling (and unset HERALD_TELEGRAM_WEBHOOK_SECRET), or leave the bot to the web."
+)
 
 
 def catalog_translations(directory: Path | str) -> TranslationsFor:
@@ -143,8 +158,10 @@ class FieldBot:
         poll_timeout: timedelta = POLL_TIMEOUT,
         clock: Callable[[], datetime] = utcnow,
         media_root: Path | str | None = None,
+        webhook: bool = False,
     ) -> None:
         self._token = token
+        self._webhook = webhook
         #: where photos sent to the bot are kept (the web's HERALD_MEDIA_ROOT); None: refused
         self.media_root = Path(media_root) if media_root is not None else None
         self._base_url = base_url
@@ -166,7 +183,7 @@ class FieldBot:
         self._stopped: asyncio.Event | None = None
         self._stop_requested = threading.Event()
         self._paused_until: datetime | None = None
-        #: set while the bot polls Telegram and can deliver
+        #: set while the bot polls Telegram (or takes the webhook's updates) and can deliver
         self.ready = threading.Event()
         self._requests = telegram_requests(api_base=api_base, timeout=timeout)
         self.application = build_application(
@@ -176,7 +193,8 @@ class FieldBot:
     # -- running -------------------------------------------------------------------------------
 
     def run(self) -> None:
-        """Poll Telegram and deliver alerts until ``stop()``. Raises BotCannotStart."""
+        """Poll Telegram (or take the webhook's updates) and deliver alerts until ``stop()``.
+        Raises BotCannotStart."""
         try:
             asyncio.run(self._serve())
         finally:
@@ -202,13 +220,20 @@ class FieldBot:
             raise BotCannotStart(self._describe(error)) from None
         try:
             bot = application.bot
+            if not self._webhook:
+                # start_polling would delete the webhook without a word: refuse instead.
+                await self._refuse_polling_under_a_webhook()
             await asyncio.to_thread(self._remember_identity, bot.id, bot.username)
             await application.start()
-            await application.updater.start_polling(
-                timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
-            )
+            if not self._webhook:
+                await application.updater.start_polling(
+                    timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
             delivery = self._schedule_delivery(application)
-            log.info("herald bot: @%s is polling Telegram", bot.username)
+            if self._webhook:
+                log.info("herald bot: @%s takes its updates from the webhook", bot.username)
+            else:
+                log.info("herald bot: @%s is polling Telegram", bot.username)
             self.ready.set()
             await self._stopped.wait()
             if delivery is not None:
@@ -220,6 +245,23 @@ class FieldBot:
             if application.running:
                 await application.stop()
             await application.shutdown()
+
+    async def _refuse_polling_under_a_webhook(self) -> None:
+        try:
+            info = await self.application.bot.get_webhook_info()
+        except TelegramError as error:
+            raise BotCannotStart(self._describe(error)) from None
+        if info.url:
+            raise BotCannotStart(WEBHOOK_IS_SET.format(url=_without_path(info.url)))
+
+    def submit_update(self, data: Any) -> None:
+        """Hand an update the webhook received to the bot's handlers, without waiting for them
+        (Telegram wants a quick answer). Raises ValueError (not an update) or BotNotRunning."""
+        loop = self._loop
+        if not self.ready.is_set() or loop is None or loop.is_closed():
+            raise BotNotRunning("the bot is not running")
+        update = parse_update(data, self.application)
+        loop.call_soon_threadsafe(self.application.update_queue.put_nowait, update)
 
     def _schedule_delivery(self, application: Application) -> asyncio.Task | None:
         if self._delivery_seconds is None:
@@ -303,11 +345,11 @@ class FieldBot:
     def answer_start(self, *, code: str, chat_id: int, username: str) -> str:
         with self._transaction() as session:
             try:
-                result = telegram_links.link_chat(
+                result = link_chat_with_limit(
                     session, code=code, chat_id=chat_id, username=username, now=self._clock()
                 )
             except HeraldError as error:
-                session.rollback()
+                # Committed: a refused code counts against the chat (nothing else changed).
                 return self._in_both_languages(error.template, **error.params)
             person = result.link.person
             gettext = self._translations(person.locale)
@@ -393,6 +435,22 @@ class FieldBot:
             if classified.kind == ErrorKind.RATE_LIMITED:
                 self._paused_until = classified.retry_at
             raise classified from None
+
+
+def parse_update(data: Any, application: Application) -> Update:
+    """The ``Update`` in a webhook's JSON body. Raises ValueError when it is not one."""
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        raise ValueError("not a Telegram update")
+    try:
+        return Update.de_json(data, application.bot)
+    except Exception as error:  # whatever the parser trips on, the sender sent no update
+        raise ValueError("not a Telegram update") from error
+
+
+def _without_path(url: str) -> str:
+    """A webhook's address without its secret path."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…"
 
 
 def _say(gettext: Callable[[str], str], message: str, params: dict[str, Any]) -> str:

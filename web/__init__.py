@@ -115,6 +115,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(field_blueprint)
 
+    from web.telegram.routes import blueprint as telegram_blueprint
+
+    app.register_blueprint(telegram_blueprint)
+
     from web.api import register_api
 
     register_api(app)

@@ -162,7 +162,11 @@ def demo(host: str, port: int) -> None:
     import threading
 
     _start_workers(app, threading.Event(), concurrency=1)
-    if app.config["HERALD_TELEGRAM_BOT_TOKEN"]:
+    if install_telegram_webhook(app):
+        click.echo(
+            "  the Telegram bot takes its updates from the webhook (herald bot --set-webhook)"
+        )
+    elif app.config["HERALD_TELEGRAM_BOT_TOKEN"]:
         _start_bot_in_background(app)
     # Not app.run(): under a Flask CLI group it returns at once, by Flask's design.
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
@@ -182,6 +186,7 @@ def web(host: str, port: int, workers: int) -> None:
             "herald web: PROMETHEUS_MULTIPROC_DIR is not set, so /metrics shows the request"
             " figures of whichever gunicorn worker answers it (see docs/operations.md, Metrics)."
         )
+    install_telegram_webhook(app)
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -372,7 +377,7 @@ def worker(
         thread.join()
 
 
-def _field_bot(app: Flask) -> Any:
+def _field_bot(app: Flask, *, webhook: bool = False) -> Any:
     """The field-staff bot of HERALD_TELEGRAM_BOT_TOKEN, speaking with the web's catalogs."""
     from bots.fieldbot import FieldBot, catalog_translations
 
@@ -384,7 +389,34 @@ def _field_bot(app: Flask) -> Any:
         api_base=app.config["HERALD_TELEGRAM_API_BASE"],
         timeout=float(app.config["HERALD_PLATFORM_TIMEOUT"]),
         media_root=app.config["HERALD_MEDIA_ROOT"],
+        webhook=webhook,
     )
+
+
+def install_telegram_webhook(app: Flask) -> bool:
+    """In webhook mode (a bot token and HERALD_TELEGRAM_WEBHOOK_SECRET), give the web's
+    webhook route a field bot to hand updates to: one per process, started by the first request
+    that process serves (it also delivers alerts from then on). Returns whether it did.
+
+    The wiring lives here because this is the one module of the web that may start ``bots``
+    (DESIGN.md); web/wsgi.py calls it too, for ``gunicorn web.wsgi:app``.
+    """
+    from functools import partial
+
+    from web.telegram.routes import RECEIVER, webhook_secrets
+
+    if webhook_secrets(app.config) is None:
+        return False
+    from bots.webhook import WebhookBot
+
+    receiver = WebhookBot(partial(_field_bot, app, webhook=True))
+    app.extensions[RECEIVER] = receiver
+
+    @app.before_request
+    def start_the_field_bot() -> None:
+        receiver.ensure_started()
+
+    return True
 
 
 def _start_bot_in_background(app: Flask) -> None:
@@ -407,8 +439,23 @@ def _start_bot_in_background(app: Flask) -> None:
 
 @cli.command(with_appcontext=False)
 @_metrics_options
-def bot(metrics_port: int | None, metrics_host: str) -> None:
-    """The field-staff Telegram bot: links people's chats, sends their alerts (long polling)."""
+@click.option(
+    "--set-webhook",
+    "set_webhook",
+    is_flag=True,
+    help="Have Telegram post the bot's updates to the web app (HERALD_BASE_URL) and exit.",
+)
+@click.option(
+    "--delete-webhook",
+    "delete_webhook",
+    is_flag=True,
+    help="Stop the webhook (updates wait for long polling again) and exit.",
+)
+def bot(
+    metrics_port: int | None, metrics_host: str, set_webhook: bool, delete_webhook: bool
+) -> None:
+    """The field-staff Telegram bot: links people's chats, sends their alerts (long polling,
+    unless a webhook is set: then the web app runs it)."""
     import signal
 
     from bots.fieldbot import BotCannotStart
@@ -418,6 +465,28 @@ def bot(metrics_port: int | None, metrics_host: str) -> None:
         click.secho(
             "Error: HERALD_TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in"
             " Telegram and set its token (in the environment or in .env).",
+            fg="red",
+            err=True,
+        )
+        sys.exit(1)
+    if set_webhook and delete_webhook:
+        click.secho("Error: --set-webhook or --delete-webhook, not both.", fg="red", err=True)
+        sys.exit(2)
+    if set_webhook or delete_webhook:
+        try:
+            if set_webhook:
+                _register_webhook(app)
+            else:
+                _remove_webhook(app)
+        except BotCannotStart as error:
+            click.secho(f"Error: {error}", fg="red", err=True)
+            sys.exit(1)
+        return
+    if app.config["HERALD_TELEGRAM_WEBHOOK_SECRET"]:
+        click.secho(
+            "Error: HERALD_TELEGRAM_WEBHOOK_SECRET is set: the bot runs in webhook mode, in the"
+            " web processes. One mode per token: unset it (and run `herald bot --delete-webhook`)"
+            " to use long polling.",
             fg="red",
             err=True,
         )
@@ -437,6 +506,57 @@ def bot(metrics_port: int | None, metrics_host: str) -> None:
     except BotCannotStart as error:
         click.secho(f"Error: {error}", fg="red", err=True)
         sys.exit(1)
+
+
+def _register_webhook(app: Flask) -> None:
+    from bots.fieldbot import ALLOWED_UPDATES
+    from bots.webhook import set_webhook
+    from web.telegram.routes import webhook_path, webhook_secrets
+
+    secrets = webhook_secrets(app.config)
+    if secrets is None:
+        click.secho(
+            "Error: HERALD_TELEGRAM_WEBHOOK_SECRET is not set. Set it to a random value (for"
+            " example the output of: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            " for the bot and every web process, then run this again.",
+            fg="red",
+            err=True,
+        )
+        sys.exit(1)
+    base_url = app.config["HERALD_BASE_URL"]
+    if not base_url.startswith("https://"):
+        click.secho(
+            f"Warning: HERALD_BASE_URL is {base_url}: Telegram posts only to public https"
+            " addresses (ports 443, 80, 88 or 8443).",
+            fg="yellow",
+            err=True,
+        )
+    set_webhook(
+        token=app.config["HERALD_TELEGRAM_BOT_TOKEN"],
+        url=base_url + webhook_path(app.config),
+        secret_token=secrets.header,
+        api_base=app.config["HERALD_TELEGRAM_API_BASE"],
+        timeout=float(app.config["HERALD_PLATFORM_TIMEOUT"]),
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    click.echo(
+        f"Telegram now posts the bot's updates to {base_url}/telegram/webhook/… : the web"
+        " processes run the bot (do not run `herald bot` as well)."
+    )
+
+
+def _remove_webhook(app: Flask) -> None:
+    from bots.webhook import delete_webhook
+
+    delete_webhook(
+        token=app.config["HERALD_TELEGRAM_BOT_TOKEN"],
+        api_base=app.config["HERALD_TELEGRAM_API_BASE"],
+        timeout=float(app.config["HERALD_PLATFORM_TIMEOUT"]),
+    )
+    click.echo(
+        "The webhook is deleted: updates wait for `herald bot` (long polling). Unset"
+        " HERALD_TELEGRAM_WEBHOOK_SECRET so the web processes stop running the bot."
+    )
 
 
 @cli.command(with_appcontext=False)

@@ -69,6 +69,8 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
         "HERALD_BASE_URL": base_url,
         "HERALD_TIMEZONE": environ.get("HERALD_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "HERALD_TELEGRAM_BOT_TOKEN": environ.get("HERALD_TELEGRAM_BOT_TOKEN", ""),
+        # Set: the field bot takes its updates from the web's webhook (herald bot --set-webhook).
+        "HERALD_TELEGRAM_WEBHOOK_SECRET": environ.get("HERALD_TELEGRAM_WEBHOOK_SECRET", ""),
         "HERALD_TELEGRAM_API_BASE": environ.get(
             "HERALD_TELEGRAM_API_BASE", "https://api.telegram.org"
         ),

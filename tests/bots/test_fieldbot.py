@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bots.fieldbot import HELP, HOW_TO_LINK, BotCannotStart, FieldBot, catalog_translations
+from campaigns.field.start_limits import TOO_MANY_TRIES
 from campaigns.org import telegram_links
 from campaigns.org.models import TelegramBot, TelegramLink
 from campaigns.social.models import Notification
@@ -312,3 +313,25 @@ def test_anything_else_said_in_private_gets_the_list_of_commands(start_bot, fake
 
     assert reply(fake_telegram, CHAT, 1) == in_both_languages(HELP)
     assert reply(fake_telegram, CHAT, 2) == in_both_languages(HELP)
+
+
+def test_a_chat_that_sent_five_wrong_codes_is_told_to_wait_even_with_the_right_one(
+    session, start_bot, fake_telegram
+):
+    person = create_person(session, locale="en")
+    code = new_code(session, person)
+    start_bot()
+    for attempt in range(5):
+        fake_telegram.push_message(CHAT, f"/start WRONGCODE{attempt}")
+        reply(fake_telegram, CHAT, attempt + 1)
+
+    fake_telegram.push_message(CHAT, f"/start {code}")
+
+    vietnamese, english = reply(fake_telegram, CHAT, 6).split("\n\n")
+    assert english == (
+        "Too many wrong codes from this chat. Try again in 15 min, with a new code from your"
+        " profile page in Herald."
+    )
+    assert vietnamese == translations("vi")(TOO_MANY_TRIES) % {"minutes": 15}
+    session.expire_all()
+    assert session.scalars(select(TelegramLink)).first() is None

@@ -69,6 +69,7 @@ NO_SESSION = {
     "feeds.event_kind": "signed link (tests/web/test_feeds.py)",
     "press.staff_feed": "signed link (tests/web/test_press_pages.py)",
     "press.journalist_feed": "signed link (tests/web/test_press_pages.py)",
+    "telegram.webhook": "Telegram, with the webhook's secrets (tests/web/test_telegram_webhook.py)",
 }
 
 

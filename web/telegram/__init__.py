@@ -1,0 +1,1 @@
+"""Telegram's door into the web: the field bot's webhook."""
