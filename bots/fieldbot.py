@@ -2,9 +2,10 @@
 alerts reach them there.
 
 Long polling with python-telegram-bot, or fed by the web's webhook route (``webhook=True``:
-no polling, ``submit_update`` hands it each update; bots/webhook.py). Commands: ``/start CODE`` links the chat (the code comes
-from the person's profile page in the web), ``/start`` alone explains how, ``/help``, ``/stop``
-unlinks. A repeating job delivers the notifications due in Telegram every ``DELIVERY_SECONDS``
+no polling, ``submit_update`` hands it each update; bots/webhook.py). Commands: ``/start CODE``
+links the chat (the code comes from the person's profile page in the web; wrong codes are
+limited per chat, campaigns/field/start_limits.py), ``/start`` alone explains how, ``/help``,
+``/stop`` unlinks. A repeating job delivers the notifications due in Telegram every ``DELIVERY_SECONDS``
 (campaigns/social/telegram_alerts.py says which, and how failures are handled). A request to
 clear a post arrives as a clearance card with Approve and Reject buttons (bots/clearance.py).
 
