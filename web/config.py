@@ -53,6 +53,22 @@ def parse_log_format(value: str) -> str:
     return chosen
 
 
+MIN_WEBHOOK_SECRET_LENGTH = 24
+
+
+def webhook_secret(value: str) -> str:
+    """HERALD_TELEGRAM_WEBHOOK_SECRET, refused when guessable: it is all that stands between
+    the internet and the bot's updates."""
+    value = value.strip()
+    if value and (len(value) < MIN_WEBHOOK_SECRET_LENGTH or len(set(value)) < 8):
+        raise ConfigurationError(
+            "HERALD_TELEGRAM_WEBHOOK_SECRET is too weak: use a random value of at least"
+            f" {MIN_WEBHOOK_SECRET_LENGTH} characters, for example the output of:"
+            " python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value
+
+
 def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     """Flask configuration from ``HERALD_*`` variables, with embedded (SQLite) defaults."""
     base_url = (environ.get("HERALD_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
@@ -70,7 +86,9 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
         "HERALD_TIMEZONE": environ.get("HERALD_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "HERALD_TELEGRAM_BOT_TOKEN": environ.get("HERALD_TELEGRAM_BOT_TOKEN", ""),
         # Set: the field bot takes its updates from the web's webhook (herald bot --set-webhook).
-        "HERALD_TELEGRAM_WEBHOOK_SECRET": environ.get("HERALD_TELEGRAM_WEBHOOK_SECRET", ""),
+        "HERALD_TELEGRAM_WEBHOOK_SECRET": webhook_secret(
+            environ.get("HERALD_TELEGRAM_WEBHOOK_SECRET", "")
+        ),
         "HERALD_TELEGRAM_API_BASE": environ.get(
             "HERALD_TELEGRAM_API_BASE", "https://api.telegram.org"
         ),

@@ -16,6 +16,7 @@ from campaigns.org.models import TelegramLink
 from tests.factories import create_person
 from tests.fakes.telegram import FakeTelegram
 from web.cli import install_telegram_webhook
+from web.config import ConfigurationError, webhook_secret
 from web.telegram.routes import RECEIVER, SECRET_HEADER, webhook_secrets
 
 TOKEN = "777000:herald-field-bot-token"
@@ -144,3 +145,10 @@ def test_a_body_that_is_no_update_is_a_400_without_a_traceback(webhook_app, secr
 
     assert response.status_code == 400
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_a_guessable_webhook_secret_stops_the_start_with_a_clear_message():
+    with pytest.raises(ConfigurationError, match="HERALD_TELEGRAM_WEBHOOK_SECRET is too weak"):
+        webhook_secret("telegram")
+    assert webhook_secret("") == ""
+    assert webhook_secret(f" {WEBHOOK_SECRET} ") == WEBHOOK_SECRET
