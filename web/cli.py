@@ -559,52 +559,79 @@ def _remove_webhook(app: Flask) -> None:
     )
 
 
+def _herald_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("herald")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 @cli.command(with_appcontext=False)
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     default=None,
-    help="Where to write the backup (default: instance/backups/herald-<time>.db or .dump).",
+    help="Where to write the archive (default: instance/backups/herald-<time>.tar.gz).",
 )
 def backup(output: Path | None) -> None:
-    """Copy the database while Herald keeps running (SQLite online backup, or pg_dump)."""
-    import shutil
-    import sqlite3
-    import subprocess
-
-    from sqlalchemy.engine import make_url
+    """Archive the database (SQLite online backup, or pg_dump) and the media files, with a
+    manifest naming the schema revision; Herald may keep running meanwhile."""
+    from web.backups import BackupError, create_backup
 
     app = _create_app()
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    default_folder = Path(app.instance_path) / "backups"
-    if url.get_backend_name() == "sqlite":
-        output = output or default_folder / f"herald-{stamp}.db"
-        output.parent.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(url.database)
-        target = sqlite3.connect(output)
-        with target:
-            source.backup(target)
-        source.close()
-        target.close()
-    elif url.get_backend_name() == "postgresql":
-        if shutil.which("pg_dump") is None:
-            click.secho("Error: pg_dump is not installed (postgresql-client).", fg="red", err=True)
-            sys.exit(1)
-        output = output or default_folder / f"herald-{stamp}.dump"
-        output.parent.mkdir(parents=True, exist_ok=True)
-        plain_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        result = subprocess.run(
-            ["pg_dump", "--format=custom", "--file", str(output), plain_url], check=False
+    now = utcnow()
+    output = output or (
+        Path(app.instance_path) / "backups" / f"herald-{now.strftime('%Y%m%dT%H%M%SZ')}.tar.gz"
+    )
+    try:
+        manifest = create_backup(
+            database_url=app.config["SQLALCHEMY_DATABASE_URI"],
+            media_root=_media_root(app),
+            output=output,
+            now=now,
+            herald_version=_herald_version(),
         )
-        if result.returncode != 0:
-            click.secho("Error: pg_dump failed; nothing was written.", fg="red", err=True)
-            output.unlink(missing_ok=True)
-            sys.exit(1)
-    else:
-        click.secho(f"Error: no backup method for {url.get_backend_name()}.", fg="red", err=True)
+    except BackupError as error:
+        click.secho(f"Error: {error}; nothing was written.", fg="red", err=True)
         sys.exit(1)
-    click.echo(f"Backup written to {output}")
+    click.echo(
+        f"Backup written to {output} (schema {manifest['schema_revision']},"
+        f" {manifest['media_files']} media files)"
+    )
+
+
+@cli.command(with_appcontext=False)
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that is not empty.")
+def restore(archive: Path, force: bool) -> None:
+    """Put back a `herald backup` archive: the database and the media files. Stop the web,
+    scheduler, workers and bot first."""
+    from web import MIGRATIONS_DIRECTORY
+    from web.backups import BackupError, restore_backup
+
+    app = _create_app()
+    try:
+        restored = restore_backup(
+            archive_path=archive,
+            database_url=app.config["SQLALCHEMY_DATABASE_URI"],
+            media_root=_media_root(app),
+            migrations_directory=MIGRATIONS_DIRECTORY,
+            force=force,
+            now=utcnow(),
+        )
+    except BackupError as error:
+        click.secho(f"Error: {error}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Restored the database (schema {restored.schema_revision}) and"
+        f" {restored.media_files} media files from {archive}."
+    )
+    if restored.media_set_aside is not None:
+        click.echo(f"The media folder that was there is kept as {restored.media_set_aside}.")
+    if restored.upgrade_needed:
+        click.echo("This backup is of an older schema: run `herald db upgrade` before starting.")
 
 
 @cli.group()

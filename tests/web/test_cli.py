@@ -124,7 +124,7 @@ def test_backup_of_a_sqlite_database_is_a_readable_copy(tmp_path):
     subprocess.run(
         [*run_cli, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True
     )
-    target = tmp_path / "copy.db"
+    target = tmp_path / "copy.tar.gz"
     result = subprocess.run(
         [*run_cli, "backup", "--output", str(target)],
         env=env,
@@ -134,9 +134,13 @@ def test_backup_of_a_sqlite_database_is_a_readable_copy(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    import tarfile
+
+    with tarfile.open(target) as archive:
+        archive.extract("database.sqlite", tmp_path, filter="data")
     tables = {
         row[0]
-        for row in sqlite3.connect(target).execute(
+        for row in sqlite3.connect(tmp_path / "database.sqlite").execute(
             "SELECT name FROM sqlite_master WHERE type='table'"
         )
     }
