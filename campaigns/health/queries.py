@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.health.models import Heartbeat, ProcessKind
@@ -65,9 +65,17 @@ def health_report(session: Session, *, now: datetime) -> dict[str, Any]:
     a public endpoint). ``telegram_bot``: the field bot that started last (its @username and
     when), or None before any has run. Raises whatever the database raises when it does not answer.
     """
-    session.execute(text("SELECT 1"))
-    schedulers = [_describe(row, now) for row in heartbeats(session, kind=ProcessKind.SCHEDULER)]
-    workers = [_describe(row, now) for row in heartbeats(session, kind=ProcessKind.WORKER)]
+    # One round trip for both kinds of process: /healthz is polled often, by load balancers too.
+    beats = session.scalars(
+        select(Heartbeat)
+        .where(Heartbeat.kind.in_((ProcessKind.SCHEDULER.value, ProcessKind.WORKER.value)))
+        .order_by(Heartbeat.seen_at.desc(), Heartbeat.id)
+    )
+    schedulers, workers = [], []
+    for row in beats:
+        (schedulers if row.kind == ProcessKind.SCHEDULER.value else workers).append(
+            _describe(row, now)
+        )
     alive_workers = [worker for worker in workers if worker["alive"]]
     return {
         "database": "ok",

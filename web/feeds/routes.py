@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -209,14 +210,22 @@ def paused_garbage_collector() -> Iterator[None]:
             gc.enable()
 
 
-def _words(feed: Feed, viewer: Person | None, unit: Unit | None) -> tuple[str, dict[str, str]]:
-    """The calendar's name and the words for codes in CATEGORIES, in the feed's language."""
-    with force_locale(feed.locale):
-        labels = {
+@cache
+def _labels(locale: str) -> dict[str, str]:
+    """The words for codes in CATEGORIES in ``locale``: fixed for the life of the process (the
+    translations are), so worked out once per language rather than on every feed request."""
+    with force_locale(locale):
+        return {
             str(code): str(label)
             for table in (EVENT_KIND_LABELS, TIER_LABELS, ANNIVERSARY_CATEGORY_LABELS)
             for code, label in table.items()
         }
+
+
+def _words(feed: Feed, viewer: Person | None, unit: Unit | None) -> tuple[str, dict[str, str]]:
+    """The calendar's name and the words for codes in CATEGORIES, in the feed's language."""
+    labels = _labels(feed.locale)
+    with force_locale(feed.locale):
         if feed.kind is FeedKind.PERSONAL:
             name = gettext("Herald: calendar of %(name)s", name=viewer.name)
         elif feed.kind is FeedKind.UNIT:

@@ -86,24 +86,32 @@ def _health_detail_allowed() -> bool:
     return bool(current_user.is_authenticated and current_user.person.is_admin)
 
 
+def _database_answers() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True
+
+
 @blueprint.get("/healthz")
 def healthz():
     """200 whenever the database answers, 503 only when it does not; "status" says whether the
     scheduler, workers and channels are all well. Anyone gets the status; the detail (hosts,
     process ids, channel names) only a signed-in admin or the bearer of HERALD_HEALTH_TOKEN."""
     try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        log.exception("health check: the database did not answer")
-        db.session.rollback()
-        if not _health_detail_allowed():
-            return {"status": "degraded"}, 503
-        return {"database": "unreachable", "status": "degraded"}, 503
-    try:
         report = health_queries.health_report(db.session, now=utcnow())
-    except Exception:  # the database answers: that much is healthy; the log says the rest
-        log.exception("health check: the report failed")
+    except Exception:
         db.session.rollback()
+        # Asked only when the report failed: a healthy answer costs the report's queries alone.
+        if not _database_answers():
+            log.exception("health check: the database did not answer")
+            if not _health_detail_allowed():
+                return {"status": "degraded"}, 503
+            return {"database": "unreachable", "status": "degraded"}, 503
+        # The database answers: that much is healthy; the log says the rest.
+        log.exception("health check: the report failed")
         if not _health_detail_allowed():
             return {"status": "degraded"}, 200
         return {"database": "ok", "status": "degraded", "detail": "report unavailable"}, 200
