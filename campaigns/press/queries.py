@@ -73,16 +73,9 @@ class JournalistFilter:
     include_erased: bool = False
 
 
-def search_journalists(
-    session: Session, journalist_filter: JournalistFilter | None = None
-) -> list[Journalist]:
-    """Journalists by name, country, outlet (any affiliation), language and beat."""
-    wanted = journalist_filter or JournalistFilter()
-    query = (
-        select(Journalist)
-        .options(selectinload(Journalist.affiliations).selectinload(Affiliation.outlet))
-        .order_by(func.lower(Journalist.name_latin), Journalist.id)
-    )
+def _journalists_query(wanted: JournalistFilter) -> Select:
+    """What the database filters of ``wanted``: name, country, outlet, erasure."""
+    query = select(Journalist)
     if not wanted.include_erased:
         query = query.where(Journalist.erased_at.is_(None))
     if wanted.text:
@@ -102,7 +95,20 @@ def search_journalists(
                 select(Affiliation.journalist_id).where(Affiliation.outlet_id == wanted.outlet_id)
             )
         )
-    found = list(session.scalars(query))
+    return query
+
+
+def _listed(query: Select) -> Select:
+    return query.options(
+        selectinload(Journalist.affiliations).selectinload(Affiliation.outlet)
+    ).order_by(func.lower(Journalist.name_latin), Journalist.id)
+
+
+def _filtered_here(wanted: JournalistFilter) -> bool:
+    return bool(wanted.language or wanted.beat)
+
+
+def _keep_wanted(found: list[Journalist], wanted: JournalistFilter) -> list[Journalist]:
     # Languages and beats are short JSON lists: filtered here, the same on SQLite and PostgreSQL.
     if wanted.language:
         found = [j for j in found if wanted.language.strip().lower() in j.languages]
@@ -110,6 +116,39 @@ def search_journalists(
         beat = wanted.beat.strip().lower()
         found = [j for j in found if any(beat in item.lower() for item in j.beats)]
     return found
+
+
+def search_journalists(
+    session: Session, journalist_filter: JournalistFilter | None = None
+) -> list[Journalist]:
+    """Journalists by name, country, outlet (any affiliation), language and beat."""
+    wanted = journalist_filter or JournalistFilter()
+    return _keep_wanted(list(session.scalars(_listed(_journalists_query(wanted)))), wanted)
+
+
+@dataclass(frozen=True)
+class JournalistPage:
+    journalists: list[Journalist]
+    total: int  # journalists matching the filter, on every page
+    page: int
+    pages: int
+
+
+def journalists_page(
+    session: Session, journalist_filter: JournalistFilter, *, page: int, per_page: int
+) -> JournalistPage:
+    """One page of ``search_journalists``' answer, in its order. Only that page is loaded,
+    except when filtering by language or beat (filtered after loading, as there)."""
+    query = _journalists_query(journalist_filter)
+    page = max(1, page)
+    if _filtered_here(journalist_filter):
+        found = search_journalists(session, journalist_filter)
+        total = len(found)
+        shown = found[(page - 1) * per_page : page * per_page]
+    else:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        shown = list(session.scalars(_listed(query).limit(per_page).offset((page - 1) * per_page)))
+    return JournalistPage(shown, total, page, max(1, -(-total // per_page)))
 
 
 def get_journalist(session: Session, journalist_id: int | None) -> Journalist:

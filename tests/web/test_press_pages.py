@@ -462,3 +462,28 @@ def test_moving_a_trip_outside_its_itinerary_asks_first(client, session, trip_se
     assert confirmed.status_code == 303
     session.refresh(trip)
     assert trip.start_date.isoformat() == "2027-10-01"
+
+
+def test_the_journalist_list_comes_a_page_at_a_time(client, session, monkeypatch):
+    """A big office keeps thousands of journalists: the list loads one page, in name order,
+    with the filters kept from page to page (language and beat too)."""
+    from web.press import journalist_views
+
+    monkeypatch.setattr(journalist_views, "JOURNALISTS_PER_PAGE", 2)
+    for name in ("Anna", "Boris", "Chloé", "Dario", "Emma"):
+        create_journalist(session, name_latin=name, languages=["de" if name == "Dario" else "fr"])
+    coordinator = create_person(session, role="coordinator")
+    session.commit()
+    login(client, coordinator)
+
+    first = client.get("/press/journalists").text
+    assert "Anna" in first and "Boris" in first and "Chloé" not in first
+    assert "Page 1 of 3" in first and "page=2" in first
+    last = client.get("/press/journalists?page=3").text
+    assert "Emma" in last and "Anna" not in last and "page=2" in last
+    beyond = client.get("/press/journalists?page=99")
+    assert beyond.status_code == 200 and "No journalist matches these filters." in beyond.text
+
+    french = client.get("/press/journalists?language=fr&page=2").text
+    assert "Chloé" in french and "Emma" in french and "Dario" not in french
+    assert "Page 2 of 2" in french and "language=fr" in french

@@ -25,6 +25,9 @@ from web.press import forms
 from web.press.common import blueprint, done, failed, form_error, form_page, to_int
 from web.security import actor
 
+JOURNALISTS_PER_PAGE = 100
+MAX_PAGE = 1_000_000
+
 
 @blueprint.get("/")
 @login_required
@@ -101,9 +104,13 @@ def journalists():
         language=request.args.get("language") or None,
         beat=request.args.get("beat") or None,
     )
+    # A big office keeps thousands: a page of them at a time (past the last one, an empty page).
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
+    listed = queries.journalists_page(db.session, wanted, page=page, per_page=JOURNALISTS_PER_PAGE)
     return render_template(
         "press/journalists.html",
-        journalists=queries.search_journalists(db.session, wanted),
+        journalists=listed.journalists,
+        listed=listed,
         outlets=queries.list_outlets(db.session),
         countries=forms.country_choices(gettext("All")),
         args=request.args,
