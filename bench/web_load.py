@@ -21,7 +21,10 @@ for as a signed-in coordinator (session cookie; the API with a bearer token); th
 feed with its ETag, so that it answers 304.
 
 Printed per page: medians over the rounds of req/s, p50 and p95 (ms), and of the ratio to the
-bare app's req/s in the same round. Targets (issue #12): main pages >= 0.1 of bare and p95 <= 150
+bare app's req/s in the same round; and the servers' CPU time per request (gunicorn master and
+workers, from /proc) with its ratio to the bare app's, steadier than req/s when other work
+shares the cores. Between pages the server is drained: requests wrk gave up on would otherwise
+still be queued in gunicorn's backlog and be charged to the next page. Targets (issue #12): main pages >= 0.1 of bare and p95 <= 150
 ms; ``/healthz`` and the feed 304 >= 0.3. The machine is shared and has 2 cores: the load
 generator competes with the servers for them, so ratios are the steadier figures.
 """
@@ -533,6 +536,54 @@ def load_with_threads(
     return Figures(len(every) / elapsed, statistics.median(every), p95, sum(errors))
 
 
+def _server_cpu_seconds(master: int) -> float:
+    """User + system CPU time of a gunicorn master and its workers (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(entry.name), int(fields[1])
+        if master in (pid, parent):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _drain(port: int) -> None:
+    """Wait until the server answers a fresh request: requests the client gave up on (slow
+    pages) are still queued in gunicorn's backlog and would be charged to the next page."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            _request(port, "GET", "/login", {})
+            return
+        except OSError:
+            time.sleep(0.5)
+
+
+@dataclass(frozen=True)
+class Run:
+    figures: Figures
+    ratio: float  # req/s over the bare app's in the same round
+    cpu_ms: float  # server CPU per request (master and workers)
+    cpu_ratio: float  # the bare app's CPU per request over this page's
+
+
+def _measure(drive, server: subprocess.Popen, port: int, page_path: str, headers: dict,
+             seconds: float) -> tuple[Figures, float]:  # fmt: skip
+    _drain(port)
+    before = _server_cpu_seconds(server.pid)
+    figures = drive(port, page_path, headers, seconds)
+    _drain(port)  # what was still running counts: its CPU is in the figure, not its request
+    used = _server_cpu_seconds(server.pid) - before
+    completed = max(1, round(figures.requests_per_second * seconds))
+    return figures, used / completed * 1000
+
+
 def run_dataset(name: str, environment: dict[str, str], email: str, password: str, token: str,
                 feed: str, args: argparse.Namespace) -> bool:  # fmt: skip
     herald_port, bare_port = _free_port(), _free_port()
@@ -557,36 +608,41 @@ def run_dataset(name: str, environment: dict[str, str], email: str, password: st
         drive(bare_port, "/", {}, 1)
         for page in measured:
             drive(herald_port, page.path, page.headers, 1)
-        bare_runs: list[Figures] = []
-        runs: dict[str, list[tuple[Figures, float]]] = {page.name: [] for page in measured}
+            _drain(herald_port)
+        bare_runs: list[tuple[Figures, float]] = []
+        runs: dict[str, list[Run]] = {page.name: [] for page in measured}
         for _ in range(args.rounds):
-            bare_figures = drive(bare_port, "/", {}, args.seconds)
-            bare_runs.append(bare_figures)
+            bare_figures, bare_cpu = _measure(drive, bare, bare_port, "/", {}, args.seconds)
+            bare_runs.append((bare_figures, bare_cpu))
             for page in measured:
-                figures = drive(herald_port, page.path, page.headers, args.seconds)
-                runs[page.name].append(
-                    (figures, figures.requests_per_second / bare_figures.requests_per_second)
+                figures, cpu = _measure(
+                    drive, herald, herald_port, page.path, page.headers, args.seconds
                 )
+                ratio = figures.requests_per_second / bare_figures.requests_per_second
+                runs[page.name].append(Run(figures, ratio, cpu, bare_cpu / cpu))
         script.unlink()
         client = "wrk" if use_wrk else "threaded client"
         print(
-            f"\n{name}: {args.connections} connections, {client}, {args.rounds} rounds of {args.seconds:g} s per page"
+            f"\n{name}: {args.connections} connections, {client}, {args.rounds} rounds of"
+            f" {args.seconds:g} s per page"
         )
-        bare_rps = statistics.median(figures.requests_per_second for figures in bare_runs)
-        bare_p50 = statistics.median(figures.p50_ms for figures in bare_runs)
-        bare_p95 = statistics.median(figures.p95_ms for figures in bare_runs)
         print(
-            f"{'page':<42} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'ratio':>6} {'ratios per round':<20} {'KB':>5}  target"
+            f"{'page':<40} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'ratio':>6}"
+            f" {'per round':<17} {'CPU ms':>6} {'CPU ratio':>9} {'KB':>6}  target"
         )
-        print(f"{'bare Flask hello':<42} {bare_rps:7.0f} {bare_p50:7.1f} {bare_p95:7.1f}")
+        median = statistics.median
+        print(
+            f"{'bare Flask hello':<40} {median(f.requests_per_second for f, _ in bare_runs):6.0f}"
+            f" {median(f.p50_ms for f, _ in bare_runs):7.1f}"
+            f" {median(f.p95_ms for f, _ in bare_runs):7.1f} {'':6} {'':17}"
+            f" {median(cpu for _, cpu in bare_runs):6.2f}"
+        )
         for page in measured:
-            figures = [run[0] for run in runs[page.name]]
-            ratios = [run[1] for run in runs[page.name]]
-            rps = statistics.median(f.requests_per_second for f in figures)
-            p50 = statistics.median(f.p50_ms for f in figures)
-            p95 = statistics.median(f.p95_ms for f in figures)
-            ratio = statistics.median(ratios)
-            errors = sum(f.errors for f in figures)
+            page_runs = runs[page.name]
+            rps = median(run.figures.requests_per_second for run in page_runs)
+            p95 = median(run.figures.p95_ms for run in page_runs)
+            ratio = median(run.ratio for run in page_runs)
+            errors = sum(run.figures.errors for run in page_runs)
             ok = (
                 ratio >= page.target_ratio
                 and (not page.p95_target or p95 <= TARGET_P95_MS)
@@ -597,9 +653,12 @@ def run_dataset(name: str, environment: dict[str, str], email: str, password: st
                 f", p95 <= {TARGET_P95_MS:.0f}" if page.p95_target else ""
             )
             print(
-                f"{page.name:<42} {rps:7.0f} {p50:7.1f} {p95:7.1f} {ratio:6.3f} "
-                f"{' '.join(f'{r:.3f}' for r in ratios):<20} {sizes[page.name] / 1024:5.1f}  "
-                f"{target}: {'ok' if ok else 'NOT MET'}{f' ({errors} errors)' if errors else ''}"
+                f"{page.name:<40} {rps:6.0f} {median(run.figures.p50_ms for run in page_runs):7.1f}"
+                f" {p95:7.1f} {ratio:6.3f} {' '.join(f'{run.ratio:.3f}' for run in page_runs):<17}"
+                f" {median(run.cpu_ms for run in page_runs):6.2f}"
+                f" {median(run.cpu_ratio for run in page_runs):9.3f}"
+                f" {sizes[page.name] / 1024:6.1f}  {target}: {'ok' if ok else 'NOT MET'}"
+                + (f" ({errors} errors)" if errors else "")
             )
         print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
