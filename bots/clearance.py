@@ -113,17 +113,21 @@ async def send_card(
     *,
     buttons: Sequence[Button] = (),
     photos: Sequence[bytes] = (),
+    rate_limit_args: int | None = None,
 ) -> TelegramMessage:
-    """Send the images (one photo, or an album), then the text with the buttons under it."""
+    """Send the images (one photo, or an album), then the text with the buttons under it.
+    ``rate_limit_args`` goes to the bot's limiter (bots/limiter.py), when given."""
+    limits = {"rate_limit_args": rate_limit_args} if rate_limit_args is not None else {}
     if len(photos) == 1:
-        await bot.send_photo(chat_id, photos[0])
+        await bot.send_photo(chat_id, photos[0], **limits)
     elif photos:
-        await bot.send_media_group(chat_id, [InputMediaPhoto(photo) for photo in photos])
+        await bot.send_media_group(chat_id, [InputMediaPhoto(photo) for photo in photos], **limits)
     return await bot.send_message(
         chat_id,
         text,
         reply_markup=keyboard(buttons),
         link_preview_options=LinkPreviewOptions(is_disabled=True),
+        **limits,
     )
 
 

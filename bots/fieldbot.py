@@ -8,6 +8,9 @@ limited per chat, campaigns/field/start_limits.py), ``/start`` alone explains ho
 ``/stop`` unlinks. A repeating job delivers the notifications due in Telegram every ``DELIVERY_SECONDS``
 (campaigns/social/telegram_alerts.py says which, and how failures are handled). A request to
 clear a post arrives as a clearance card with Approve and Reject buttons (bots/clearance.py).
+Another job pushes reminders, new planning tasks and daily digests every ``push_seconds``
+(bots/field_push.py), and ``/mute`` and ``/settings`` tune them. Everything the bot sends passes one shared limiter
+(bots/limiter.py): Telegram's flood limits, ``retry_after`` honoured.
 
 Database work runs off the event loop (``asyncio.to_thread``), each piece in its own
 transaction (door ``bot``). A delivery round runs in one thread: each notification's
@@ -48,8 +51,9 @@ from telegram.ext import (
     filters,
 )
 
-from bots import field_agenda, field_reports
+from bots import field_agenda, field_push, field_reports
 from bots.clearance import ClearanceDesk, add_clearance_handlers, read_photos, send_card
+from bots.limiter import SEND_ONCE, OutgoingLimiter
 from bots.sessions import bot_transaction
 from bots.telegram import (
     DEFAULT_API_BASE,
@@ -90,7 +94,8 @@ MOVED_FROM = N_("It was linked to %(previous)s before: they no longer get alerts
 PRIVATE_ONLY = N_("Alerts are personal: send your code to me in a private chat, not in a group.")
 HELP = N_(
     "I send you your Herald alerts: posts waiting for your clearance, publications that were"
-    " held or failed, broken channels, each with a link to Herald.\n\n"
+    " held or failed, broken channels, each with a link to Herald; reminders before your"
+    " events, itinerary items and interviews; and a daily digest of your day.\n\n"
     "A post waiting for your clearance comes with its text and images: press Approve to clear"
     " it, or Reject and send me what should change.\n\n"
     "/today — your agenda for today\n"
@@ -100,6 +105,9 @@ HELP = N_(
     "/start CODE — link this chat to your Herald account (the code is on your profile page)\n"
     "/stop — unlink this chat: no more alerts here\n"
     "/cancel — stop what you started (a rejection waiting for your comment)\n"
+    "/mute 2h, /mute until 18:00, /mute off — quiet for a while (reminders, digest, alerts)\n"
+    "/settings — your reminder times and daily digest (/settings reminders 24h 1h,"
+    " /settings digest 7)\n"
     "/help — this message"
 )
 STOPPED = N_(
@@ -160,6 +168,8 @@ class FieldBot:
         clock: Callable[[], datetime] = utcnow,
         media_root: Path | str | None = None,
         webhook: bool = False,
+        push_seconds: float | None = None,
+        limiter: OutgoingLimiter | None = None,
     ) -> None:
         self._token = token
         self._webhook = webhook
@@ -169,6 +179,8 @@ class FieldBot:
         self._translations = translations
         self._timeout = timeout
         self._delivery_seconds = delivery_seconds
+        #: how often reminders and digests are pushed (``herald bot``: every 30 s); None: never
+        self._push_seconds = push_seconds
         self._poll_timeout = poll_timeout
         self._clock = clock
         self._engine = create_engine(database_url)
@@ -188,7 +200,11 @@ class FieldBot:
         self.ready = threading.Event()
         self._requests = telegram_requests(api_base=api_base, timeout=timeout)
         self.application = build_application(
-            self, token=token, api_base=api_base, requests=self._requests
+            self,
+            token=token,
+            api_base=api_base,
+            requests=self._requests,
+            limiter=limiter or OutgoingLimiter(),
         )
 
     # -- running -------------------------------------------------------------------------------
@@ -265,6 +281,14 @@ class FieldBot:
         loop.call_soon_threadsafe(self.application.update_queue.put_nowait, update)
 
     def _schedule_delivery(self, application: Application) -> asyncio.Task | None:
+        if self._push_seconds is not None and application.job_queue is not None:
+            application.job_queue.run_repeating(
+                field_push.push_messages,
+                interval=self._push_seconds,
+                first=0.0,
+                name="push_messages",
+                job_kwargs={"max_instances": 1, "coalesce": True},
+            )
         if self._delivery_seconds is None:
             return None
         if application.job_queue is not None:
@@ -307,6 +331,10 @@ class FieldBot:
 
     def now(self) -> datetime:
         return self._clock()
+
+    @property
+    def translations(self) -> TranslationsFor:
+        return self._translations
 
     def link(self, path: str) -> str:
         """The address of a page of Herald's web (``path`` starts with a slash)."""
@@ -378,6 +406,16 @@ class FieldBot:
 
     # -- delivering alerts (run in a thread) -----------------------------------------------------
 
+    def push_round(self, now: datetime | None = None) -> list[field_push.Sent]:
+        """Claim and send the reminders and digests due at ``now`` (what the push job does),
+        from another thread; returns what happened to each. Needs the bot running."""
+        if self._loop is None or self._loop.is_closed():
+            raise RuntimeError("the bot is not running")
+        future = asyncio.run_coroutine_threadsafe(
+            field_push.push_round(self, self.application.bot, now), self._loop
+        )
+        return future.result()
+
     def deliver_round(self, now: datetime | None = None) -> list[telegram_alerts.AlertOutcome]:
         """Send what is due at ``now``, one transaction per notification; returns the outcomes.
 
@@ -421,7 +459,13 @@ class FieldBot:
             raise PlatformError(ErrorKind.TRANSIENT, "the bot is not running")
         future = asyncio.run_coroutine_threadsafe(
             send_card(
-                self.application.bot, chat_id, text, buttons=buttons, photos=read_photos(media)
+                self.application.bot,
+                chat_id,
+                text,
+                buttons=buttons,
+                photos=read_photos(media),
+                # Flood control comes back at once: this round waits on its own clock.
+                rate_limit_args=SEND_ONCE,
             ),
             self._loop,
         )
@@ -549,6 +593,7 @@ def build_application(
     token: str,
     api_base: str,
     requests: tuple[TelegramRequest, TelegramRequest],
+    limiter: OutgoingLimiter,
 ) -> Application:
     """The python-telegram-bot application with all of the bot's handlers."""
     api_base = api_base.rstrip("/")
@@ -560,6 +605,7 @@ def build_application(
         .base_file_url(f"{api_base}/file/bot")
         .request(calls)
         .get_updates_request(polling)
+        .rate_limiter(limiter)
         .build()
     )
     application.bot_data["herald"] = herald
@@ -571,6 +617,7 @@ def build_application(
     field_reports.add_handlers(application)
     add_clearance_handlers(application, private=private)
     field_agenda.add_handlers(application)
+    field_push.add_handlers(application)
     # Anything else said in private gets the list of commands.
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, help_command))
     application.add_handler(

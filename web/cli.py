@@ -379,6 +379,7 @@ def worker(
 
 def _field_bot(app: Flask, *, webhook: bool = False) -> Any:
     """The field-staff bot of HERALD_TELEGRAM_BOT_TOKEN, speaking with the web's catalogs."""
+    from bots.field_push import PUSH_SECONDS
     from bots.fieldbot import FieldBot, catalog_translations
 
     return FieldBot(
@@ -390,6 +391,7 @@ def _field_bot(app: Flask, *, webhook: bool = False) -> Any:
         timeout=float(app.config["HERALD_PLATFORM_TIMEOUT"]),
         media_root=app.config["HERALD_MEDIA_ROOT"],
         webhook=webhook,
+        push_seconds=PUSH_SECONDS,
     )
 
 

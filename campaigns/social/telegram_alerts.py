@@ -5,6 +5,8 @@ What is sent: a notification goes to Telegram when its person is active and has 
 the past), it is at most ``MAX_AGE`` old (a bot back after a long outage does not flood anyone
 with stale alerts), it is still unread in the web, it still stands (a request to clear a version that was cleared,
 sent back or changed meanwhile is resolved, never sent), and it was neither sent nor given up on.
+While the person has muted the bot (``/mute``) their alerts wait; what is still due when the mute
+ends is sent then.
 
 A request to clear a post reaches a coordinator as a *clearance card* (campaigns/social/
 clearance_cards.py): the text of every variant, the images, and the buttons Approve and Reject
@@ -32,9 +34,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
+from campaigns.field.models import BotPreferences
 from campaigns.org.models import Person, TelegramLink
 from campaigns.org.telegram_links import unlink_chat
 from campaigns.permissions import can
@@ -96,6 +99,10 @@ def _due(now: datetime) -> Select:
             Notification.telegram_sent_at.is_(None),
             Notification.telegram_gave_up_at.is_(None),
             (Notification.telegram_retry_at.is_(None)) | (Notification.telegram_retry_at <= now),
+            ~exists().where(
+                BotPreferences.person_id == Notification.person_id,
+                BotPreferences.muted_until > now,
+            ),
         )
     )
 

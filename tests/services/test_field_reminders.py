@@ -21,10 +21,11 @@ from campaigns.field.models import BotDelivery, BotPreferences
 from campaigns.org.models import AuditEntry
 from campaigns.press import itinerary
 from campaigns.social.models import PublicationStatus
+from campaigns.social.telegram_alerts import pending_telegram_alerts
 from tests.factories import create_event, create_person, create_unit
 from tests.press_factories import add_item, create_journalist, create_trip, invite
 from tests.social_factories import create_channel, create_post, scheduled_post
-from tests.telegram_factories import link_telegram
+from tests.telegram_factories import link_telegram, notify_person
 
 CATALOGS = Path(__file__).resolve().parents[2] / "web" / "translations"
 BASE_URL = "https://herald.example.gov.vn"
@@ -527,3 +528,14 @@ def test_settings_are_stored_audited_and_only_the_persons_own(session, officer):
     ).all()
     assert [entry.action for entry in entries] == ["create", "update", "update"]
     assert {entry.actor_id for entry in entries} == {officer.id}
+
+
+def test_alerts_wait_while_the_person_is_muted(session, officer):
+    notification = notify_person(session, officer, now=NOW)
+    preferences.mute(
+        session, actor=officer, now=NOW, person=officer, until=NOW + timedelta(hours=1)
+    )
+    session.commit()
+
+    assert pending_telegram_alerts(session, now=NOW + timedelta(minutes=59)) == []
+    assert pending_telegram_alerts(session, now=NOW + timedelta(hours=1)) == [notification.id]
