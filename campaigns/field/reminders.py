@@ -3,7 +3,7 @@
 Who: active people with a linked Telegram chat who are not muted (``/mute``). What, at ``now``:
 
 - **Reminders** before what they take part in — timed events of their unit (owner or
-  participant), itinerary items they escort or interpret, interviews of trips they coordinate —
+  participant), itinerary items they escort or interpret, interviews on the trips they work on —
   at each of their lead times (``/settings``; 24 h and 1 h by default). A lead time that passed
   before the thing was created or moved (or while the person was muted, or the bot down) is sent
   late, once, while the thing has not started: only the shortest passed lead, so an event created
@@ -11,8 +11,9 @@ Who: active people with a linked Telegram chat who are not muted (``/mute``). Wh
 - **Planning tasks** of their unit, once, when the task appears (an anniversary entering its
   tier's lead time); a task older than ``MAX_TASK_AGE`` is no news any more.
 - **The digest** at their digest hour in *their* time zone, within ``DIGEST_WINDOW`` (a bot that
-  was down all day does not send the morning's digest at night): today's agenda, posts waiting
-  for their clearance, held or dead publications of their channels.
+  was down all day does not send the morning's digest at night): today's agenda
+  (campaigns/field/agenda.py, as ``/today`` shows it), posts waiting for their clearance, held
+  or dead publications of their channels.
 
 Nobody is told of what they may not see: events go through ``visible_events``, trips through
 ``can(person, "trip.view")``, posts through ``posts_awaiting_clearance``, channels through
@@ -41,19 +42,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from campaigns.calendar.models import Event, PlanningTask
 from campaigns.calendar.queries import visible_events
+from campaigns.field import agenda as field_agenda
 from campaigns.field.models import BotDelivery, BotPreferences
 from campaigns.field.preferences import format_lead, is_muted, preferences_of
 from campaigns.i18n import N_
 from campaigns.org.models import Person, TelegramLink
 from campaigns.permissions import can
-from campaigns.press.models import (
-    InterviewRequest,
-    InterviewStatus,
-    ItemStatus,
-    ItineraryItem,
-    trip_coordinators,
-)
-from campaigns.press.queries import items_for_staff
+from campaigns.press import queries as press_queries
+from campaigns.press.models import InterviewRequest, ItineraryItem
 from campaigns.social.models import Channel, Publication
 from campaigns.social.notifications import post_link
 from campaigns.social.queries import posts_awaiting_clearance, publications_needing_a_person
@@ -94,15 +90,6 @@ class Push:
     chat_id: int
     kind: str  # reminder | task | digest
     text: str
-
-
-@dataclass(frozen=True)
-class AgendaEntry:
-    """One line of a person's day: what, when (None: all day), and where it links to."""
-
-    starts_at: datetime | None
-    title: str
-    link: str
 
 
 # --- who and what is due ------------------------------------------------------------------------
@@ -257,32 +244,20 @@ def _events_of(session: Session, person: Person, since: datetime, until: datetim
 def _items_of(
     session: Session, person: Person, since: datetime, until: datetime
 ) -> list[tuple[ItineraryItem, InterviewRequest | None]]:
-    """Items the person escorts or interprets, and interviews of trips they coordinate,
-    starting in [since, until), on trips they may see."""
-    items = {item.id: item for item in items_for_staff(session, person, since=since, until=until)}
-    coordinated = session.scalars(
-        select(ItineraryItem)
-        .join(InterviewRequest, InterviewRequest.item_id == ItineraryItem.id)
-        .join(trip_coordinators, trip_coordinators.c.trip_id == ItineraryItem.trip_id)
-        .where(
-            trip_coordinators.c.person_id == person.id,
-            InterviewRequest.status != InterviewStatus.DECLINED,
-            ItineraryItem.status != ItemStatus.CANCELLED,
-            ItineraryItem.starts_at >= since,
-            ItineraryItem.starts_at < until,
-        )
-    )
-    for item in coordinated:
-        items.setdefault(item.id, item)
-    interviews = {
-        interview.item_id: interview
-        for interview in session.scalars(
-            select(InterviewRequest).where(InterviewRequest.item_id.in_(list(items)))
-        )
+    """Items the person escorts or interprets, and interviews on the trips they work on,
+    starting in [since, until), on trips they may see (the agenda's own queries)."""
+    found: dict[int, tuple[ItineraryItem, InterviewRequest | None]] = {
+        item.id: (item, None)
+        for item in press_queries.items_for_staff(session, person, since=since, until=until)
     }
+    for request in press_queries.interviews_for_staff(session, person, since=since, until=until):
+        assert request.item is not None
+        found[request.item.id] = (request.item, request)
     return [
-        (item, interviews.get(item.id))
-        for item in sorted(items.values(), key=lambda item: (item.starts_at, item.id))
+        (item, request)
+        for item, request in sorted(
+            found.values(), key=lambda pair: (pair[0].starts_at, pair[0].id)
+        )
         if can(person, "trip.view", item.trip)
     ]
 
@@ -320,43 +295,6 @@ def _tasks(session: Session, link: TelegramLink, writer: _Writer, now: datetime)
 # --- the digest ---------------------------------------------------------------------------------
 
 
-def day_agenda(session: Session, person: Person, day: date) -> list[AgendaEntry]:
-    """What ``person`` takes part in on the local ``day`` of their zone: their unit's events
-    they may see and the itinerary items they escort or interpret, by start."""
-    zone = ZoneInfo(person.timezone)
-    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
-    end = start + timedelta(days=1)
-    entries = []
-    if person.unit is not None:
-        for event in visible_events(
-            session,
-            person,
-            since=day,
-            until=day,
-            zone=person.timezone,
-            unit_code=person.unit.code,
-            include_cancelled=False,
-        ):
-            entries.append(
-                AgendaEntry(
-                    None if event.all_day else event.starts_at,
-                    event.title_in(person.locale),
-                    f"/calendar/events/{event.id}",
-                )
-            )
-    for item in items_for_staff(session, person, since=start, until=end):
-        if can(person, "trip.view", item.trip):
-            entries.append(
-                AgendaEntry(
-                    item.starts_at,
-                    f"{item.activity} — {item.trip.title}",
-                    f"/press/trips/{item.trip_id}",
-                )
-            )
-    entries.sort(key=lambda entry: (entry.starts_at is not None, entry.starts_at or start))
-    return entries
-
-
 def _digest(
     session: Session,
     link: TelegramLink,
@@ -374,14 +312,11 @@ def _digest(
     if not at <= local < at + DIGEST_WINDOW:
         return None
     lines = [writer.say(DIGEST_TITLE, date=writer.day(local.date()))]
-    agenda = day_agenda(session, person, local.date())
-    if not agenda:
+    today = field_agenda.agenda(session, actor=person, now=now, days=1)
+    if not today:
         lines.append(writer.say(DIGEST_NOTHING))
-    lines.extend(
-        f"• {writer.time(entry.starts_at)} {entry.title}" if entry.starts_at else f"• {entry.title}"
-        for entry in agenda[:DIGEST_LINES]
-    )
-    lines.extend(writer.more(len(agenda)))
+    lines.extend(writer.agenda_line(entry) for entry in today[:DIGEST_LINES])
+    lines.extend(writer.more(len(today)))
     posts = posts_awaiting_clearance(session, actor=person)
     if posts:
         lines += ["", writer.say(DIGEST_CLEARANCE)]
@@ -448,6 +383,12 @@ class _Writer:
         local = starts_at.astimezone(self.zone)
         minutes = max(1, round((starts_at - self.now).total_seconds() / 60))
         return {"when": local.strftime("%d/%m %H:%M"), "left": format_lead(minutes)}
+
+    def agenda_line(self, entry: field_agenda.AgendaEntry) -> str:
+        line = (
+            f"• {entry.title}" if entry.all_day else f"• {self.time(entry.starts_at)} {entry.title}"
+        )
+        return f"{line} — {entry.context}" if entry.context else line
 
     def absolute(self, link: str) -> str:
         return self.base_url + link if link.startswith("/") else link
