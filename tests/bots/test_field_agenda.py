@@ -436,3 +436,18 @@ def test_a_long_day_stays_under_telegrams_limit_and_links_to_the_rest(
 def test_button_data_fits_in_telegrams_64_bytes():
     longest = f"trip:delay:{2_147_483_647}:{max(desk.DELAYS)}"
     assert len(longest.encode()) <= 64 and desk._TRIP_DATA.match(longest)
+
+
+def test_a_vietnamese_reader_gets_vietnamese_dates_and_a_24_hour_clock(
+    session, start_bot, fake_telegram, escort_on_trip
+):
+    escort = escort_on_trip[0]
+    escort.locale = "vi"
+    session.commit()
+    start_bot()
+
+    text = Chat(fake_telegram).say("/today").text
+
+    vietnamese = translations("vi")
+    assert text.startswith(vietnamese(desk.TODAY_TITLE) % {"day": "Chủ Nhật, 22 tháng 11, 2026"})
+    assert "🚐 14:00–16:00 Rice fields" in text
