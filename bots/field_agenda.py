@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MESSAGE_LIMIT = 4096  # Telegram's, in characters
+MESSAGE_LIMIT = 4096  # Telegram's, in UTF-16 code units
 WEEK_DAYS = 7
 UPCOMING_LIMIT = 8
 TRIP_BUTTON_ITEMS = 6  # items with buttons under /trip: the next ones
@@ -316,11 +316,16 @@ def _fit(title: str, blocks: list[str], words: Wording, more_path: str = AGENDA_
         left = len(blocks) - index
         more = "\n\n" + words.say(MORE, count=left, link=words.link(more_path))
         # Room for this block, and for the "and N more" line that the next one may need.
-        reserve = 0 if left == 1 else len(more) + 8
-        if len(text) + 2 + len(block) + reserve > MESSAGE_LIMIT:
+        reserve = 0 if left == 1 else _length(more) + 8
+        if _length(text) + 2 + _length(block) + reserve > MESSAGE_LIMIT:
             return text + more
         text += "\n\n" + block
     return text
+
+
+def _length(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 # --- /trip ---------------------------------------------------------------------------------------
