@@ -247,7 +247,7 @@ def _settler(conversation: BotConversation) -> Callable[[Message], Settled | Non
     data = conversation.data
 
     def settle(outcome: Message) -> Settled | None:
-        if data.get("message_id") is None:
+        if data.get("message_text") is None:  # a card Telegram no longer hands back
             return None
         return Settled(data["message_id"], data.get("message_text"), outcome)
 
