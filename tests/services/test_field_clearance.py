@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from babel.support import Translations
 from sqlalchemy import select
 
 from campaigns.field import clearance
@@ -30,6 +32,7 @@ from tests.social_factories import create_channel, create_post
 from tests.telegram_factories import link_telegram
 
 BASE_URL = "https://herald.example.gov.vn"
+CATALOGS = Path(__file__).resolve().parents[2] / "web" / "translations"
 CHAT = 808_080
 
 
@@ -100,6 +103,17 @@ def test_the_card_shows_every_variant_each_channels_wording_and_who_wrote_it(ses
         ("Reject", f"clear:no:{post.id}:2"),
     ]
     assert all(len(b.data.encode()) <= 64 for b in card.buttons)
+
+
+def test_a_vietnamese_coordinator_reads_the_card_in_vietnamese(session, now, waiting):
+    post, _ = waiting
+    vietnamese = Translations.load(str(CATALOGS), ["vi"]).gettext
+
+    card = clearance_card(session, post, vietnamese, base_url=BASE_URL)
+
+    assert card.text.startswith(
+        "Bài đăng chờ duyệt: Quốc khánh 2/9\nPhiên bản 1 do Trần Văn Bút viết."
+    )
 
 
 def test_a_long_post_is_cut_to_one_message_and_keeps_its_link(session, now, waiting):
