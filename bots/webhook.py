@@ -18,6 +18,7 @@ import asyncio
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: how long the first update waits for a bot that is starting (getMe) before it gets a 503
 START_WAIT_SECONDS = 10.0
+#: a bot that could not start (a refused token, Telegram out of reach) is tried again no sooner
+RESTART_SECONDS = 30.0
 
 
 class WebhookBot:
@@ -44,20 +47,34 @@ class WebhookBot:
     starts its own). ``submit(data)`` hands it an update's JSON."""
 
     def __init__(
-        self, make_bot: Callable[[], FieldBot], *, start_wait: float = START_WAIT_SECONDS
+        self,
+        make_bot: Callable[[], FieldBot],
+        *,
+        start_wait: float = START_WAIT_SECONDS,
+        restart_seconds: float = RESTART_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._make_bot = make_bot
         self._start_wait = start_wait
+        self._restart_seconds = restart_seconds
+        self._clock = clock
+        self._started_at = 0.0
         self._lock = threading.Lock()
         self._bot: FieldBot | None = None
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
 
-    def ensure_started(self) -> FieldBot:
-        """This process's bot, started (in a thread) if it is not running."""
+    def ensure_started(self) -> FieldBot | None:
+        """This process's bot, started (in a thread) if it is not running; None while one that
+        could not start waits ``restart_seconds`` before it is tried again (every request
+        would otherwise start one)."""
         with self._lock:
             alive = self._thread is not None and self._thread.is_alive()
-            if self._bot is None or self._pid != os.getpid() or not alive:
+            forked = self._pid != os.getpid()
+            if self._bot is None or forked or not alive:
+                if not forked and self._clock() - self._started_at < self._restart_seconds:
+                    return None
+                self._started_at = self._clock()
                 self._bot = self._make_bot()
                 self._pid = os.getpid()
                 self._thread = threading.Thread(
@@ -70,9 +87,18 @@ class WebhookBot:
         """Hand the update to the bot's handlers. Raises ValueError (not an update) or
         BotNotRunning (the bot could not start, or not in time)."""
         bot = self.ensure_started()
-        if not bot.ready.wait(self._start_wait):
+        if bot is None or not self._ready(bot):
             raise BotNotRunning("the bot is not running")
         bot.submit_update(data)
+
+    def _ready(self, bot: FieldBot) -> bool:
+        """Whether ``bot`` is ready, waiting while it starts (not once it gave up)."""
+        thread = self._thread
+        deadline = time.monotonic() + self._start_wait
+        while not bot.ready.wait(0.05):
+            if thread is None or not thread.is_alive() or time.monotonic() > deadline:
+                return False
+        return True
 
     def stop(self) -> None:
         with self._lock:

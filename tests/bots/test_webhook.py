@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bots.fieldbot import ALLOWED_UPDATES, BotCannotStart, FieldBot
-from bots.webhook import set_webhook
+from bots.fieldbot import ALLOWED_UPDATES, BotCannotStart, BotNotRunning, FieldBot
+from bots.webhook import RESTART_SECONDS, WebhookBot, set_webhook
 from tests.bots.test_fieldbot import BASE_URL, TOKEN, _herald, translations
 from tests.fakes.telegram import FakeTelegram
 from web.telegram.routes import webhook_secrets
@@ -103,3 +103,41 @@ def test_herald_bot_under_a_webhook_says_so_and_delete_webhook_gives_it_back(her
     deleted = herald("bot", "--delete-webhook")
     assert deleted.returncode == 0, deleted.stderr
     assert fake_telegram.webhook is None
+
+
+def test_a_webhook_bot_that_cannot_start_is_tried_again_only_after_a_while(
+    app, database_url, fake_telegram
+):
+    fake_telegram.revoke(TOKEN)
+    made = []
+    clock = [1000.0]
+
+    def make_bot() -> FieldBot:
+        made.append(
+            FieldBot(
+                token=TOKEN,
+                database_url=database_url,
+                base_url=BASE_URL,
+                translations=translations,
+                api_base=fake_telegram.base_url,
+                timeout=2.0,
+                webhook=True,
+            )
+        )
+        return made[-1]
+
+    receiver = WebhookBot(make_bot, start_wait=5.0, clock=lambda: clock[0])
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1}}}
+    try:
+        with pytest.raises(BotNotRunning):
+            receiver.submit(update)  # the token is refused: the bot never gets ready
+        with pytest.raises(BotNotRunning):
+            receiver.submit(update)
+        assert len(made) == 1  # not a new bot (and a getMe) per request
+
+        clock[0] += RESTART_SECONDS
+        with pytest.raises(BotNotRunning):
+            receiver.submit(update)
+        assert len(made) == 2
+    finally:
+        receiver.stop()
