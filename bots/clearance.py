@@ -49,6 +49,8 @@ from campaigns.social.clearance_cards import (
     Button,
     ClearanceCard,
     clearance_card,
+    cut,
+    telegram_length,
 )
 from campaigns.social.platform import MediaFile
 
@@ -203,7 +205,7 @@ class ClearanceDesk:
             outcome = say(answer.settled.outcome) or ""
             text = answer.settled.text
             if text is not None:
-                text = text[: MESSAGE_LIMIT - len(outcome) - 2] + "\n\n" + outcome
+                text = cut(text, MESSAGE_LIMIT - telegram_length(outcome) - 2) + "\n\n" + outcome
             reply.edit = (answer.settled.message_id, text)
         if answer.waiting is not None and answer.reader is not None:
             gettext = self._translations(answer.reader.locale)

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from campaigns.i18n import N_
 from campaigns.org.models import Person
-from campaigns.social.models import Channel, Post
+from campaigns.social import rules
+from campaigns.social.models import Channel, ChannelKind, Post
 from campaigns.social.platform import MediaFile
 
-MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text
+MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, in UTF-16 code units
 ALBUM_LIMIT = 10  # Telegram's limit on the photos of one album
 CUT = "…"
 
@@ -97,8 +98,8 @@ def clearance_card(
     if notice:
         header = f"{notice}\n\n{header}"
     link = base_url.rstrip("/") + f"/social/posts/{post.id}"
-    budget = MESSAGE_LIMIT - len(header) - len(link) - 4
-    body = _cut(_variants_text(session, post), budget)
+    budget = MESSAGE_LIMIT - telegram_length(header) - telegram_length(link) - 4
+    body = cut(_variants_text(session, post), budget)
     return ClearanceCard(
         post_id=post.id,
         version=post.version,
@@ -131,10 +132,19 @@ def _variants_text(session: Session, post: Post) -> str:
     return "\n\n".join(parts)
 
 
-def _cut(text: str, budget: int) -> str:
-    if len(text) <= budget:
+def telegram_length(text: str) -> int:
+    """A text's length as Telegram counts it (UTF-16 code units: an emoji counts two)."""
+    return rules.text_length(ChannelKind.TELEGRAM, text)
+
+
+def cut(text: str, budget: int) -> str:
+    """``text`` within ``budget`` as Telegram counts it, ending in "…" when it was cut."""
+    if telegram_length(text) <= budget:
         return text
-    return text[: max(budget - len(CUT), 0)].rstrip() + CUT
+    units = max(budget - telegram_length(CUT), 0)
+    # A pair of UTF-16 units cut in half is dropped, not sent as half a character.
+    kept = text.encode("utf-16-le")[: units * 2].decode("utf-16-le", errors="ignore")
+    return kept.rstrip() + CUT
 
 
 def _media(post: Post, media_root: Path | str) -> tuple[MediaFile, ...]:

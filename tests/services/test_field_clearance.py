@@ -20,6 +20,7 @@ from campaigns.social.clearance_cards import (
     button_data,
     clearance_card,
     parse_button,
+    telegram_length,
 )
 from campaigns.social.models import Attachment, Notification, PostReview
 from campaigns.social.telegram_alerts import (
@@ -127,6 +128,20 @@ def test_a_long_post_is_cut_to_one_message_and_keeps_its_link(session, now, wait
 
     assert len(card.text) <= MESSAGE_LIMIT
     assert card.text.endswith(f"…\n\n{BASE_URL}/social/posts/{post.id}")
+
+
+def test_a_post_cut_to_one_message_is_measured_as_telegram_counts(session, now, waiting):
+    """Telegram counts UTF-16 code units: 2,000 flags are 4,000 characters but 8,000 units."""
+    post, _ = waiting
+    services.save_variant(
+        session, actor=post.author, now=now, post=post, language="fr", text="🇻🇳🇫🇷" * 1000
+    )
+
+    card = clearance_card(session, post, english, base_url=BASE_URL)
+
+    assert telegram_length(card.text) <= MESSAGE_LIMIT
+    assert card.text.endswith(f"…\n\n{BASE_URL}/social/posts/{post.id}")
+    assert "\ufffd" not in card.text
 
 
 def test_the_card_carries_the_images_of_every_variant_once(session, now, waiting, tmp_path):
