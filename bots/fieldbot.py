@@ -104,7 +104,7 @@ HELP = N_(
     "/trip — your trip's itinerary, with Done and Delay buttons\n"
     "/start CODE — link this chat to your Herald account (the code is on your profile page)\n"
     "/stop — unlink this chat: no more alerts here\n"
-    "/cancel — stop what you started (a rejection waiting for your comment)\n"
+    "/cancel — stop what you started (a report, or a rejection waiting for your comment)\n"
     "/mute 2h, /mute until 18:00, /mute off — quiet for a while (reminders, digest, alerts)\n"
     "/settings — your reminder times and daily digest (/settings reminders 24h 1h,"
     " /settings digest 7)\n"
