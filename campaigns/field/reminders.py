@@ -311,6 +311,9 @@ def _digest(
     )
     if not at <= local < at + DIGEST_WINDOW:
         return None
+    key = f"digest:person:{person.id}:{local.date().isoformat()}"
+    if _claimed_keys(session, [key], now):
+        return None  # sent this morning: not worth gathering again every round until noon
     lines = [writer.say(DIGEST_TITLE, date=writer.day(local.date()))]
     today = field_agenda.agenda(session, actor=person, now=now, days=1)
     if not today:
@@ -333,7 +336,6 @@ def _digest(
             for publication in publications[:DIGEST_LINES]
         )
         lines.extend(writer.more(len(publications)))
-    key = f"digest:person:{person.id}:{local.date().isoformat()}"
     return Push(key, person.id, link.chat_id, "digest", "\n".join(lines)[:MESSAGE_LIMIT])
 
 
