@@ -307,3 +307,32 @@ def test_another_units_planning_task_is_not_found(client, session, now):
     assert client.post(f"/calendar/tasks/{task.id}/done").status_code == 403
     session.refresh(task)
     assert task.status == "open"
+
+
+def test_a_busy_day_in_the_month_view_shows_the_first_entries_and_links_to_the_rest(
+    client, session, now, paris_editor
+):
+    """A big office has dozens of events a day: a month cell shows a few, then how many more,
+    linking to that day's agenda (with the filters)."""
+    from web.calendar.routes import MONTH_ENTRIES_PER_DAY
+
+    for hour in range(MONTH_ENTRIES_PER_DAY + 2):
+        make_event(
+            session,
+            now,
+            paris_editor.unit.code,
+            title=f"Họp số {hour}",
+            starts_local=wall(f"2026-12-15T{8 + hour:02d}:00"),
+            ends_local=wall(f"2026-12-15T{8 + hour:02d}:30"),
+            timezone="Europe/Paris",
+        )
+    login(client, paris_editor)
+
+    day = cell(client.get("/calendar/?date=2026-12-01&kind=diplomatic").text, "2026-12-15")
+
+    assert "Họp số 0" in day and f"Họp số {MONTH_ENTRIES_PER_DAY - 1}" in day
+    assert f"Họp số {MONTH_ENTRIES_PER_DAY}" not in day
+    assert "2 more on this day" in day
+    assert "/calendar/agenda?date=2026-12-15&amp;kind=diplomatic" in day
+    agenda = client.get("/calendar/agenda?date=2026-12-15&kind=diplomatic").text
+    assert f"Họp số {MONTH_ENTRIES_PER_DAY + 1}" in agenda

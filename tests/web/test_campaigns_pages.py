@@ -556,3 +556,27 @@ def test_a_variant_can_say_it_differently_on_one_channel(client, session, world)
     session.refresh(post)
     assert post.variant("en").channel_overrides == {str(channel.id): "Shorter for this channel"}
     assert post.status == "in_review"  # published wording changed: cleared again
+
+
+def test_a_busy_day_of_publications_shows_a_sample_and_links_to_the_whole_day(
+    client, session, world, monkeypatch
+):
+    """Over several days the calendar lists a few publications a day and how many more; the
+    day alone lists every one."""
+    from tests.social_factories import scheduled_post
+    from web.campaigns import routes
+
+    monkeypatch.setattr(routes, "PUBLICATIONS_PER_DAY", 2)
+    channel = world["channels"][0]
+    for minute in range(3):
+        scheduled_post(session, [channel], datetime(2027, 6, 20, 9, minute, tzinfo=UTC),
+                       now=datetime(2027, 6, 1, tzinfo=UTC), campaign=world["campaign"],
+                       title=f"Bài số {minute}")  # fmt: skip
+    session.commit()
+    login(client, world["coordinator"])
+
+    days = client.get("/social/calendar?date=2027-06-19&days=3").get_data(as_text=True)
+    assert "Bài số 0" in days and "Bài số 1" in days and "Bài số 2" not in days
+    assert "1 more on this day" in days and "date=2027-06-20&amp;days=1" in days
+    day = client.get("/social/calendar?date=2027-06-20&days=1").get_data(as_text=True)
+    assert "Bài số 2" in day and "more on this day" not in day

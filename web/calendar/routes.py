@@ -52,6 +52,10 @@ from web.security import actor
 blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 AGENDA_DAYS = 30
+# A month cell shows this many entries, then "N more on this day" (the agenda of that day):
+# a big office has some thirty events a day, which no cell shows readably, and rendering every
+# one of a month's thousand made the page take seconds.
+MONTH_ENTRIES_PER_DAY = 6
 YEAR_AHEAD_MONTHS = (12, 24)
 FILTERS = ("unit", "kind", "country", "priority", "tag")
 # Names the services use for a field, and the form field that shows the message.
@@ -184,6 +188,7 @@ def month():
         following=layout.add_months(anchor, 1),
         weeks=[days[index : index + 7] for index in range(0, len(days), 7)],
         empty=not any(day.entries for day in days),
+        entries_per_day=MONTH_ENTRIES_PER_DAY,
         form=form,
         filters=filters,
     )

@@ -65,6 +65,10 @@ blueprint = Blueprint("campaigns", __name__, url_prefix="/social")
 
 # The combined calendar's longest window, in days.
 MAX_CALENDAR_DAYS = 62
+# Publications listed per day when the calendar spans several: a big office schedules hundreds
+# a day, and rendering two weeks of them made a 1 MB page that took seconds; the rest of a day
+# is one click away (that day alone shows all of it).
+PUBLICATIONS_PER_DAY = 20
 CAMPAIGN_ALIASES = {
     "owner_unit": "owner_unit_code",
     "kpi_targets": "kpi_posts",
@@ -381,6 +385,8 @@ def calendar():
         previous=since - timedelta(days=days),
         following=since + timedelta(days=days),
         span=days,
+        # One day asked for shows all of it; longer spans a readable sample of each day.
+        publications_per_day=len(publications) if days == 1 else PUBLICATIONS_PER_DAY,
         campaign=campaign,
         campaigns=queries.list_campaigns(db.session, actor=person),
         zone=zone,
