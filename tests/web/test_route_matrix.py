@@ -62,6 +62,8 @@ NO_SESSION = {
     "main.metrics": "Prometheus counts (no data)",
     "static": "stylesheets and scripts",
     "api-docs.openapi_json": "the OpenAPI document",
+    "api_reference.reference": "the API reference page over that document (tests/web/test_api_docs.py)",
+    "api_reference.asset": "Swagger UI's files from the installed package (tests/web/test_api_docs.py)",
     "feeds.public": "public events only (tests/web/test_feeds.py)",
     "feeds.personal": "signed link (tests/web/test_feeds.py)",
     "feeds.anniversaries": "signed link (tests/web/test_feeds.py)",
