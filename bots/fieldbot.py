@@ -102,6 +102,7 @@ HELP = N_(
     "/week — your next seven days\n"
     "/upcoming — your unit's coming anniversaries and deadlines\n"
     "/trip — your trip's itinerary, with Done and Delay buttons\n"
+    "/report — file a field report: a link, a photo or a note\n"
     "/start CODE — link this chat to your Herald account (the code is on your profile page)\n"
     "/stop — unlink this chat: no more alerts here\n"
     "/cancel — stop what you started (a report, or a rejection waiting for your comment)\n"
@@ -531,8 +532,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(reply)
 
 
+COUNTING_GROUP = -1000
+
+
 async def count_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Counts every update for /metrics (group -1: before, and whatever, the handlers do)."""
+    """Counts every update for /metrics. Its group (COUNTING_GROUP) comes before every other:
+    a group runs only until one of its handlers takes the update, and the conversations' groups
+    (reports, clearance) keep what they take from the groups after them."""
     telemetry.BOT_UPDATES.inc()
 
 
@@ -610,7 +616,7 @@ def build_application(
     )
     application.bot_data["herald"] = herald
     private = filters.ChatType.PRIVATE
-    application.add_handler(TypeHandler(Update, count_update), group=-1)
+    application.add_handler(TypeHandler(Update, count_update), group=COUNTING_GROUP)
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("stop", stop, filters=private))
