@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import signal
 import socket
 import threading
@@ -184,7 +185,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 256
+    # A burst opens hundreds of connections at once: the default backlog of 5 would make them
+    # wait for SYN retries (1 s, 3 s, ...), and a benchmark would measure that.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], fake: FakeServer) -> None:
         self.fake = fake
@@ -236,6 +239,10 @@ class FakeServer:
         #: seconds every platform answer takes, like a real platform across the internet (0: at
         #: once); benchmarks use it to see the pipeline against realistic latency
         self.latency = 0.0
+        #: each answer's latency varies by up to this many seconds either way, uniformly (a
+        #: burst against a real platform does not come back all at the same instant)
+        self.jitter = 0.0
+        self._random = random.Random(12)
         #: the clock of rate-limit windows and of created items; a test may replace it
         self.clock: Callable[[], float] = time.time
         self._lock = threading.RLock()
@@ -518,8 +525,10 @@ class FakeServer:
             handler.send_reply(self.rate_limited_reply(state), headers)
             return
         reply = self.handle(request, account)
-        if self.latency:
-            self.wait(self.latency)
+        if self.latency or self.jitter:
+            with self._lock:
+                spread = self._random.uniform(-self.jitter, self.jitter) if self.jitter else 0.0
+            self.wait(max(0.0, self.latency + spread))
         if fault is not None:
             self.wait(fault.delay)
             if fault.drop or self._stopping.is_set():
