@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import tweepy
@@ -34,6 +35,7 @@ from urllib3.exceptions import NewConnectionError
 
 from campaigns.metrics.rules import Gone, Reading, x_reading
 from campaigns.social.platform import (
+    Allowance,
     ErrorKind,
     OutgoingPost,
     PlatformError,
@@ -114,6 +116,21 @@ def _reset_instant(headers: Any, now: datetime) -> datetime | None:
     if retry_after and retry_after.isdigit():
         instants.append(now + timedelta(seconds=int(retry_after)))
     return max(instants) if instants else None
+
+
+def allowance_from(headers: Any) -> Allowance | None:
+    """The posting allowance X's rate-limit headers show (None when they are missing or
+    malformed): ``x-rate-limit-remaining`` more calls until ``x-rate-limit-reset``."""
+    remaining = headers.get("x-rate-limit-remaining")
+    reset = headers.get("x-rate-limit-reset")
+    if not (remaining and remaining.isdigit() and reset and reset.isdigit()):
+        return None
+    limit = headers.get("x-rate-limit-limit")
+    return Allowance(
+        remaining=int(remaining),
+        reset_at=datetime.fromtimestamp(int(reset), UTC),
+        limit=int(limit) if limit and limit.isdigit() else None,
+    )
 
 
 def classify_x_error(error: Exception, *, now: datetime) -> PlatformError:
@@ -218,6 +235,10 @@ class XClient:
             wait_on_rate_limit=False,
         )
         _mount(self._client.session, routes, timeout)
+        # tweepy hands back the body only (return_type=dict): the rate-limit headers of the last
+        # tweet posted are kept from the response itself.
+        self._tweet_headers: Any = None
+        self._client.session.hooks["response"].append(self._keep_tweet_headers)
         self._api = tweepy.API(
             tweepy.OAuth1UserHandler(
                 consumer_key, consumer_secret, access_token, access_token_secret
@@ -258,6 +279,11 @@ class XClient:
             )
         return _readings(response, ids)
 
+    def _keep_tweet_headers(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        request = response.request
+        if request.method == "POST" and urlsplit(request.url or "").path.endswith("/2/tweets"):
+            self._tweet_headers = response.headers
+
     def _private_metrics_allowed(self) -> bool:
         return self._access_token not in _NO_PRIVATE_METRICS
 
@@ -293,6 +319,7 @@ class XClient:
         """
         media_ids = [self._upload(media.path, media.mime_type) for media in post.media]
         sent_at = self._clock()
+        self._tweet_headers = None
         try:
             response = self._client.create_tweet(
                 text=post.text or None, media_ids=media_ids or None, user_auth=True
@@ -305,7 +332,10 @@ class XClient:
                     return found
             raise platform_error from error
         tweet_id = str(response["data"]["id"])
-        return PublishedPost(platform_id=tweet_id, url=self.status_url(tweet_id))
+        allowance = allowance_from(self._tweet_headers) if self._tweet_headers else None
+        return PublishedPost(
+            platform_id=tweet_id, url=self.status_url(tweet_id), allowance=allowance
+        )
 
     def _look_for(self, post: OutgoingPost, *, since: datetime) -> PublishedPost | None:
         try:

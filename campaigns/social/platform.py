@@ -84,11 +84,26 @@ class OutgoingPost:
 
 @dataclass(frozen=True)
 class PublishedPost:
-    """What a platform says it published."""
+    """What a platform says it published.
+
+    ``allowance``: what the platform said with its answer about the account's own rate limit
+    (X's ``x-rate-limit-remaining`` / ``x-rate-limit-reset``), when it said so.
+    """
 
     platform_id: str
     url: str
     published_at: datetime | None = None
+    allowance: Allowance | None = None
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """The platform's own rate limit as its last answer showed it: ``remaining`` more posts are
+    allowed until ``reset_at`` (of ``limit`` per window, when it said)."""
+
+    remaining: int
+    reset_at: datetime
+    limit: int | None = None
 
 
 @runtime_checkable

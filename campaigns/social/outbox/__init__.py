@@ -28,7 +28,7 @@ more than its budget. A batch's claims and its successes each cost a handful of 
 handful per publication; ``scheduler/worker.py`` says when a success may wait for its batch.
 """
 
-from campaigns.social.outbox.budgets import budget_used, prune_budgets
+from campaigns.social.outbox.budgets import budget_used, prune_budgets, respect_allowance
 from campaigns.social.outbox.claims import (
     claim_due_publications,
     mark_sending,
@@ -69,4 +69,5 @@ __all__ = [
     "record_successes",
     "release_unsent",
     "resolve_reconcile",
+    "respect_allowance",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from campaigns.social.models import (
 from campaigns.social.outbox.common import (
     is_postgres,
 )
+from campaigns.social.platform import Allowance
 
 
 def _take_budget(
@@ -119,6 +120,60 @@ def give_back_budget(
         .values(used=ChannelBudget.used - count)
         .execution_options(synchronize_session=False)
     )
+
+
+def respect_allowance(
+    session: Session, *, channel: Channel, allowance: Allowance, now: datetime
+) -> bool:
+    """Take the platform's own word about a channel's rate limit (the headers of its last
+    answer) into the channel's budget, so that a burst bigger than the platform still allows is
+    spread over its windows instead of being answered 429 after 429. Returns True when the
+    channel must now wait for the platform's reset.
+
+    Nothing left: nobody claims for the channel before the reset (``rate_limited_until``, as
+    after a 429, but without spending a call on one), and the channel page shows when its queue
+    drains from then. Some left, until after the current budget window ends: the window keeps
+    no more room than that. A platform that resets sooner than our window ends leaves the budget
+    as it is (our own budget is the tighter bound then).
+    """
+    if allowance.remaining <= 0:
+        if allowance.reset_at <= now:
+            return False
+        session.execute(
+            update(Channel)
+            .where(
+                Channel.id == channel.id,
+                (Channel.rate_limited_until.is_(None))
+                | (Channel.rate_limited_until < allowance.reset_at),
+            )
+            .values(rate_limited_until=allowance.reset_at)
+            .execution_options(synchronize_session=False)
+        )
+        return True
+    start, end = rules.budget_window(now, channel.rate_window_seconds)
+    if allowance.reset_at < end or allowance.remaining >= channel.rate_limit_posts:
+        return False
+    table = ChannelBudget.__table__
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    statement = insert(table).values(
+        channel_id=channel.id,
+        window_start=start,
+        window_end=end,
+        capacity=channel.rate_limit_posts,
+        used=channel.rate_limit_posts - allowance.remaining,
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.channel_id, table.c.window_start],
+            set_={
+                "used": case(
+                    (table.c.used < statement.excluded.used, statement.excluded.used),
+                    else_=table.c.used,
+                )
+            },
+        )
+    )
+    return False
 
 
 def budget_used(session: Session, *, channel: Channel, now: datetime) -> int:
