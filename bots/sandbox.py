@@ -25,6 +25,8 @@ class SandboxClient:
     """One sandbox channel, writing through ``session``."""
 
     reconcilable = True
+    # The outbox worker calls it in its own thread: the session is not to be shared.
+    uses_caller_session = True
 
     def __init__(
         self,

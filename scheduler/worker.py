@@ -2,28 +2,53 @@
 
 One pass (``Worker.run_once``) follows DESIGN.md's pipeline, one short transaction per step::
 
-    claim (publishing or reconciling, with a lease)     -> commit
-    for each claim:
+    claim (publishing or reconciling, with a lease)      -> commit
+    each channel of the batch is a lane, its claims in due order; up to ``sends`` lanes at once:
         reconciling: find_published -> resolve_reconcile -> commit  (stop unless "retry")
-        publish through the channel's client
-        record_failure                                   -> commit
-    record_successes (the batch's)                       -> commit
+        lease check; Telegram: mark_sending               -> commit
+        the platform call, in the send pool               (no transaction open)
+        failure: record_failure                           -> commit
+    record_successes (the batch's, every second)          -> commit
 
-Successes are recorded together, once per batch (or every second, whichever comes first): a
-handful of statements for the batch instead of several per post, which is what lets the workers
-keep up with a fast platform. This is safe because of reconcile: a worker that dies before
-recording leaves claims whose lease expires, and whoever takes them finds the posts on the
-platform and records them, never sending twice. Where the platform cannot be asked (Telegram), a
-success is recorded at once, so that a crash leaves at most one publication for a person to check.
-No transaction is held open while a platform answers.
+Sending is concurrent, bookkeeping is not. Real platforms take 100–500 ms to answer, so a worker
+that sent one post at a time spent its life waiting (400 posts due at once on four workers took
+31 s against a platform answering in 300 ms). Now the platform calls of a batch run in a small
+thread pool (``sends`` threads, made on first use), while every database step stays in the
+worker's own thread with its one session, exactly as before: claims, reconciles, the Telegram
+"sending begins" note, failures and the batch's successes. A channel's claims are sent one after
+the other in due order (its posts never overtake each other, and a client, which is not
+thread-safe, is used by one call at a time), different channels side by side. The claim gives a
+channel's due posts to one worker at a time (``outbox.claims._claim_lanes``), so the order also
+holds across workers. Why not asyncio (``tweepy.asynchronous.AsyncClient``): it needs aiohttp
+and would be a second X adapter to keep equal to the first (classification, reconcile on a lost
+answer, media upload); threads blocked on sockets cost little here, and the GIL is released
+while they wait. A sandbox client writes through the worker's session, so it is called in the
+worker's thread.
+
+What keeps "exactly once" unchanged:
+
+- Leases cover the whole batch in flight: a call starts only while more than half of its claim's
+  lease is left (``lease_seconds`` 120 against a platform timeout of 10 s), so no other worker can
+  take a claim over while its call is running; sends of one channel queue behind each other, and
+  a lane that waited so long that half the lease is gone leaves its claims to be reconciled.
+- Successes are recorded together, once per batch (or every second, whichever comes first): a
+  handful of statements for the batch instead of several per post. This is safe because of
+  reconcile: a worker that dies before recording leaves claims whose lease expires, and whoever
+  takes them finds the posts on the platform and records them, never sending twice — however
+  many were in flight when it died. Where the platform cannot be asked (Telegram), a success is
+  recorded as soon as it comes back, and each claim is marked before its call starts, so a crash
+  leaves only the calls actually in flight for a person to check.
+- A channel that answers 401 or 429 gets no further call in the batch: the rest of its lane is
+  given back unsent (``outbox.release_unsent``) before the failure is recorded; its calls
+  already in flight cannot exist, since a lane has one call at a time.
+- No transaction is held open while a platform answers.
 
 Which client serves a channel is not decided here: ``scheduler/`` may not import ``bots/``, so
 the caller passes a factory (``herald worker`` passes ``bots.registry.client_for`` with the
-application's configuration). Clients keep connection pools and are not thread-safe, so each
-``Worker`` has its own and is driven by one thread; ``run_workers`` runs N of them as threads of
-one process (the work is waiting on platforms and the database). For more than a couple of
-cores' worth of CPU, run more ``herald worker`` processes: claims are exclusive across processes
-and machines.
+application's configuration). Each ``Worker`` has its own clients and is driven by one thread;
+``run_workers`` runs N of them as threads of one process. For more than a couple of cores'
+worth of CPU, run more ``herald worker`` processes: claims are exclusive across processes and
+machines.
 
 Between passes a worker sleeps until the next due instant the database knows of, at most a
 second, and wakes at once when stopped, so a publication goes out well within a second of its
@@ -36,7 +61,10 @@ import logging
 import os
 import socket
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,7 +85,14 @@ from campaigns.social.models import (
     Publication,
     PublicationStatus,
 )
-from campaigns.social.platform import ErrorKind, OutgoingPost, PlatformClient, PlatformError
+from campaigns.social.platform import (
+    Allowance,
+    ErrorKind,
+    OutgoingPost,
+    PlatformClient,
+    PlatformError,
+    PublishedPost,
+)
 from scheduler.clients import ChannelClients
 from scheduler.transactions import Transactions
 
@@ -75,6 +110,26 @@ ERROR_PAUSE_SECONDS = 2.0
 RECORD_EVERY = timedelta(seconds=1)
 # A worker looks for missed windows and expired leases this often (not on every claim).
 HOUSEKEEPING_EVERY = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class _Flight:
+    """A claim whose platform call has started: the answer comes through ``future``."""
+
+    publication: Publication
+    client: PlatformClient
+    future: Future[PublishedPost]
+
+
+def _call(client: PlatformClient, outgoing: OutgoingPost) -> Future[PublishedPost]:
+    """A platform call made here and now, as a finished future (the sandbox: it writes through
+    the worker's own session, which no other thread may use)."""
+    future: Future[PublishedPost] = Future()
+    try:
+        future.set_result(client.publish(outgoing))
+    except Exception as error:  # raised again where the answer is read
+        future.set_exception(error)
+    return future
 
 
 def worker_name(index: int = 0) -> str:
@@ -101,6 +156,7 @@ class Worker:
         worker_id: str,
         media_root: Path | str,
         batch: int = 50,
+        sends: int = 50,
         lease_seconds: int = 120,
         policy: rules.RetryPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
@@ -110,6 +166,7 @@ class Worker:
         self.worker_id = worker_id
         self.media_root = Path(media_root)
         self.batch = batch
+        self.sends = max(1, sends)
         self.lease_seconds = lease_seconds
         self.policy = policy or rules.RetryPolicy()
         self.clock = clock
@@ -119,7 +176,11 @@ class Worker:
         self._last_claim_at: datetime | None = None
         self._last_housekeeping: datetime | None = None
         self._workers = 1  # how many workers share the outbox (from their heartbeats)
-        self._in_hand: list[Publication] = []  # the claims of the pass not handled yet
+        # Each channel's claims of the batch in hand not started yet, in due order.
+        self._lanes: dict[int, deque[Publication]] = {}
+        self._send_pool: ThreadPoolExecutor | None = None
+        # The platform's last word on each channel's rate limit in the batch in hand.
+        self._allowances: dict[int, tuple[Channel, Allowance]] = {}
 
     # --- one pass --------------------------------------------------------------------------------
 
@@ -151,32 +212,149 @@ class Worker:
                 share_with=self._workers,
             )
             session.commit()
-            sent: list[outbox.Sent] = []
-            # A channel that answers 401 or 429 gets no more calls in this batch: the rest of
-            # its claims are given back unsent (see _record_error).
-            self._in_hand = list(claimed)
-            for publication in claimed:
-                self._in_hand.pop(0)
-                if publication.status not in outbox.IN_FLIGHT:
-                    continue  # given back because its channel stopped earlier in the batch
-                self._handle(session, publication, at, sent)
-                if sent and at() - sent[0].at >= RECORD_EVERY:
-                    self._record(session, sent, at())
-            self._record(session, sent, at())
+            self._send(session, claimed, at)
             self._answer_checks(session, at)
         return len(claimed)
 
-    def _handle(
+    def _send(
+        self, session: Session, claimed: Sequence[Publication], at: Callable[[], datetime]
+    ) -> None:
+        """Send a batch: each channel's claims one after the other in due order (a lane), up to
+        ``sends`` channels at once; every database step in this thread, only the platform calls
+        in the send pool. Successes are recorded together (see the module docstring)."""
+        self._lanes = {}
+        for publication in claimed:
+            self._lanes.setdefault(publication.channel_id, deque()).append(publication)
+        ready = deque(self._lanes)  # channels whose next claim may start
+        flying: dict[Future, _Flight] = {}
+        sent: list[outbox.Sent] = []
+        while ready or flying:
+            while ready and len(flying) < self.sends:
+                flight = self._start_next(session, self._lanes[ready.popleft()], at, sent)
+                if flight is not None:
+                    flying[flight.future] = flight
+            if not flying:
+                continue
+            done, _ = wait(
+                flying, timeout=RECORD_EVERY.total_seconds(), return_when=FIRST_COMPLETED
+            )
+            for future in done:
+                flight = flying.pop(future)
+                self._land(session, flight, at, sent)
+                ready.append(flight.publication.channel_id)
+            if sent and at() - sent[0].at >= RECORD_EVERY:
+                self._record(session, sent, at())
+        self._record(session, sent, at())
+        self._respect_allowances(session, at())
+
+    def _wait_for_reset(
+        self, session: Session, channel: Channel, allowance: Allowance, now: datetime
+    ) -> None:
+        """The platform's answer said the account may post no more before its reset: the
+        channel waits until then, and the rest of its lane is given back unsent (the next call
+        would only have been a 429)."""
+        if outbox.respect_allowance(session, channel=channel, allowance=allowance, now=now):
+            rest = list(self._lanes.get(channel.id, ()))
+            if rest:
+                outbox.release_unsent(
+                    session,
+                    rest,
+                    worker_id=self.worker_id,
+                    now=now,
+                    reason=f"rate_limited: the platform allows no more posts before "
+                    f"{allowance.reset_at:%Y-%m-%d %H:%M:%S} UTC",
+                )
+        session.commit()
+
+    def _respect_allowances(self, session: Session, now: datetime) -> None:
+        """The platform's last word on each channel's allowance, taken into its budget once
+        per batch (``outbox.respect_allowance``)."""
+        allowances, self._allowances = self._allowances, {}
+        for channel, allowance in allowances.values():
+            if allowance.remaining > 0:
+                outbox.respect_allowance(session, channel=channel, allowance=allowance, now=now)
+        if allowances:
+            session.commit()
+
+    def _start_next(
         self,
         session: Session,
-        publication: Publication,
+        lane: deque[Publication],
+        at: Callable[[], datetime],
+        sent: list[outbox.Sent],
+    ) -> _Flight | None:
+        """Start sending the next claim of a channel's lane; None when the lane is done. A claim
+        given back meanwhile is skipped; a sandbox post is sent here, in the worker's session."""
+        while lane:
+            publication = lane.popleft()
+            if publication.status not in outbox.IN_FLIGHT:
+                continue  # given back because its channel stopped earlier in the batch
+            try:
+                ready = self._prepare(session, publication, at)
+                if ready is None:
+                    continue
+                client, outgoing = ready
+                if getattr(client, "uses_caller_session", False):
+                    self._land(
+                        session, _Flight(publication, client, _call(client, outgoing)), at, sent
+                    )
+                    continue
+                return _Flight(publication, client, self._pool().submit(client.publish, outgoing))
+            except Exception:
+                session.rollback()
+                log.exception("worker %s: publication %s failed", self.worker_id, publication.id)
+        return None
+
+    def _prepare(
+        self, session: Session, publication: Publication, at: Callable[[], datetime]
+    ) -> tuple[PlatformClient, OutgoingPost] | None:
+        """Everything before the platform call: the client, a reconcile if the claim's last
+        lease ran out, the lease check, and (Telegram) the note that sending begins. None when
+        the claim is not to be sent (found, held, failed, or too little lease left)."""
+        outgoing = outbox.outgoing_post(publication, media_root=self.media_root)
+        try:
+            client = self._client(publication.channel, at())
+        except PlatformError as error:  # e.g. credentials this server cannot decrypt
+            self._record_error(session, publication, error, at())
+            return None
+        reconciling = publication.status == PublicationStatus.RECONCILING
+        if reconciling and not self._reconcile(session, publication, client, outgoing, at):
+            return None
+        if at() >= publication.lease_until - timedelta(seconds=self.lease_seconds / 2):
+            # Too little of the lease is left to be sure nobody else takes it meanwhile.
+            log.warning("worker %s: lease of %s nearly gone", self.worker_id, publication.id)
+            return None
+        if not getattr(client, "reconcilable", True):
+            outbox.mark_sending(session, publication, worker_id=self.worker_id)
+        session.commit()  # no transaction stays open while the platform answers
+        return client, outgoing
+
+    def _land(
+        self,
+        session: Session,
+        flight: _Flight,
         at: Callable[[], datetime],
         sent: list[outbox.Sent],
     ) -> None:
-        """Reconcile if need be, publish, record; an unexpected error leaves the claim to expire
-        (it is then reconciled, never resent blindly) and the pass goes on with the next one."""
+        """What the platform answered: a success waits in ``sent`` (recorded at once where the
+        platform cannot be asked afterwards), a failure is recorded. An unexpected error leaves
+        the claim to expire (it is then reconciled, never resent blindly)."""
+        publication = flight.publication
         try:
-            self._publish(session, publication, at, sent)
+            try:
+                result = flight.future.result()
+            except PlatformError as error:
+                self._record_error(session, publication, error, at())
+                return
+            success = outbox.Sent(publication, result, at())
+            if getattr(flight.client, "reconcilable", True):
+                sent.append(success)
+            else:
+                self._record(session, [success], at())
+            if result.allowance is not None:
+                self._allowances[publication.channel_id] = (publication.channel, result.allowance)
+                if result.allowance.remaining <= 0:
+                    self._wait_for_reset(session, publication.channel, result.allowance, at())
         except Exception:
             session.rollback()
             log.exception("worker %s: publication %s failed", self.worker_id, publication.id)
@@ -188,37 +366,12 @@ class Worker:
             session.commit()
             sent.clear()
 
-    def _publish(
-        self,
-        session: Session,
-        publication: Publication,
-        at: Callable[[], datetime],
-        sent: list[outbox.Sent],
-    ) -> None:
-        outgoing = outbox.outgoing_post(publication, media_root=self.media_root)
-        try:
-            client = self._client(publication.channel, at())
-        except PlatformError as error:  # e.g. credentials this server cannot decrypt
-            self._record_error(session, publication, error, at())
-            return
-        reconciling = publication.status == PublicationStatus.RECONCILING
-        if reconciling and not self._reconcile(session, publication, client, outgoing, at):
-            return
-        if at() >= publication.lease_until - timedelta(seconds=self.lease_seconds / 2):
-            # Too little of the lease is left to be sure nobody else takes it meanwhile.
-            log.warning("worker %s: lease of %s nearly gone", self.worker_id, publication.id)
-            return
-        if not getattr(client, "reconcilable", True):
-            outbox.mark_sending(session, publication, worker_id=self.worker_id)
-        session.commit()  # no transaction stays open while the platform answers
-        try:
-            result = client.publish(outgoing)
-        except PlatformError as error:
-            self._record_error(session, publication, error, at())
-            return
-        sent.append(outbox.Sent(publication, result, at()))
-        if not getattr(client, "reconcilable", True):
-            self._record(session, sent, at())
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._send_pool is None:
+            self._send_pool = ThreadPoolExecutor(
+                max_workers=self.sends, thread_name_prefix=f"herald-send-{self.worker_id}"
+            )
+        return self._send_pool
 
     def _reconcile(
         self,
@@ -263,7 +416,7 @@ class Worker:
             # One call told what the channel's state is: the rest of the batch for the channel
             # waits again, unsent, before the failure is recorded (a broken channel then holds
             # them with its queue, with one alert; a rate-limited one waits for the reset).
-            rest = [p for p in self._in_hand if p.channel_id == publication.channel_id]
+            rest = list(self._lanes.get(publication.channel_id, ()))
             if rest:
                 outbox.release_unsent(
                     session,
@@ -350,7 +503,10 @@ class Worker:
         self._clients.forget(channel_id)
 
     def close(self) -> None:
-        """Release every platform client's connections."""
+        """Stop the send pool and release every platform client's connections."""
+        if self._send_pool is not None:
+            self._send_pool.shutdown(wait=True)
+            self._send_pool = None
         self._clients.close()
 
     # --- the loop --------------------------------------------------------------------------------

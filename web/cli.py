@@ -252,6 +252,7 @@ def _start_workers(
     max_attempts: int = 5,
     lease_seconds: int = 120,
     batch: int = 50,
+    sends: int = 50,
 ) -> list:
     """Outbox workers as threads of this process, publishing through ``bots``' adapters, one
     import worker (large CSV and .ics imports) and one metrics collector."""
@@ -275,6 +276,7 @@ def _start_workers(
         policy=RetryPolicy(max_attempts=max_attempts),
         lease_seconds=lease_seconds,
         batch=batch,
+        sends=sends,
     )
     # Large CSV and .ics imports: one at a time per process, beside the publishing threads.
     threads.append(
@@ -327,12 +329,20 @@ def _metric_read_budgets(app: Flask) -> dict[str, tuple[int, int]] | None:
     type=click.IntRange(1, 500),
     help="most publications claimed at a time (less when little is due: workers share it)",
 )
+@click.option(
+    "--sends",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 500),
+    help="platform calls a thread has in flight at once (one per channel)",
+)
 @_metrics_options
 def worker(
     concurrency: int,
     max_attempts: int,
     lease_seconds: int,
     batch: int,
+    sends: int,
     metrics_port: int | None,
     metrics_host: str,
 ) -> None:
@@ -363,6 +373,7 @@ def worker(
         max_attempts=max_attempts,
         lease_seconds=lease_seconds,
         batch=batch,
+        sends=sends,
     )
     click.echo(
         f"herald worker: {concurrency} thread(s) publishing, one importing, one collecting"

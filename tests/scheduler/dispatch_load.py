@@ -175,6 +175,7 @@ def start_worker(
     lease_seconds: int = 120,
     concurrency: int = 1,
     batch: int = 50,
+    sends: int | None = None,
     telegram_api_base: str | None = None,
 ) -> subprocess.Popen:
     """A real ``herald worker`` process on the given database and fake X (and fake Telegram)."""
@@ -198,6 +199,7 @@ def start_worker(
                 str(lease_seconds),
                 "--batch",
                 str(batch),
+                *(["--sends", str(sends)] if sends is not None else []),
             ],
             env=environment,
             cwd=log_path.parent,

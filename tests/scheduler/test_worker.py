@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bots.registry import client_for
 from campaigns.db import utcnow
 from campaigns.health.models import Heartbeat
-from campaigns.social import outbox, rules
+from campaigns.social import outbox, queries, rules
 from campaigns.social.checks import latest_connection_check, request_connection_check
 from campaigns.social.models import Notification, Publication, SandboxPost
 from scheduler.transactions import Transactions
@@ -613,3 +613,53 @@ def test_telegram_successes_are_recorded_at_once_not_with_the_batch(
     # Telegram cannot be asked afterwards whether a post went out: its success is recorded
     # before anything else is sent; X's waits for the end of the batch.
     assert recorded == [["telegram"], ["x"]]
+
+
+def test_a_burst_beyond_the_platforms_limit_waits_for_its_reset_without_a_429(
+    session, make_worker, x_channel, fake_x, start
+):
+    # X allows this account 3 posts per window; Herald's own budget would allow 50. X's answers
+    # say how many are left: after the third, the channel waits for X's reset instead of
+    # calling again to be told 429, and the rest of the burst goes out after the reset.
+    fake_x.set_rate_limit(POST_TWEET, 3, 900)
+    due = start + timedelta(seconds=30)
+    publications = [
+        publication
+        for _ in range(5)
+        for publication in due_publications(session, [x_channel], due, start)
+    ]
+    worker = make_worker()
+    assert worker.run_once(due) == 5
+
+    assert len(fake_x.requests_to(POST_TWEET)) == 3  # none answered 429
+    reread(session, x_channel, *publications)
+    assert [p.status for p in publications] == ["published"] * 3 + ["scheduled"] * 2
+    assert [p.attempts for p in publications[3:]] == [0, 0]  # given back, never tried
+    reset = x_channel.rate_limited_until
+    assert reset is not None and reset > due + timedelta(minutes=10)
+    # The channel page says when the queue drains: at X's reset, not now.
+    (panel,) = [p for p in queries.channel_panels(session, now=due) if p.channel == x_channel]
+    assert panel.due_now == 2 and panel.drains_at == reset
+    assert outbox.budget_used(session, channel=x_channel, now=due) == 3
+
+    assert worker.run_once(reset - timedelta(seconds=1)) == 0
+    fake_x.clock = lambda: reset.timestamp() + 1  # X's window has reset
+    assert worker.run_once(reset + timedelta(seconds=1)) == 2
+    reread(session, *publications)
+    assert {p.status for p in publications} == {"published"}
+    assert len(fake_x.tweets(username="herald_office")) == 5
+    assert len(fake_x.requests_to(POST_TWEET)) == 5
+
+
+def test_the_allowance_x_shows_bounds_the_channels_budget(
+    session, make_worker, x_channel, fake_x, start
+):
+    # Herald's budget allows 50 per 15 minutes; X says, with each answer, that only 10 more are
+    # allowed until its reset, which comes after Herald's window ends: the window keeps no more
+    # room than X's.
+    fake_x.set_rate_limit(POST_TWEET, 12, 3600)
+    due = start + timedelta(seconds=30)
+    due_publications(session, [x_channel], due, start)
+    due_publications(session, [x_channel], due, start)
+    make_worker().run_once(due)
+    assert outbox.budget_used(session, channel=x_channel, now=due) == 50 - 10

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.social import outbox
 from campaigns.social.models import Publication
+from campaigns.social.platform import PublishedPost
 from tests.social_factories import create_channel, scheduled_post
 from web.extensions import db
 
@@ -25,6 +26,17 @@ def _many_due(session, now, due, *, channels, per_channel):
         for _ in range(per_channel):
             scheduled_post(session, [channel], at=due, now=now, misfire_window_minutes=600)
     session.commit()
+
+
+def _sent(session, ids, worker_id, now):
+    """The platform took the claimed posts (a channel's next claim waits for its last one)."""
+    publications = [session.get(Publication, publication_id) for publication_id in ids]
+    outbox.record_successes(
+        session,
+        [outbox.Sent(p, PublishedPost(f"id-{p.id}", "u"), now) for p in publications],
+        worker_id=worker_id,
+        now=now,
+    )
 
 
 def _claim_in_own_session(engine, worker_id, due, results, barrier, errors):
@@ -37,6 +49,9 @@ def _claim_in_own_session(engine, worker_id, due, results, barrier, errors):
                     session, worker_id=worker_id, now=due, limit=3, lease_seconds=600
                 )
                 ids = [publication.id for publication in claimed]
+            with Session(engine) as session, session.begin():
+                session.info["door"] = "worker"
+                _sent(session, ids, worker_id, due)
             if not ids:
                 return
             results.extend((worker_id, publication_id) for publication_id in ids)
@@ -93,6 +108,8 @@ def test_interleaved_claimers_never_share_a_row_nor_exceed_a_budget(session, now
                     worker, worker_id=f"worker-{turn % 2}", now=due, limit=2, lease_seconds=600
                 )
                 seen.extend(publication.id for publication in claimed)
+            with worker.begin():
+                _sent(worker, [p.id for p in claimed], f"worker-{turn % 2}", due)
     assert len(seen) == len(set(seen)) == 5 + 6
     session.expire_all()
     assert outbox.budget_used(session, channel=tight, now=due) == 5

@@ -409,7 +409,14 @@ def test_the_rate_budget_is_never_exceeded(session, now, due):
     assert sum(1 for p in claimed if p.channel_id == channel.id) == 3
     assert theirs in claimed
     assert outbox.budget_used(session, channel=channel, now=due) == 3
-    # The next window has room for the two that waited.
+    # The next window has room for the two that waited (once the first three went out: a
+    # channel's claims in flight keep its later posts waiting, so they never overtake them).
+    outbox.record_successes(
+        session,
+        [outbox.Sent(p, PublishedPost(f"id-{p.id}", "u"), due) for p in claimed],
+        worker_id=WORKER,
+        now=due,
+    )
     window_end = rules.budget_window(due, 3600)[1]
     later = _claim(session, window_end, **long)
     assert sorted(p.id for p in later) == sorted(p.id for p in mine if p not in claimed)
@@ -422,6 +429,9 @@ def test_one_claim_serves_several_channels_budgets_as_far_as_each_goes(session, 
     long = {"misfire_window_minutes": 600}
     first = _one_due(session, now, due, channel=tight, **long)
     assert _claim(session, due) == [first]  # one of three used
+    outbox.record_success(
+        session, publication=first, worker_id=WORKER, result=PublishedPost("1", "u"), now=due
+    )
     waiting = [_one_due(session, now, due, channel=tight, **long) for _ in range(3)]
     others = [_one_due(session, now, due, channel=ample, **long) for _ in range(4)]
 
@@ -433,17 +443,35 @@ def test_one_claim_serves_several_channels_budgets_as_far_as_each_goes(session, 
     assert outbox.budget_used(session, channel=ample, now=due) == 4
 
 
-def test_workers_share_what_is_due_rather_than_one_taking_it_all(session, now, due):
-    channel = create_channel(session, rate_limit_posts=100)
+def test_workers_share_the_channels_something_is_due_on(session, now, due):
     for _ in range(10):
-        _one_due(session, now, due, channel=channel)
+        _one_due(session, now, due, channel=create_channel(session, rate_limit_posts=100))
 
-    # Four workers alive, ten due: each takes its share (three), not the whole batch.
+    # Four workers alive, ten channels with a post due: each takes its share (three channels),
+    # not the whole batch.
     first = _claim(session, due, limit=50, share_with=4)
     assert len(first) == 3
     # Then a quarter of what is left each time, at least one, until nothing is left.
     sizes = [len(_claim(session, due, worker=f"w{n}", limit=50, share_with=4)) for n in range(6)]
     assert sizes == [2, 2, 1, 1, 1, 0]
+
+
+def test_a_channel_is_sent_by_one_worker_at_a_time_in_due_order(session, now, due):
+    channel = create_channel(session, rate_limit_posts=100)
+    mine = [_one_due(session, now, due, channel=channel) for _ in range(5)]
+
+    # One worker takes the channel's whole queue, in due order; the others leave it alone while
+    # those claims are being sent, so a later post never overtakes an earlier one.
+    assert _claim(session, due, limit=50, share_with=4) == mine
+    later = _one_due(session, now, due, channel=channel)
+    assert _claim(session, due, worker="w2", limit=50, share_with=4) == []
+    outbox.record_successes(
+        session,
+        [outbox.Sent(p, PublishedPost(f"id-{p.id}", "u"), due) for p in mine],
+        worker_id=WORKER,
+        now=due,
+    )
+    assert _claim(session, due, worker="w2", limit=50, share_with=4) == [later]
 
 
 def test_when_much_is_due_a_worker_takes_its_whole_batch(session, now, due):

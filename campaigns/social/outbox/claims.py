@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from campaigns.audit import change_values, record_changes, snapshot
 from campaigns.i18n import N_
@@ -30,10 +30,14 @@ from campaigns.social.outbox.common import (
     WAITING,
     audit_publication,
     conditional_update,
+    is_postgres,
     skip_locked,
     start_attempt,
 )
 from campaigns.social.outbox.holding import hold, hold_past_window
+
+# The first key of the advisory locks that keep a channel's lane to one claimer (PostgreSQL).
+LANE_LOCKS = 0x4C41
 
 
 def _reload(session: Session, ids: Sequence[int]) -> list[Publication]:
@@ -191,7 +195,9 @@ def _claim_again_unsent(session: Session, publication: Publication, *, now: date
     )
 
 
-def _due_candidates(session: Session, *, now: datetime, limit: int) -> list[Any]:
+def _claimable(now: datetime) -> list[Any]:
+    """What makes a waiting publication claimable now: due, within its window, on a channel
+    that may post (not paused, broken, told to wait or out of budget) in a running campaign."""
     full = (
         select(ChannelBudget.id)
         .where(
@@ -202,45 +208,105 @@ def _due_candidates(session: Session, *, now: datetime, limit: int) -> list[Any]
         )
         .exists()
     )
-    statement = (
-        select(
-            Publication.id,
-            Publication.channel_id,
-            Channel.rate_limit_posts,
-            Channel.rate_window_seconds,
-        )
-        .join(Channel, Channel.id == Publication.channel_id)
+    return [
+        Publication.status.in_(WAITING),
+        Publication.next_attempt_at <= now,
+        Publication.misfire_deadline >= now,
+        Channel.paused.is_(False),
+        Channel.health != ChannelHealth.BROKEN,
+        or_(Channel.rate_limited_until.is_(None), Channel.rate_limited_until <= now),
+        Campaign.paused.is_(False),
+        ~full,
+    ]
+
+
+def _with_channel_and_campaign(statement: Select) -> Select:
+    return (
+        statement.join(Channel, Channel.id == Publication.channel_id)
         .join(Post, Post.id == Publication.post_id)
         .join(Campaign, Campaign.id == Post.campaign_id)
-        .where(
-            Publication.status.in_(WAITING),
-            Publication.next_attempt_at <= now,
-            Publication.misfire_deadline >= now,
-            Channel.paused.is_(False),
-            Channel.health != ChannelHealth.BROKEN,
-            or_(Channel.rate_limited_until.is_(None), Channel.rate_limited_until <= now),
-            Campaign.paused.is_(False),
-            ~full,
+    )
+
+
+def _claim_lanes(session: Session, *, now: datetime, room: int, share_with: int) -> list[int]:
+    """The channels whose due publications this claim may take: a channel is a lane, sent by
+    one worker at a time in due order.
+
+    A channel another worker is sending to (a ``publishing`` claim with a live lease) is left
+    alone until that claim is done, so its later posts never overtake its earlier ones; of the
+    rest, this worker takes its share of all the channels with something due, in due order. On
+    PostgreSQL each lane is taken under a transaction-level advisory lock, tried without
+    waiting: two workers claiming at the same instant never take the same channel, and once
+    this claim commits, its ``publishing`` rows keep the others away.
+    """
+    due = (
+        session.execute(
+            _with_channel_and_campaign(select(Publication.channel_id))
+            .where(*_claimable(now))
+            .group_by(Publication.channel_id)
+            .order_by(func.min(Publication.next_attempt_at), func.min(Publication.id))
+            .limit(max(room, 1) * max(share_with, 1))
         )
+        .scalars()
+        .all()
+    )
+    if not due:
+        return []
+    sending = set(
+        session.scalars(
+            select(Publication.channel_id)
+            .where(
+                Publication.status == PublicationStatus.PUBLISHING,
+                Publication.lease_until > now,
+                Publication.channel_id.in_(due),
+            )
+            .distinct()
+        )
+    )
+    wanted = min(room, -(-len(due) // max(share_with, 1)))
+    lanes: list[int] = []
+    for channel_id in due:
+        if len(lanes) >= wanted:
+            break
+        if channel_id in sending:
+            continue
+        if is_postgres(session) and not session.scalar(
+            select(func.pg_try_advisory_xact_lock(LANE_LOCKS, channel_id))
+        ):
+            continue  # another worker is claiming this channel right now
+        lanes.append(channel_id)
+    return lanes
+
+
+def _due_candidates(
+    session: Session, *, now: datetime, limit: int, lanes: Sequence[int]
+) -> list[Any]:
+    if not lanes:
+        return []
+    others_sending = aliased(Publication)
+    sending = (
+        select(others_sending.id)
+        .where(
+            others_sending.channel_id == Publication.channel_id,
+            others_sending.status == PublicationStatus.PUBLISHING,
+            others_sending.lease_until > now,
+        )
+        .exists()
+    )
+    statement = (
+        _with_channel_and_campaign(
+            select(
+                Publication.id,
+                Publication.channel_id,
+                Channel.rate_limit_posts,
+                Channel.rate_window_seconds,
+            )
+        )
+        .where(*_claimable(now), Publication.channel_id.in_(lanes), ~sending)
         .order_by(Publication.next_attempt_at, Publication.id)
         .limit(limit)
     )
     return list(session.execute(skip_locked(session, statement)).all())
-
-
-def _count_due(session: Session, *, now: datetime, at_most: int) -> int:
-    """How many publications are due now, counting no further than ``at_most``."""
-    due = (
-        select(Publication.id)
-        .where(
-            Publication.status.in_(WAITING),
-            Publication.next_attempt_at <= now,
-            Publication.misfire_deadline >= now,
-        )
-        .limit(at_most)
-        .subquery()
-    )
-    return session.scalar(select(func.count()).select_from(due)) or 0
 
 
 def claim_due_publications(
@@ -259,14 +325,16 @@ def claim_due_publications(
     ``reconciling``: ask the platform first, see ``resolve_reconcile``); then due ones (status
     ``publishing``: send them), each consuming one post of its channel's rate budget. Paused
     channels and campaigns, broken channels, channels told to wait (429) and channels whose
-    budget is spent are skipped. No two workers ever hold the same publication.
+    budget is spent are skipped. No two workers ever hold the same publication, and a channel's
+    due publications are taken by one worker at a time, in due order (``_claim_lanes``).
 
     ``housekeeping=False`` skips the first two steps (a busy worker looks for missed windows and
     expired leases once a second, not on every claim; what missed its window is never claimed).
 
     ``share_with``: how many workers are running. A worker then takes no more than its share of
-    what is due, so that ten posts due at 09:00 go out side by side on four workers rather than
-    one after the other on the first worker to wake; ``limit`` only counts when much is due.
+    the channels something is due on, so that posts due at 09:00 on many channels go out side by
+    side on four workers rather than one after the other on the first worker to wake; a
+    channel's own posts go out one after the other whoever sends them.
     """
     lease = timedelta(seconds=lease_seconds)
     claimed: list[int] = []
@@ -276,10 +344,8 @@ def claim_due_publications(
             session, worker_id=worker_id, now=now, lease=lease, limit=limit
         )
     room = limit - len(claimed)
-    if share_with > 1 and room > 1:
-        due = _count_due(session, now=now, at_most=room * share_with)
-        room = min(room, max(1, -(-due // share_with)))
-    candidates = _due_candidates(session, now=now, limit=room)
+    lanes = _claim_lanes(session, now=now, room=room, share_with=share_with) if room > 0 else []
+    candidates = _due_candidates(session, now=now, limit=room, lanes=lanes)
     wanted: dict[int, Want] = {}
     for row in candidates:
         want = wanted.get(row.channel_id)
