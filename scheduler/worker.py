@@ -29,8 +29,10 @@ What keeps "exactly once" unchanged:
 
 - Leases cover the whole batch in flight: a call starts only while more than half of its claim's
   lease is left (``lease_seconds`` 120 against a platform timeout of 10 s), so no other worker can
-  take a claim over while its call is running; sends of one channel queue behind each other, and
-  a lane that waited so long that half the lease is gone leaves its claims to be reconciled.
+  take a claim over while its call is running. When half a lease has gone by before a lane's
+  next call (a long lane, a slow platform), the batch's claims still held under this worker's
+  name are renewed in one conditional UPDATE (``outbox.renew_claims``); a claim taken over
+  meanwhile (the worker was stalled past its lease) fails that condition and is not sent.
 - Successes are recorded together, once per batch (or every second, whichever comes first): a
   handful of statements for the batch instead of several per post. This is safe because of
   reconcile: a worker that dies before recording leaves claims whose lease expires, and whoever
@@ -140,12 +142,13 @@ def worker_name(index: int = 0) -> str:
 class Worker:
     """One outbox worker: one thread, its own platform clients, one database session per pass.
 
-    ``batch``: the most publications claimed per pass; when less is due than the live workers'
-    batches would take, each worker takes its share, so that posts due together go out side by
-    side. ``lease_seconds``: how long a claim lasts before another worker may reconcile it; a
-    claim whose lease is more than half gone is not sent at all (it will be reconciled, found
-    missing and sent by whoever takes it), so a slow platform can never make two workers send
-    the same publication.
+    ``batch``: the most publications claimed per pass; when little is due, each worker takes
+    its share of the channels, so that posts due together go out side by side. ``sends``: how
+    many channels of the batch have a platform call in flight at once. ``lease_seconds``: how
+    long a claim lasts before another worker may reconcile it; a call starts only while more
+    than half of its claim's lease is left (the batch's claims are renewed when half is gone,
+    and one taken over meanwhile is not sent), so a slow platform can never make two workers
+    send the same publication.
     """
 
     def __init__(
@@ -176,6 +179,7 @@ class Worker:
         self._last_claim_at: datetime | None = None
         self._last_housekeeping: datetime | None = None
         self._workers = 1  # how many workers share the outbox (from their heartbeats)
+        self._batch: list[Publication] = []  # the claims of the batch in hand
         # Each channel's claims of the batch in hand not started yet, in due order.
         self._lanes: dict[int, deque[Publication]] = {}
         self._send_pool: ThreadPoolExecutor | None = None
@@ -222,7 +226,7 @@ class Worker:
         """Send a batch: each channel's claims one after the other in due order (a lane), up to
         ``sends`` channels at once; every database step in this thread, only the platform calls
         in the send pool. Successes are recorded together (see the module docstring)."""
-        self._lanes = {}
+        self._batch, self._lanes = list(claimed), {}
         for publication in claimed:
             self._lanes.setdefault(publication.channel_id, deque()).append(publication)
         ready = deque(self._lanes)  # channels whose next claim may start
@@ -320,14 +324,29 @@ class Worker:
         reconciling = publication.status == PublicationStatus.RECONCILING
         if reconciling and not self._reconcile(session, publication, client, outgoing, at):
             return None
-        if at() >= publication.lease_until - timedelta(seconds=self.lease_seconds / 2):
-            # Too little of the lease is left to be sure nobody else takes it meanwhile.
-            log.warning("worker %s: lease of %s nearly gone", self.worker_id, publication.id)
+        if at() >= publication.lease_until - timedelta(
+            seconds=self.lease_seconds / 2
+        ) and publication.id not in self._renew(session, at()):
+            # Taken over meanwhile (this worker was stalled past its lease): no longer ours.
+            log.warning("worker %s: lease of %s lost", self.worker_id, publication.id)
             return None
         if not getattr(client, "reconcilable", True):
             outbox.mark_sending(session, publication, worker_id=self.worker_id)
         session.commit()  # no transaction stays open while the platform answers
         return client, outgoing
+
+    def _renew(self, session: Session, now: datetime) -> set[int]:
+        """Half a lease has gone by: renew the batch's claims still in flight under this
+        worker's name, in one statement (``outbox.renew_claims``); returns the ids renewed."""
+        renewed = outbox.renew_claims(
+            session,
+            self._batch,
+            worker_id=self.worker_id,
+            now=now,
+            lease_seconds=self.lease_seconds,
+        )
+        session.commit()
+        return renewed
 
     def _land(
         self,

@@ -663,3 +663,23 @@ def test_the_allowance_x_shows_bounds_the_channels_budget(
     due_publications(session, [x_channel], due, start)
     make_worker().run_once(due)
     assert outbox.budget_used(session, channel=x_channel, now=due) == 50 - 10
+
+
+def test_a_lane_longer_than_half_a_lease_renews_its_claims_and_sends_them_all(
+    session, make_worker, x_channel, fake_x, start
+):
+    # Six posts of one channel go out one after the other, 0.4 s each: longer than half of a
+    # 2-second lease. The batch renews its claims instead of leaving them to be reconciled.
+    fake_x.latency = 0.4
+    due = utcnow()
+    publications = [
+        publication
+        for _ in range(6)
+        for publication in due_publications(session, [x_channel], due, start)
+    ]
+    assert make_worker(lease_seconds=2).run_once() == 6
+    reread(session, *publications)
+    assert {p.status for p in publications} == {"published"}
+    assert all([a.outcome for a in p.attempt_log] == ["published"] for p in publications)
+    tweets = fake_x.tweets(username="herald_office")
+    assert [t.posted_text for t in tweets] == [p.text for p in publications]  # in due order

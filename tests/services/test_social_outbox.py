@@ -764,3 +764,22 @@ def test_an_unreachable_telegram_retries_instead_of_holding(session, now, due):
     assert (publication.status, publication.held_reason) == ("failed", None)
     assert publication.next_attempt_at > due
     assert "publication_held" not in _kinds(session, publication.post.author)
+
+
+def test_a_worker_renews_its_claims_but_never_one_taken_over(session, now, due):
+    channel = create_channel(session, kind="x")
+    claimed = [_one_due(session, now, due, channel=channel) for _ in range(2)]
+    assert _claim(session, due, lease_seconds=60) == claimed
+
+    renewed = outbox.renew_claims(
+        session, claimed, worker_id=WORKER, now=due + timedelta(seconds=40), lease_seconds=60
+    )
+    assert renewed == {p.id for p in claimed}
+    assert {p.lease_until for p in claimed} == {due + timedelta(seconds=100)}
+    # Not renewed in time: another worker takes the claims over to reconcile them.
+    late = due + timedelta(seconds=101)
+    assert sorted(_claim(session, late, worker="worker-2"), key=lambda p: p.id) == claimed
+    assert (
+        outbox.renew_claims(session, claimed, worker_id=WORKER, now=late, lease_seconds=60) == set()
+    )
+    assert {p.claimed_by for p in claimed} == {"worker-2"}

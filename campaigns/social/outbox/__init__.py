@@ -33,6 +33,7 @@ from campaigns.social.outbox.claims import (
     claim_due_publications,
     mark_sending,
     release_unsent,
+    renew_claims,
 )
 from campaigns.social.outbox.common import IN_FLIGHT, WAITING, outgoing_post
 from campaigns.social.outbox.holding import hold_missed_publications
@@ -68,6 +69,7 @@ __all__ = [
     "record_success",
     "record_successes",
     "release_unsent",
+    "renew_claims",
     "resolve_reconcile",
     "respect_allowance",
 ]

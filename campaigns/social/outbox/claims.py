@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from campaigns.audit import change_values, record_changes, snapshot
 from campaigns.i18n import N_
@@ -420,6 +421,42 @@ def claim_due_publications(
         )
     session.flush()
     return publications
+
+
+def renew_claims(
+    session: Session,
+    publications: Sequence[Publication],
+    *,
+    worker_id: str,
+    now: datetime,
+    lease_seconds: int,
+) -> set[int]:
+    """Extend the lease of this worker's claims among ``publications`` that are still in flight
+    under its name, from ``now``: a batch whose sends take longer than half a lease keeps its
+    claims instead of leaving them to be reconciled. A claim another worker has taken over (its
+    lease ran out meanwhile) is not renewed, and not this worker's to send any more: one
+    conditional UPDATE, so a takeover and a renewal can never both win. Returns the ids renewed
+    (their ``lease_until`` is updated in place too)."""
+    if not publications:
+        return set()
+    until = now + timedelta(seconds=lease_seconds)
+    renewed = set(
+        session.scalars(
+            update(Publication)
+            .where(
+                Publication.id.in_([publication.id for publication in publications]),
+                Publication.claimed_by == worker_id,
+                Publication.status.in_(IN_FLIGHT),
+            )
+            .values(lease_until=until)
+            .returning(Publication.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for publication in publications:
+        if publication.id in renewed:
+            set_committed_value(publication, "lease_until", until)
+    return renewed
 
 
 def release_unsent(
