@@ -137,3 +137,57 @@ def test_four_workers_publish_2000_at_once_exactly_once_even_when_killed(
         assert reconciled(session, ids) >= 1  # some kills did catch claims in flight
     finally:
         stop_workers(workers)
+
+
+BURST_CHANNELS = 80
+BURST_PER_CHANNEL = 5
+BURST_LATENCY = 0.2  # seconds the fake X takes to answer, give or take BURST_JITTER
+BURST_JITTER = 0.1
+
+
+def test_a_burst_sent_concurrently_is_published_exactly_once_when_a_worker_is_killed(
+    session, database_url, fake_x, tmp_path
+):
+    # Every worker thread has dozens of posts in flight at once (one per channel): a worker
+    # killed with SIGKILL mid-burst leaves many claims whose posts may or may not be out. Each
+    # is reconciled by whoever takes it after the lease, found or sent — never twice, none lost.
+    fake_x.latency, fake_x.jitter = BURST_LATENCY, BURST_JITTER
+    channels = x_channels(session, fake_x, BURST_CHANNELS, prefix="burst")
+    session.commit()
+    pause = threading.Event()
+    logs = tmp_path / "workers"
+
+    def worker(name: str):
+        return start_worker(
+            database_url,
+            fake_x.base_url,
+            log_path=logs / f"{name}.log",
+            lease_seconds=LEASE_SECONDS,
+            concurrency=2,
+            batch=250,
+            sends=50,
+        )
+
+    workers = [worker("w0"), worker("w1")]
+    try:
+        while len(working(session, workers)) < 2:
+            pause.wait(0.1)
+        now = utcnow()
+        count = BURST_CHANNELS * BURST_PER_CHANNEL
+        ids = due_publications(
+            session, channels, count, due_at=now, tag="burst", now=now - timedelta(hours=1)
+        )
+        session.commit()
+        started = utcnow()
+        # Kill one worker once the burst is well under way, while posts are in flight.
+        while len(fake_x.tweets()) < count // 4:
+            assert utcnow() - started < DEADLINE, "the burst did not start"
+            pause.wait(0.02)
+        workers[0].kill()
+        workers[0].wait()
+        workers[0] = worker("replacement")
+        wait_for_all(session, ids, pause)
+        assert_exactly_once(session, fake_x, ids)
+        assert reconciled(session, ids) >= 1  # the kill did catch claims in flight
+    finally:
+        stop_workers(workers)

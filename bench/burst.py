@@ -1,0 +1,296 @@
+"""Benchmark: a burst — 1,000 publications due at the same instant on 200 channels, against a
+platform that takes 300 ms (± 100 ms) to answer.
+
+Run: .venv/bin/python bench/burst.py [--processes 2] [--threads 2] [--sends 50] [--batch 250]
+     [--channels 200] [--per-channel 5] [--latency-ms 300] [--jitter-ms 100]
+     [--database-url postgresql://postgres@127.0.0.1:5432/bench_burst]
+
+Needs PostgreSQL (the database is emptied and migrated). The platform is the fake X server
+(tests/fakes/x.py) in this process, on 127.0.0.1, one account per channel, answering every
+request after ``--latency-ms`` ± ``--jitter-ms`` (uniform). The workers are real ``herald worker``
+processes, the deployment docs/operations.md recommends for one 2-core machine by default
+(two processes of two publishing threads, each thread with up to 50 platform calls in flight).
+
+1. The pipeline: ``--channels`` × ``--per-channel`` publications due at one instant, a few
+   seconds ahead, while the workers idle. Lateness = when the platform's answer came (the
+   worker's clock) - the due instant. Checked from the fake's own record: every publication
+   published exactly once, none lost, and each channel's posts created in due order.
+2. The floor, same run, same fake: an ideal asyncio client (httpx, one client per account, no
+   database, no bookkeeping) posting the same number of texts all at once, unlimited
+   concurrency; and the ordered floor: the same client, each account's posts one after the other
+   (what any pipeline that keeps a channel's due order can at best do). The ratios are the
+   floor's figure / the pipeline's.
+
+Targets (issue #12): p99 lateness <= 3 s, the last <= 5 s, exactly once, in due order.
+Bounded: gives up after two minutes; loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+from sqlalchemy import func, select
+
+from bench.databases import prepare_postgres
+from campaigns.db import utcnow
+from campaigns.health.models import Heartbeat
+from campaigns.social.models import Channel, Publication
+from tests.fakes.x import FakeX
+from tests.scheduler.dispatch_load import (
+    check_exactly_once,
+    due_publications,
+    start_worker,
+    stop_workers,
+    x_channels,
+)
+from tests.social_factories import SECRET
+from web import create_app
+from web.cli import upgrade_database
+from web.extensions import db
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/bench_burst"
+TARGET_P99_S = 3.0
+TARGET_LAST_S = 5.0
+LEAD = timedelta(seconds=4)  # the burst falls due this long after it is written
+GIVE_UP_S = 120
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _figures(samples: list[float]) -> str:
+    return (
+        f"p50 {statistics.median(samples):.2f} s, p99 {_percentile(samples, 0.99):.2f} s, "
+        f"last {max(samples):.2f} s"
+    )
+
+
+# --- the pipeline ----------------------------------------------------------------------------
+
+
+def _wait_for_workers(session, count: int, pause: threading.Event) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        session.expire_all()
+        alive = session.scalar(
+            select(func.count()).where(Heartbeat.seen_at > utcnow() - timedelta(seconds=30))
+        )
+        session.commit()
+        if alive >= count:
+            return
+        pause.wait(0.2)
+    sys.exit("the workers did not start (see their logs)")
+
+
+def _wait_for(session, ids: list[int], pause: threading.Event) -> None:
+    first, last = min(ids), max(ids)
+    assert last - first + 1 == len(ids), "the publications were inserted as one run of ids"
+    deadline = time.monotonic() + GIVE_UP_S
+    while True:
+        session.expire_all()
+        published = session.scalar(
+            select(func.count()).where(
+                Publication.id.between(first, last), Publication.status == "published"
+            )
+        )
+        session.commit()
+        if published == len(ids):
+            return
+        if time.monotonic() > deadline:
+            sys.exit(f"only {published} of {len(ids)} published within {GIVE_UP_S} s")
+        pause.wait(0.25)
+
+
+def out_of_order(session, fake: FakeX, ids: list[int]) -> int:
+    """Channels whose posts the fake received in another order than their due order."""
+    rows = session.execute(
+        select(Publication.text, Publication.scheduled_at, Publication.id, Channel.handle)
+        .join(Channel, Channel.id == Publication.channel_id)
+        .where(Publication.id.in_(ids))
+    ).all()
+    due_order = {text: (scheduled_at, number) for text, scheduled_at, number, _ in rows}
+    handles = {handle.removeprefix("@") for *_, handle in rows}
+    wrong = 0
+    for username in handles:
+        received = [
+            due_order[tweet.posted_text]
+            for tweet in fake.tweets(username=username)
+            if tweet.posted_text in due_order
+        ]
+        wrong += received != sorted(received)
+    return wrong
+
+
+def pipeline(session, fake: FakeX, channels, count: int, pause: threading.Event) -> list[float]:
+    """Lateness of each of ``count`` publications due at one instant, in seconds."""
+    now = utcnow()
+    due = (now + LEAD).replace(microsecond=0)
+    ids = due_publications(
+        session, channels, count, due_at=due, tag="burst", now=now - timedelta(hours=1)
+    )
+    session.commit()
+    _wait_for(session, ids, pause)
+    result = check_exactly_once(session, fake, ids)
+    assert not result.duplicated, f"{len(result.duplicated)} publications sent twice"
+    assert (result.published, result.tweets, result.missing, result.mismatched) == (
+        count,
+        count,
+        0,
+        0,
+    ), result
+    wrong = out_of_order(session, fake, ids)
+    assert wrong == 0, f"{wrong} channels' posts went out of due order"
+    rows = session.execute(
+        select(Publication.scheduled_at, Publication.published_at).where(Publication.id.in_(ids))
+    ).all()
+    return [(published - scheduled).total_seconds() for scheduled, published in rows]
+
+
+# --- the floor -------------------------------------------------------------------------------
+
+
+async def _floor(base_url: str, tokens: list[str], per_token: int, ordered: bool) -> list[float]:
+    """Seconds from the start to each answer: every account's posts at once (or, ``ordered``,
+    each account's one after the other), one httpx client per account, nothing else."""
+    clients = {
+        token: httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Authorization": f'OAuth oauth_token="{token}"'},
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
+            timeout=30,
+            trust_env=False,
+        )
+        for token in tokens
+    }
+    label = "ordered" if ordered else "ideal"
+    began = time.perf_counter()
+    answered: list[float] = []
+
+    async def post(token: str, number: int) -> None:
+        response = await clients[token].post(
+            "/2/tweets",
+            content=json.dumps({"text": f"Floor {label}: {token} post {number}"}),
+            headers={"Content-Type": "application/json"},
+        )
+        response.raise_for_status()
+        answered.append(time.perf_counter() - began)
+
+    async def account(token: str) -> None:
+        for number in range(per_token):
+            await post(token, number)
+
+    if ordered:
+        await asyncio.gather(*(account(token) for token in tokens))
+    else:
+        await asyncio.gather(
+            *(post(token, number) for token in tokens for number in range(per_token))
+        )
+    for client in clients.values():
+        await client.aclose()
+    return answered
+
+
+def floor(fake: FakeX, tokens: list[str], per_token: int, *, ordered: bool) -> list[float]:
+    return asyncio.run(_floor(fake.base_url, tokens, per_token, ordered))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--processes", type=int, default=2, help="herald worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="--concurrency of each process")
+    parser.add_argument("--sends", type=int, default=50, help="--sends of each process")
+    parser.add_argument("--batch", type=int, default=250, help="--batch of each process")
+    parser.add_argument("--channels", type=int, default=200)
+    parser.add_argument("--per-channel", type=int, default=5)
+    parser.add_argument("--latency-ms", type=float, default=300)
+    parser.add_argument("--jitter-ms", type=float, default=100)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("HERALD_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+    )
+    options = parser.parse_args()
+    count = options.channels * options.per_channel
+    url = prepare_postgres(options.database_url, bench="burst.py")
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None}
+    )
+    upgrade_database(app)
+    pause = threading.Event()
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}; "
+        f"the fake X answers in {options.latency_ms:g} ± {options.jitter_ms:g} ms"
+    )
+    with FakeX() as fake, app.app_context(), tempfile.TemporaryDirectory() as logs:
+        fake.latency = options.latency_ms / 1000
+        fake.jitter = options.jitter_ms / 1000
+        session = db.session
+        session.info["door"] = "system"
+        channels = x_channels(session, fake, options.channels, prefix="burst")
+        session.commit()
+        workers = [
+            start_worker(
+                url,
+                fake.base_url,
+                log_path=Path(logs) / f"worker{n}.log",
+                concurrency=options.threads,
+                batch=options.batch,
+                sends=options.sends,
+            )
+            for n in range(options.processes)
+        ]
+        try:
+            _wait_for_workers(session, options.processes * options.threads, pause)
+            late = pipeline(session, fake, channels, count, pause)
+        except BaseException:
+            for log in sorted(Path(logs).glob("*.log")):
+                print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
+            raise
+        finally:
+            stop_workers(workers)
+        deployment = (
+            f"{options.processes} × herald worker --concurrency {options.threads} "
+            f"--sends {options.sends} --batch {options.batch}"
+        )
+        p99, last = _percentile(late, 0.99), max(late)
+        verdict = "met" if p99 <= TARGET_P99_S and last <= TARGET_LAST_S else "MISSED"
+        print(
+            f"pipeline:   {count} publications due at once on {options.channels} channels, "
+            f"{deployment}: {_figures(late)}; exactly once, each channel in due order "
+            f"(target p99 <= {TARGET_P99_S:.0f} s, last <= {TARGET_LAST_S:.0f} s: {verdict})"
+        )
+        tokens = [f"burst-token-{index}" for index in range(options.channels)]
+        ideal = floor(fake, tokens, options.per_channel, ordered=False)
+        print(f"floor:      ideal asyncio client, all {count} at once: {_figures(ideal)}")
+        ordered = floor(fake, tokens, options.per_channel, ordered=True)
+        print(
+            f"            ordered floor, each account's posts one after the other: "
+            f"{_figures(ordered)}"
+        )
+        print(
+            f"ratios:     ideal / pipeline: p99 {_percentile(ideal, 0.99) / p99:.2f}, "
+            f"last {max(ideal) / last:.2f}; ordered floor / pipeline: "
+            f"p99 {_percentile(ordered, 0.99) / p99:.2f}, last {max(ordered) / last:.2f}"
+        )
+    with app.app_context():
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
