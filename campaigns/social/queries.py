@@ -217,6 +217,8 @@ class ChannelPanel:
     dead: int
     due_now: int = 0  # waiting publications whose instant has come
     drains_at: datetime | None = None  # when that backlog will be out, within the budget
+    # The platform said the account may post no more before then (its headers, or a 429).
+    platform_reset_at: datetime | None = None
 
 
 def channel_panels(session: Session, *, now: datetime) -> list[ChannelPanel]:
@@ -264,6 +266,11 @@ def channel_panels(session: Session, *, now: datetime) -> list[ChannelPanel]:
                     window_seconds=channel.rate_window_seconds,
                     now=now,
                     not_before=channel.rate_limited_until,
+                ),
+                platform_reset_at=(
+                    channel.rate_limited_until
+                    if channel.rate_limited_until is not None and channel.rate_limited_until > now
+                    else None
                 ),
             )
         )

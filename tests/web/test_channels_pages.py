@@ -216,3 +216,22 @@ def test_a_channel_with_a_backlog_says_when_the_last_of_it_can_go_out(client, se
     # Two an hour: two now, two in the next window, the last in the one after.
     assert 'id="channel-drain"' in page
     assert "5 posts are due now" in page
+
+
+def test_a_channel_the_platform_holds_back_says_until_when(client, session, people):
+    channel = create_channel(session, owner_unit=people["unit"])
+    now = utcnow()
+    for _ in range(3):
+        scheduled_post(
+            session, [channel], at=now - timedelta(minutes=1), now=now - timedelta(hours=1)
+        )
+    channel.rate_limited_until = now + timedelta(minutes=12)
+    session.commit()
+    login(client, people["coordinator"])
+
+    page = client.get(f"/social/channels/{channel.id}").get_data(as_text=True)
+
+    # The burst is spread over the platform's windows, and the page says so.
+    assert 'id="channel-platform-limit"' in page
+    assert "no more posts before" in page
+    assert "3 posts are due now" in page
