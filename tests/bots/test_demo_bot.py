@@ -15,6 +15,7 @@ import pytest
 from bots.fieldbot import HOW_TO_LINK
 from tests import processes
 from tests.bots.test_fieldbot import TOKEN, in_both_languages
+from tests.conftest import TEST_SECRET
 from tests.fakes.telegram import FakeTelegram
 
 CHAT = 919_191
@@ -92,6 +93,9 @@ def test_the_demo_in_webhook_mode_answers_updates_posted_to_its_webhook(tmp_path
                 "HERALD_TELEGRAM_API_BASE": fake_telegram.base_url,
                 "HERALD_TELEGRAM_WEBHOOK_SECRET": secret,
                 "HERALD_BASE_URL": base_url,
+                # Its own key: the demo may not have written its key under instance/ yet, and
+                # the webhook's path and header come from the webhook secret, not from this key.
+                "HERALD_SECRET_KEY": TEST_SECRET,
             },
             cwd=tmp_path,
             capture_output=True,
