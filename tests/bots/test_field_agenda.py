@@ -3,10 +3,8 @@ fake Telegram Bot API: /today, /week, /upcoming, and /trip with its Done and Del
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, date, datetime
 
 import pytest
 from babel.dates import format_time
@@ -14,24 +12,20 @@ from sqlalchemy import select
 
 from bots import field_agenda as desk
 from bots.field_reports import NOT_LINKED
-from bots.fieldbot import FieldBot, catalog_translations
 from campaigns.org.models import AuditEntry
 from campaigns.press import feeds, itinerary
 from campaigns.press.models import ItineraryItem
 from campaigns.social.models import Notification
+from tests.bots.field_bots import BASE_URL, FieldBots, translations
 from tests.factories import create_anniversary, create_event, create_person
 from tests.fakes.telegram import FakeMessage, FakeTelegram
 from tests.press_factories import add_item, create_trip
 from tests.telegram_factories import link_telegram
 
-TOKEN = "777000:herald-field-bot-token"
 CHAT = 626_262
 STRANGER = 727_272
 # 10:00 on Sunday 22 November 2026 in Hà Nội.
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-BASE_URL = "https://herald.example.gov.vn"
-CATALOGS = Path(__file__).resolve().parents[2] / "web" / "translations"
-translations = catalog_translations(CATALOGS)
 english = translations("en")
 
 
@@ -58,31 +52,9 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 
 @pytest.fixture
 def start_bot(app, database_url, fake_telegram):
-    running: list[tuple[FieldBot, threading.Thread]] = []
-
-    def start() -> FieldBot:
-        bot = FieldBot(
-            token=TOKEN,
-            database_url=database_url,
-            base_url=BASE_URL,
-            translations=translations,
-            api_base=fake_telegram.base_url,
-            timeout=2.0,
-            delivery_seconds=None,
-            poll_timeout=timedelta(seconds=1),
-            clock=lambda: NOW,
-        )
-        thread = threading.Thread(target=bot.run, daemon=True)
-        thread.start()
-        running.append((bot, thread))
-        assert bot.ready.wait(10), "the bot did not start"
-        return bot
-
-    yield start
-    for bot, thread in running:
-        bot.stop()
-        thread.join(10)
-        assert not thread.is_alive()
+    bots = FieldBots(database_url=database_url, api_base=fake_telegram.base_url, clock=lambda: NOW)
+    yield bots.start
+    bots.stop_all()
 
 
 class Chat:

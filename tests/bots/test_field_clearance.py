@@ -5,7 +5,6 @@ cleared from Telegram goes out through the real worker to the fake X, once."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bots.fieldbot import FieldBot, catalog_translations
+from bots.fieldbot import FieldBot
 from bots.registry import client_for
 from campaigns.db import utcnow
 from campaigns.social import scheduling, services
@@ -23,18 +22,15 @@ from campaigns.social.telegram_alerts import AlertOutcome
 from scheduler.transactions import Transactions
 from scheduler.worker import Worker
 from tests.bots.conftest import X_TOKEN, png_bytes
+from tests.bots.field_bots import BASE_URL, FieldBots, translations
 from tests.factories import create_person
 from tests.fakes.telegram import FakeMessage, FakeTelegram
 from tests.social_factories import SECRET, create_channel, create_post
 from tests.telegram_factories import link_telegram
 
-TOKEN = "777000:herald-field-bot-token"
 CHAT = 616_161  # the coordinator's private chat
 OTHER_CHAT = 626_262  # a second coordinator's
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-BASE_URL = "https://herald.example.gov.vn"
-CATALOGS = Path(__file__).resolve().parents[2] / "web" / "translations"
-translations = catalog_translations(CATALOGS)
 
 
 @pytest.fixture
@@ -51,32 +47,18 @@ def media_root(tmp_path) -> Path:
 @pytest.fixture
 def start_bot(app, database_url, fake_telegram, media_root) -> Iterator[Callable[..., FieldBot]]:
     """Runs the field bot in a thread, as ``herald bot`` runs it; stopped after the test."""
-    running: list[tuple[FieldBot, threading.Thread]] = []
+    bots = FieldBots(
+        database_url=database_url,
+        api_base=fake_telegram.base_url,
+        clock=lambda: NOW,
+        media_root=media_root,
+    )
 
     def start(clock: Callable[[], datetime] = lambda: NOW) -> FieldBot:
-        bot = FieldBot(
-            token=TOKEN,
-            database_url=database_url,
-            base_url=BASE_URL,
-            translations=translations,
-            api_base=fake_telegram.base_url,
-            timeout=2.0,
-            delivery_seconds=None,
-            poll_timeout=timedelta(seconds=1),
-            clock=clock,
-            media_root=media_root,
-        )
-        thread = threading.Thread(target=bot.run, daemon=True)
-        thread.start()
-        running.append((bot, thread))
-        assert bot.ready.wait(10), "the bot did not start"
-        return bot
+        return bots.start(clock=clock)
 
     yield start
-    for bot, thread in running:
-        bot.stop()
-        thread.join(10)
-        assert not thread.is_alive()
+    bots.stop_all()
 
 
 @pytest.fixture

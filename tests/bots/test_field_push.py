@@ -6,10 +6,8 @@ within Telegram's limits; flood control and a blocked bot."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -22,24 +20,21 @@ from bots.field_push import (
     UNMUTED,
     PushOutcome,
 )
-from bots.fieldbot import FieldBot, catalog_translations
+from bots.fieldbot import FieldBot
 from bots.limiter import Limit, OutgoingLimiter
 from bots.telegram import TelegramRequest
 from campaigns.field.models import BotDelivery, BotPreferences
 from campaigns.field.preferences import BAD_MUTE
 from campaigns.org.models import AuditEntry, TelegramLink
+from tests.bots.field_bots import TOKEN, FieldBots, translations
 from tests.factories import create_event, create_person, create_unit
 from tests.fakes import telegram as faults
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram_factories import link_telegram
 
-TOKEN = "777000:herald-field-bot-token"
 CHAT = 616_161
-BASE_URL = "https://herald.example.gov.vn"
 # 08:00 in Paris: the digest's hour, two hours before the factories' event (10:00 Paris).
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
-CATALOGS = Path(__file__).resolve().parents[2] / "web" / "translations"
-translations = catalog_translations(CATALOGS)
 english = translations("en")
 
 
@@ -52,38 +47,14 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 @pytest.fixture
 def start_bot(app, database_url, fake_telegram) -> Iterator[Callable[..., FieldBot]]:
     """Runs field bots in threads, as ``herald bot`` runs one; ``stop(bot)`` ends one early."""
-    running: list[tuple[FieldBot, threading.Thread]] = []
+    bots = FieldBots(database_url=database_url, api_base=fake_telegram.base_url, clock=lambda: NOW)
 
     def start(*, push_seconds: float | None = None) -> FieldBot:
-        bot = FieldBot(
-            token=TOKEN,
-            database_url=database_url,
-            base_url=BASE_URL,
-            translations=translations,
-            api_base=fake_telegram.base_url,
-            timeout=2.0,
-            delivery_seconds=None,
-            push_seconds=push_seconds,
-            poll_timeout=timedelta(seconds=1),
-            clock=lambda: NOW,
-        )
-        thread = threading.Thread(target=bot.run, daemon=True)
-        thread.start()
-        running.append((bot, thread))
-        assert bot.ready.wait(10), "the bot did not start"
-        return bot
+        return bots.start(push_seconds=push_seconds)
 
-    def stop(bot: FieldBot) -> None:
-        for candidate, thread in running:
-            if candidate is bot:
-                bot.stop()
-                thread.join(10)
-                assert not thread.is_alive()
-
-    start.stop = stop  # type: ignore[attr-defined]
+    start.stop = bots.stop  # type: ignore[attr-defined]
     yield start
-    for bot, _ in running:
-        stop(bot)
+    bots.stop_all()
 
 
 @pytest.fixture

@@ -5,32 +5,27 @@ across a bot restart, and nothing for a chat that is nobody's."""
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, date, datetime
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
 from bots import field_reports as flow
-from bots.fieldbot import HELP, FieldBot, catalog_translations
+from bots.fieldbot import HELP
 from campaigns.field.models import BotConversation, FieldReport
 from campaigns.org.models import AuditEntry
 from campaigns.press.models import CoverageItem
+from tests.bots.field_bots import BASE_URL, FieldBots, translations
 from tests.factories import create_person
 from tests.fakes.telegram import FakeMessage, FakeTelegram
 from tests.press_factories import add_item, create_trip
 from tests.telegram_factories import link_telegram
 
-TOKEN = "777000:herald-field-bot-token"
 CHAT = 616_161
 STRANGER = 717_171
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-BASE_URL = "https://herald.example.gov.vn"
-CATALOGS = Path(__file__).resolve().parents[2] / "web" / "translations"
-translations = catalog_translations(CATALOGS)
 english = translations("en")
 
 
@@ -40,46 +35,17 @@ def fake_telegram() -> Iterator[FakeTelegram]:
         yield fake
 
 
-class Bots:
-    """Field bots run in threads as ``herald bot`` runs one; each stopped at the end."""
-
-    def __init__(self, database_url: str, fake: FakeTelegram, media_root: Path) -> None:
-        self.database_url, self.fake, self.media_root = database_url, fake, media_root
-        self.running: list[tuple[FieldBot, threading.Thread]] = []
-
-    def start(self) -> FieldBot:
-        bot = FieldBot(
-            token=TOKEN,
-            database_url=self.database_url,
-            base_url=BASE_URL,
-            translations=translations,
-            api_base=self.fake.base_url,
-            timeout=2.0,
-            delivery_seconds=None,
-            poll_timeout=timedelta(seconds=1),
-            clock=lambda: NOW,
-            media_root=self.media_root,
-        )
-        thread = threading.Thread(target=bot.run, daemon=True)
-        thread.start()
-        self.running.append((bot, thread))
-        assert bot.ready.wait(10), "the bot did not start"
-        return bot
-
-    def stop(self, bot: FieldBot) -> None:
-        for running, thread in self.running:
-            if running is bot:
-                bot.stop()
-                thread.join(10)
-                assert not thread.is_alive()
-
-
 @pytest.fixture
-def bots(app, database_url, fake_telegram, tmp_path) -> Iterator[Bots]:
-    made = Bots(database_url, fake_telegram, tmp_path / "media")
+def bots(app, database_url, fake_telegram, tmp_path) -> Iterator[FieldBots]:
+    """Field bots run in threads as ``herald bot`` runs one; each stopped at the end."""
+    made = FieldBots(
+        database_url=database_url,
+        api_base=fake_telegram.base_url,
+        clock=lambda: NOW,
+        media_root=tmp_path / "media",
+    )
     yield made
-    for bot, _ in made.running:
-        made.stop(bot)
+    made.stop_all()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,23 +12,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bots.fieldbot import HELP, HOW_TO_LINK, BotCannotStart, FieldBot, catalog_translations
+from bots.fieldbot import HELP, HOW_TO_LINK, BotCannotStart, FieldBot
 from campaigns.field.start_limits import TOO_MANY_TRIES
 from campaigns.org import telegram_links
 from campaigns.org.models import TelegramBot, TelegramLink
 from campaigns.social.models import Notification
 from campaigns.social.telegram_alerts import AlertOutcome
+from tests.bots.field_bots import BASE_URL, TOKEN, FieldBots, translations
 from tests.factories import create_person
 from tests.fakes import telegram as faults
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram_factories import link_telegram, notify_person
 
-TOKEN = "777000:herald-field-bot-token"
 CHAT = 515_151
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-BASE_URL = "https://herald.example.gov.vn"
-CATALOGS = Path(__file__).resolve().parents[2] / "web" / "translations"
-translations = catalog_translations(CATALOGS)
 
 
 def in_both_languages(message: str) -> str:
@@ -45,31 +41,9 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 @pytest.fixture
 def start_bot(app, database_url, fake_telegram) -> Iterator[Callable[..., FieldBot]]:
     """Runs field bots in threads, as ``herald bot`` runs one; all stopped after the test."""
-    running: list[tuple[FieldBot, threading.Thread]] = []
-
-    def start(*, delivery_seconds: float | None = None) -> FieldBot:
-        bot = FieldBot(
-            token=TOKEN,
-            database_url=database_url,
-            base_url=BASE_URL,
-            translations=translations,
-            api_base=fake_telegram.base_url,
-            timeout=2.0,
-            delivery_seconds=delivery_seconds,
-            poll_timeout=timedelta(seconds=1),
-            clock=lambda: NOW,
-        )
-        thread = threading.Thread(target=bot.run, daemon=True)
-        thread.start()
-        running.append((bot, thread))
-        assert bot.ready.wait(10), "the bot did not start"
-        return bot
-
-    yield start
-    for bot, thread in running:
-        bot.stop()
-        thread.join(10)
-        assert not thread.is_alive()
+    bots = FieldBots(database_url=database_url, api_base=fake_telegram.base_url, clock=lambda: NOW)
+    yield bots.start
+    bots.stop_all()
 
 
 def reply(fake: FakeTelegram, chat: int, count: int = 1) -> str:

@@ -136,7 +136,7 @@ def test_the_field_bot_records_reactions_to_channels_on_its_own_token(
     session, app, database_url, fake_telegram
 ):
     from bots.fieldbot import FieldBot, catalog_translations
-    from tests.bots.test_fieldbot import CATALOGS
+    from tests.bots.field_bots import CATALOGS
 
     _, publication = channel_post(session, "@herald_field_news", 12, token=FIELD_TOKEN)
     bot = FieldBot(
