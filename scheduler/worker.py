@@ -258,17 +258,23 @@ class Worker:
         channel waits until then, and the rest of its lane is given back unsent (the next call
         would only have been a 429)."""
         if outbox.respect_allowance(session, channel=channel, allowance=allowance, now=now):
-            rest = list(self._lanes.get(channel.id, ()))
-            if rest:
-                outbox.release_unsent(
-                    session,
-                    rest,
-                    worker_id=self.worker_id,
-                    now=now,
-                    reason=f"rate_limited: the platform allows no more posts before "
-                    f"{allowance.reset_at:%Y-%m-%d %H:%M:%S} UTC",
-                )
+            self._give_back_lane(
+                session,
+                channel.id,
+                now,
+                reason=f"rate_limited: the platform allows no more posts before "
+                f"{allowance.reset_at:%Y-%m-%d %H:%M:%S} UTC",
+            )
         session.commit()
+
+    def _give_back_lane(
+        self, session: Session, channel_id: int, now: datetime, *, reason: str
+    ) -> None:
+        """What is left of a channel's lane goes back unsent (its next call would only meet
+        the same refusal)."""
+        rest = list(self._lanes.get(channel_id, ()))
+        if rest:
+            outbox.release_unsent(session, rest, worker_id=self.worker_id, now=now, reason=reason)
 
     def _respect_allowances(self, session: Session, now: datetime) -> None:
         """The platform's last word on each channel's allowance, taken into its budget once
@@ -435,15 +441,9 @@ class Worker:
             # One call told what the channel's state is: the rest of the batch for the channel
             # waits again, unsent, before the failure is recorded (a broken channel then holds
             # them with its queue, with one alert; a rate-limited one waits for the reset).
-            rest = list(self._lanes.get(publication.channel_id, ()))
-            if rest:
-                outbox.release_unsent(
-                    session,
-                    rest,
-                    worker_id=self.worker_id,
-                    now=now,
-                    reason=f"{error.kind.value}: {error.message}",
-                )
+            self._give_back_lane(
+                session, publication.channel_id, now, reason=f"{error.kind.value}: {error.message}"
+            )
         if publication.status == PublicationStatus.RECONCILING:
             outbox.record_reconcile_failure(
                 session,

@@ -100,14 +100,7 @@ def create_backup(
     with tempfile.TemporaryDirectory(prefix="herald-backup-") as folder:
         dump = Path(folder) / DATABASE_FILES[backend]
         if backend == "sqlite":
-            source = sqlite3.connect(url.database)
-            target = sqlite3.connect(dump)
-            try:
-                with target:
-                    source.backup(target)
-            finally:
-                source.close()
-                target.close()
+            _copy_sqlite(url.database, dump)
             revision = _schema_revision(f"sqlite:///{dump}")
         else:
             revision = _schema_revision(url)
@@ -243,15 +236,8 @@ def _restore(
         with dump.open("wb") as target_file:
             shutil.copyfileobj(member, target_file)
         if backend == "sqlite":
-            source = sqlite3.connect(dump)
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            target = sqlite3.connect(url.database)
-            try:
-                with target:
-                    source.backup(target)
-            finally:
-                source.close()
-                target.close()
+            _copy_sqlite(dump, url.database)
         else:
             _run(
                 ["pg_restore", "--no-owner", "--exit-on-error", "--dbname", _libpq_url(url), str(dump)],
@@ -283,3 +269,15 @@ def _restore(
         upgrade_needed=revision != head,
         media_set_aside=set_aside,
     )
+
+
+def _copy_sqlite(source_path: str | Path, target_path: str | Path) -> None:
+    """SQLite's online backup: a consistent copy while others may write to the source."""
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        source.close()
+        target.close()
