@@ -499,7 +499,9 @@ class Publication(Base):
     variant: Mapped[PostVariant] = relationship()
     channel: Mapped[Channel] = relationship()
     attempt_log: Mapped[list[PublicationAttempt]] = relationship(
-        back_populates="publication", order_by="PublicationAttempt.number"
+        back_populates="publication",
+        # A take-over after a crash keeps the attempt's number: the id breaks the tie.
+        order_by=lambda: (PublicationAttempt.number, PublicationAttempt.id),
     )
 
     @property

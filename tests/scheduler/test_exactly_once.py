@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from campaigns.db import utcnow
 from campaigns.health.models import Heartbeat
+from campaigns.social.models import Publication
 from tests.fakes.x import FakeX
 from tests.scheduler.dispatch_load import (
     check_exactly_once,
@@ -57,6 +58,22 @@ def wait_for_all(session, ids, pause: threading.Event) -> None:
     while count_published(session, ids) < len(ids):
         assert utcnow() < deadline, f"only {count_published(session, ids)} of {len(ids)} out"
         pause.wait(0.25)
+
+
+def claims_of(session, ids, pid: int) -> int:
+    """How many of these publications the worker process ``pid`` holds in flight now."""
+    session.expire_all()
+    held = session.scalar(
+        select(func.count())
+        .select_from(Publication)
+        .where(
+            Publication.id.in_(ids),
+            Publication.status == "publishing",
+            Publication.claimed_by.like(f"%:{pid}:%"),
+        )
+    )
+    session.commit()
+    return held
 
 
 def working(session, workers) -> list[int]:
@@ -183,11 +200,17 @@ def test_a_burst_sent_concurrently_is_published_exactly_once_when_a_worker_is_ki
         while len(fake_x.tweets()) < count // 4:
             assert utcnow() - started < DEADLINE, "the burst did not start"
             pause.wait(0.02)
+        victim = workers[0].pid
         workers[0].kill()
         workers[0].wait()
+        in_flight = claims_of(session, ids, victim)
         workers[0] = worker("replacement")
         wait_for_all(session, ids, pause)
         assert_exactly_once(session, fake_x, ids)
-        assert reconciled(session, ids) >= 1  # the kill did catch claims in flight
+        # Whatever the dead worker held was taken over after its lease, not just resent. (On a
+        # loaded machine the other worker may have done most of the burst: the kill then finds
+        # nothing in flight, and exactly-once above is all there is to check.)
+        if in_flight:
+            assert reconciled(session, ids) >= 1
     finally:
         stop_workers(workers)
