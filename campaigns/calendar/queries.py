@@ -69,6 +69,59 @@ def _overlapping_days(since: date | None, until: date | None, zone: str) -> Any:
     return or_(and_(*timed), and_(*dated))
 
 
+def _events_query(
+    actor: Person | None,
+    *,
+    since: date | None,
+    until: date | None,
+    zone: str,
+    unit_code: str | None,
+    kind: str | None,
+    priority: str | None,
+    include_cancelled: bool,
+) -> Any:
+    """``select(Event)`` with every filter of ``visible_events`` that SQL answers."""
+    query = select(Event).where(visibility_clause(actor))
+    if since is not None or until is not None:
+        query = query.where(_overlapping_days(since, until, zone))
+    if unit_code:
+        unit_id = select(Unit.id).where(Unit.code == unit_code.strip().lower()).scalar_subquery()
+        participates = exists().where(
+            event_participants.c.event_id == Event.id, event_participants.c.unit_id == unit_id
+        )
+        query = query.where(or_(Event.owner_unit_id == unit_id, participates))
+    if kind:
+        query = query.where(Event.kind == kind)
+    if priority:
+        query = query.where(Event.priority == priority)
+    if not include_cancelled:
+        query = query.where(Event.status != EventStatus.CANCELLED)
+    return query
+
+
+def _in_lists(items: list[Any], country: str | None, tag: str | None) -> list[Any]:
+    """``items`` (events, or rows of their columns) of a partner country and a tag. JSON lists
+    are filtered here: one portable way for SQLite and PostgreSQL."""
+    if country:
+        wanted = country.strip().upper()
+        items = [item for item in items if wanted in (item.partner_countries or [])]
+    if tag:
+        wanted = tag.strip().lower()
+        items = [item for item in items if wanted in {t.lower() for t in (item.tags or [])}]
+    return items
+
+
+def _by_start(item: Any) -> tuple[Any, int]:
+    return (rules.event_span(item)[0], item.id)
+
+
+_EVENT_LOADS = (
+    selectinload(Event.owner_unit),
+    selectinload(Event.participants),
+    selectinload(Event.audience),
+)
+
+
 def visible_events(
     session: Session,
     actor: Person | None,
@@ -86,39 +139,71 @@ def visible_events(
     """Events ``actor`` may see (None: the public) overlapping the local days [since, until]
     of ``zone``, filtered by unit (owner or participant), kind, partner country, priority and
     tag; sorted by start. Owner unit, participants and audience are loaded with them."""
-    query = (
-        select(Event)
-        .where(visibility_clause(actor))
-        .options(
-            selectinload(Event.owner_unit),
-            selectinload(Event.participants),
-            selectinload(Event.audience),
-        )
+    query = _events_query(
+        actor,
+        since=since,
+        until=until,
+        zone=zone,
+        unit_code=unit_code,
+        kind=kind,
+        priority=priority,
+        include_cancelled=include_cancelled,
     )
-    if since is not None or until is not None:
-        query = query.where(_overlapping_days(since, until, zone))
-    if unit_code:
-        unit_id = select(Unit.id).where(Unit.code == unit_code.strip().lower()).scalar_subquery()
-        participates = exists().where(
-            event_participants.c.event_id == Event.id, event_participants.c.unit_id == unit_id
-        )
-        query = query.where(or_(Event.owner_unit_id == unit_id, participates))
-    if kind:
-        query = query.where(Event.kind == kind)
-    if priority:
-        query = query.where(Event.priority == priority)
-    if not include_cancelled:
-        query = query.where(Event.status != EventStatus.CANCELLED)
-    events = list(session.scalars(query))
-    # JSON lists are filtered here: one portable way for SQLite and PostgreSQL.
-    if country:
-        wanted = country.strip().upper()
-        events = [event for event in events if wanted in (event.partner_countries or [])]
-    if tag:
-        wanted = tag.strip().lower()
-        events = [event for event in events if wanted in {t.lower() for t in (event.tags or [])}]
-    events.sort(key=lambda event: (rules.event_span(event)[0], event.id))
+    events = _in_lists(list(session.scalars(query.options(*_EVENT_LOADS))), country, tag)
+    events.sort(key=_by_start)
     return events
+
+
+def visible_events_page(
+    session: Session,
+    actor: Person | None,
+    *,
+    offset: int,
+    limit: int,
+    since: date | None = None,
+    until: date | None = None,
+    zone: str = "UTC",
+    unit_code: str | None = None,
+    kind: str | None = None,
+    country: str | None = None,
+    priority: str | None = None,
+    tag: str | None = None,
+    include_cancelled: bool = True,
+) -> tuple[list[Event], int]:
+    """``limit`` events of ``visible_events`` (same filters, same order) from ``offset``, and
+    how many there are in all. Only the columns that filter and sort are read for every event
+    (the order is by start in each event's own zone, which SQL cannot compute portably); the
+    page's events alone are loaded whole."""
+    query = _events_query(
+        actor,
+        since=since,
+        until=until,
+        zone=zone,
+        unit_code=unit_code,
+        kind=kind,
+        priority=priority,
+        include_cancelled=include_cancelled,
+    ).with_only_columns(
+        Event.id,
+        Event.all_day,
+        Event.starts_at,
+        Event.ends_at,
+        Event.start_date,
+        Event.end_date,
+        Event.timezone,
+        *((Event.partner_countries,) if country else ()),
+        *((Event.tags,) if tag else ()),
+    )
+    keys = _in_lists(list(session.execute(query)), country, tag)
+    keys.sort(key=_by_start)
+    ids = [key.id for key in keys[offset : offset + limit]]
+    if not ids:
+        return [], len(keys)
+    loaded = {
+        event.id: event
+        for event in session.scalars(select(Event).where(Event.id.in_(ids)).options(*_EVENT_LOADS))
+    }
+    return [loaded[event_id] for event_id in ids], len(keys)
 
 
 def get_event(session: Session, event_id: int, *, actor: Person | None) -> Event:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from campaigns.calendar import services
 from campaigns.calendar.models import Event
 from campaigns.org import services as org_services
-from tests.factories import create_person, create_unit
+from tests.factories import create_event, create_person, create_unit
 
 
 @pytest.fixture(autouse=True)
@@ -226,6 +227,133 @@ def test_an_invisible_event_is_404(client, session, now, headers):
     assert client.post(f"/api/v1/events/{hidden.id}/cancel", headers=headers).status_code == 404
     assert client.get("/api/v1/events/999999", headers=headers).status_code == 404
     assert client.get("/api/v1/events", headers=headers).json == []
+
+
+def at(start: str) -> dict:
+    """An event's wall-clock start, and an end an hour later."""
+    starts = wall(start)
+    return {"starts_local": starts, "ends_local": starts.replace(hour=starts.hour + 1)}
+
+
+def _events_in_mixed_order(session, editor) -> list[int]:
+    """Seven events of the editor's unit, made out of order; their ids by start (an all-day
+    one by the start of its day in its own zone; two at the same instant by id)."""
+    unit = editor.unit
+    made = {
+        "dec3": create_event(session, unit, **at("2026-12-03T10:00")),
+        "dec1": create_event(session, unit, **at("2026-12-01T10:00")),
+        # 2 Dec in Tokyo starts at 15:00 UTC on 1 Dec: after dec1 (09:00 UTC), before dec2.
+        "dec2_tokyo_all_day": create_event(
+            session,
+            unit,
+            all_day=True,
+            starts_local=None,
+            ends_local=None,
+            start_date=date(2026, 12, 2),
+            end_date=date(2026, 12, 2),
+            timezone="Asia/Tokyo",
+        ),
+        "dec2": create_event(session, unit, **at("2026-12-02T10:00")),
+        "dec2_again": create_event(session, unit, **at("2026-12-02T10:00")),
+        "nov30": create_event(session, unit, **at("2026-11-30T10:00")),
+        "dec4": create_event(session, unit, **at("2026-12-04T10:00")),
+    }
+    session.commit()
+    order = ["nov30", "dec1", "dec2_tokyo_all_day", "dec2", "dec2_again", "dec3", "dec4"]
+    return [made[name].id for name in order]
+
+
+def test_events_come_in_pages_with_the_next_ones_address(client, session, editor, headers):
+    expected = _events_in_mixed_order(session, editor)
+
+    seen, address, pages = [], "/api/v1/events?page_size=3&kind=diplomatic", []
+    while address:
+        response = client.get(address, headers=headers)
+        assert response.status_code == 200
+        pages.append(response.json)
+        seen += [event["id"] for event in response.json]
+        link = response.headers.get("Link")
+        if link:
+            assert link.startswith("<http://") and link.endswith('>; rel="next"')
+            address = link[1:].split(">")[0].split("localhost", 1)[-1]
+            assert "kind=diplomatic" in address  # the filters go on to the next page
+        else:
+            address = None
+    assert seen == expected
+    assert [len(page) for page in pages] == [3, 3, 1]
+
+    last = client.get("/api/v1/events?page=3&page_size=3", headers=headers)
+    assert json.loads(last.headers["X-Pagination"]) == {
+        "total": 7,
+        "total_pages": 3,
+        "first_page": 1,
+        "last_page": 3,
+        "page": 3,
+        "previous_page": 2,
+    }
+    assert "Link" not in last.headers
+    beyond = client.get("/api/v1/events?page=4&page_size=3", headers=headers)
+    assert beyond.status_code == 200 and beyond.json == []
+
+
+def test_a_page_holds_100_events_unless_asked_and_filters_count_before_paging(
+    client, session, editor, headers
+):
+    unit = editor.unit
+    for number in range(102):
+        create_event(
+            session,
+            unit,
+            **at("2026-12-01T10:00"),
+            partner_countries=["JP"] if number % 2 else ["FR"],
+        )
+    session.commit()
+
+    first = client.get("/api/v1/events", headers=headers)
+    assert len(first.json) == 100
+    assert json.loads(first.headers["X-Pagination"])["total"] == 102
+    assert "page=2" in first.headers["Link"] and "page_size=100" in first.headers["Link"]
+
+    japanese = client.get("/api/v1/events?country=jp&page_size=50", headers=headers)
+    assert len(japanese.json) == 50
+    assert {tuple(event["partner_countries"]) for event in japanese.json} == {("JP",)}
+    assert json.loads(japanese.headers["X-Pagination"])["total"] == 51
+
+
+def test_pages_only_count_what_the_reader_may_see(client, session, editor, headers, now):
+    other = create_unit(session, "mission-jp")
+    create_event(session, editor.unit)
+    create_event(session, other, visibility="restricted")
+    session.commit()
+
+    response = client.get("/api/v1/events", headers=headers)
+    assert len(response.json) == 1
+    assert json.loads(response.headers["X-Pagination"])["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=two", "page"),
+        ("page_size=0", "page_size"),
+        ("page_size=1001", "page_size"),
+        ("page_size=many", "page_size"),
+    ],
+)
+def test_a_bad_page_is_refused_naming_the_argument(client, session, headers, query, field):
+    response = client.get(f"/api/v1/events?{query}", headers=headers)
+    assert response.status_code == 422
+    assert response.is_json
+    assert field in response.json["errors"]
+
+
+def test_the_openapi_document_describes_the_pages(client):
+    listing = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/events"]["get"]
+    names = {parameter["name"] for parameter in listing["parameters"] if "name" in parameter}
+    assert {"page", "page_size"} <= names
+    assert {"X-Pagination", "Link"} <= set(listing["responses"]["200"]["headers"])
 
 
 def test_a_viewer_cannot_create(client, session):

@@ -28,8 +28,10 @@ def authenticate_bearer():
         )
         response.headers["WWW-Authenticate"] = 'Bearer realm="herald"'
         return response
-    # A moved last-used time is the only write a read request may cause; keep it.
-    db.session.commit()
+    # A moved last-used time is the only write a read request may cause; keep it. (Only then:
+    # a commit expires every loaded object, and the view would load the person again.)
+    if db.session.dirty:
+        db.session.commit()
     g.api_person = person
     return None
 

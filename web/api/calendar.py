@@ -38,6 +38,7 @@ from web.api import fields
 from web.api.auth import authenticate_bearer
 from web.api.fields import Schema
 from web.api.org import HeraldErrorSchema
+from web.api.paging import PagedBlueprint
 from web.calendar.inputs import event_as_input, wall_clock
 from web.errors import in_api_names
 from web.extensions import db
@@ -45,7 +46,7 @@ from web.i18n import error_message, translate
 from web.loading import load_for
 from web.security import actor
 
-events_blueprint = Blueprint(
+events_blueprint = PagedBlueprint(
     "api_events", __name__, url_prefix="/api/v1/events", description="Calendar events"
 )
 anniversaries_blueprint = Blueprint(
@@ -57,6 +58,10 @@ anniversaries_blueprint = Blueprint(
 CALENDAR_BLUEPRINTS = (events_blueprint, anniversaries_blueprint)
 for _blueprint in CALENDAR_BLUEPRINTS:
     _blueprint.before_request(authenticate_bearer)
+
+# Events a page of GET /api/v1/events holds, unless the client asks for another size.
+EVENTS_PAGE_SIZE = 100
+MAX_EVENTS_PAGE_SIZE = 1000
 
 # The longest window the occurrences endpoint computes in one request.
 MAX_OCCURRENCE_DAYS = 3660
@@ -355,12 +360,17 @@ def _in_api_names(error: Invalid) -> Invalid:
 class Events(MethodView):
     @events_blueprint.arguments(EventsQuerySchema, location="query")
     @events_blueprint.response(200, EventSchema(many=True))
-    def get(self, filters):
-        """Events you may see, by start; days are read in your own zone."""
+    @events_blueprint.paginate(page_size=EVENTS_PAGE_SIZE, max_page_size=MAX_EVENTS_PAGE_SIZE)
+    def get(self, filters, pagination_parameters):
+        """Events you may see, by start (then id); days are read in your own zone. A page of
+        100 by default (`page`, `page_size` up to 1,000): `X-Pagination` says how many there
+        are and which page is next, `Link` gives the next page's address."""
         person = actor()
-        return queries.visible_events(
+        events, pagination_parameters.item_count = queries.visible_events_page(
             db.session,
             person,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
             since=filters.get("since"),
             until=filters.get("until"),
             zone=person.timezone,
@@ -371,6 +381,7 @@ class Events(MethodView):
             tag=filters.get("tag"),
             include_cancelled=filters["include_cancelled"],
         )
+        return events
 
     @_allowed("event.create")
     @events_blueprint.arguments(EventCreateSchema)
