@@ -30,6 +30,14 @@ from campaigns.press.models import (
     Outlet,
     Trip,
 )
+from campaigns.programme.plan_models import (
+    ActivityIndicator,
+    ActivityLink,
+    AnnualPlan,
+    OverlapAgreement,
+    PlanActivity,
+    PlanVersion,
+)
 from campaigns.social.checks import ConnectionCheck
 from campaigns.social.models import (
     Attachment,
@@ -48,8 +56,11 @@ from campaigns.social.models import (
 )
 
 __all__ = [
+    "ActivityIndicator",
+    "ActivityLink",
     "Affiliation",
     "Anniversary",
+    "AnnualPlan",
     "ApiToken",
     "Attachment",
     "AuditEntry",
@@ -79,7 +90,10 @@ __all__ = [
     "MetricSnapshot",
     "Notification",
     "Outlet",
+    "OverlapAgreement",
     "Person",
+    "PlanActivity",
+    "PlanVersion",
     "PlanningTask",
     "Post",
     "PostReview",

@@ -76,6 +76,8 @@ def can(actor: Person | None, action: str, target: Any = None) -> bool:
         return _PRESS_RULES[action](actor, target)
     if action in _SOCIAL_RULES:
         return _SOCIAL_RULES[action](actor, target)
+    if action in _PLAN_RULES:
+        return _PLAN_RULES[action](actor, target)
     allowed = _GLOBAL.get(action)
     if allowed is None:
         raise KeyError(f"unknown action {action!r}")
@@ -307,4 +309,85 @@ _SOCIAL_RULES = {
     "publication.manage": _social_roles(_CLEARING),
     "channel.view": _social_roles(_CLEARING | {Role.EDITOR}),
     "channel.manage": _social_roles(_CLEARING),
+}
+
+
+# --- annual plans (the unit hierarchy means something here) ---------------------------------------
+
+_PLANNERS = frozenset({Role.COORDINATOR, Role.EDITOR})
+
+
+def unit_ancestor_ids(unit: Unit | None) -> list[int]:
+    """The ids of the units above ``unit``, its parent first (a cycle stops the walk)."""
+    ids: list[int] = []
+    parent = unit.parent if unit is not None else None
+    while parent is not None and parent.id not in ids:
+        ids.append(parent.id)
+        parent = parent.parent
+    return ids
+
+
+def _plan_unit(target: Any) -> Unit | None:
+    # A plan, an activity (its plan's unit) or a unit.
+    if isinstance(target, Unit):
+        return target
+    plan = getattr(target, "plan", None)
+    return plan.unit if plan is not None else getattr(target, "unit", None)
+
+
+def _plan_view(actor: Person, target: Any) -> bool:
+    """A unit's plans: its own people, the coordinators of the units above it, administrators.
+    Nobody else, whatever their role elsewhere."""
+    unit = _plan_unit(target)
+    if unit is None:
+        return False
+    if actor.role == Role.ADMIN or actor.unit_id == unit.id:
+        return True
+    return actor.role == Role.COORDINATOR and actor.unit_id in unit_ancestor_ids(unit)
+
+
+def _plan_write(actor: Person, target: Any) -> bool:
+    # The unit's own editors and coordinators write its plan.
+    return actor.role in _PLANNERS and in_own_unit(actor, _plan_unit(target))
+
+
+def _plan_review(actor: Person, target: Any) -> bool:
+    """Approve or return: a coordinator of any unit above the plan's unit; for a unit at the
+    top of the tree (nobody above it), an administrator."""
+    unit = _plan_unit(target)
+    if unit is None:
+        return False
+    above = unit_ancestor_ids(unit)
+    if not above:
+        return actor.role == Role.ADMIN
+    return actor.role == Role.COORDINATOR and actor.unit_id in above
+
+
+def _in_steering(actor: Person) -> bool:
+    unit = actor.unit
+    return unit is not None and unit.kind == "steering"
+
+
+def _overlap_view_all(actor: Person, target: Any) -> bool:
+    # The steering committee's list of every open overlap.
+    return actor.role == Role.ADMIN or (actor.role != Role.FIELD and _in_steering(actor))
+
+
+def _overlap_resolve(actor: Person, overlap: Any) -> bool:
+    """Record the agreed lead: the planners of either unit, or the steering committee's
+    coordinators (it assigns who leads what)."""
+    if actor.role == Role.COORDINATOR and _in_steering(actor):
+        return True
+    units = getattr(overlap, "unit_ids", ())
+    return actor.role in _PLANNERS and actor.unit_id in units
+
+
+_PLAN_RULES = {
+    "plan.view": _plan_view,
+    "plan.create": _plan_write,
+    "plan.edit": _plan_write,
+    "plan.submit": _plan_write,
+    "plan.review": _plan_review,
+    "overlap.list_all": _overlap_view_all,
+    "overlap.resolve": _overlap_resolve,
 }

@@ -1,0 +1,1 @@
+"""The programme of work: annual plans and their activities, conferences and their sites."""
