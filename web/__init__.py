@@ -111,6 +111,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(scores_blueprint)
 
+    from web.plans.routes import blueprint as plans_blueprint
+
+    app.register_blueprint(plans_blueprint)
+
     from web.field.routes import blueprint as field_blueprint
 
     app.register_blueprint(field_blueprint)

@@ -36,6 +36,13 @@ from campaigns.press.models import (
     Outlet,
     Trip,
 )
+from campaigns.programme import plan_queries
+from campaigns.programme.plan_models import (
+    ActivityIndicator,
+    ActivityLink,
+    AnnualPlan,
+    PlanActivity,
+)
 from campaigns.social import lookups, notifications
 from campaigns.social import queries as social_queries
 from campaigns.social.models import (
@@ -95,6 +102,10 @@ _LOADERS: dict[type, Callable[..., Any]] = {
     Notification: notifications.get_notification,
     CriteriaSet: criteria.get_criteria_set,
     FieldReport: field_reports.get_report,
+    AnnualPlan: plan_queries.get_plan,
+    PlanActivity: plan_queries.get_activity,
+    ActivityLink: plan_queries.get_link,
+    ActivityIndicator: plan_queries.get_indicator,
 }
 
 

@@ -288,7 +288,7 @@ def review_document(
     """A unit's mid-year (to 30 June) or year-end review of its plan: every activity with its
     status, budget and counts, then every indicator against its target."""
     cutoff = review_cutoff(plan.year, review)
-    activities, indicators = [], []
+    activities, results, indicators = [], [], []
     planned = spent = done = 0
     for activity in plan.activities:
         progress = activity_progress(session, activity, today=today, until=cutoff)
@@ -302,12 +302,16 @@ def review_document(
             [
                 activity.title,
                 _(ACTIVITY_KINDS.get(activity.kind, activity.kind)),
-                activity.country,
-                _(THEMES.get(activity.theme, activity.theme)),
+                f"{activity.country} · {_(THEMES.get(activity.theme, activity.theme))}",
                 activity.starts_on,
                 activity.ends_on,
                 activity.lead_unit.name(locale),
                 status,
+            ]
+        )
+        results.append(
+            [
+                activity.title,
                 activity.budget_planned,
                 activity.budget_spent,
                 progress.posts,
@@ -356,19 +360,25 @@ def review_document(
                 [
                     _(N_("Activity")),
                     _(N_("Kind")),
-                    _(N_("Country")),
-                    _(N_("Theme")),
+                    _(N_("Country and theme")),
                     _(N_("From")),
                     _(N_("To")),
                     _(N_("Lead unit")),
                     _(N_("Status")),
+                ],
+                activities,
+            ),
+            exports.Table(
+                _(N_("Budget and results")),
+                [
+                    _(N_("Activity")),
                     _(N_("Budget planned (VND)")),
                     _(N_("Budget spent (VND)")),
                     _(N_("Posts published")),
                     _(N_("Press coverage articles")),
                     _(N_("Press trips held")),
                 ],
-                activities,
+                results,
             ),
             exports.Table(
                 _(N_("Indicators")),

@@ -505,6 +505,7 @@ def test_reviews_and_roll_up_read_in_vietnamese(session, world):
         session, plan, review="mid-year", today=date(2027, 12, 1), _=lambda s: s, locale="vi"
     )
     assert document.tables()[1].rows[0][0] == "Triển lãm ảnh Việt Nam – Campuchia"
+    assert document.tables()[2].rows[0][1] == 150_000_000
     assert document.figures[2].value == 150_000_000
     rollup = plan_queries.rollup_document(
         session,

@@ -11,6 +11,7 @@ The lines live in one table per area, each replayed against the five roles by it
 | press pages, field reports' photos | ``test_press_permission_matrix.ROUTES`` | that file (+ trip coordinator, escort) |
 | campaigns, channels and reports pages | ``test_campaigns_permission_matrix.ROUTES`` | that file (+ author, co-writer) |
 | criteria sets and unit scores, pages and /api/v1 | ``test_scores_permission_matrix.ROUTES`` | that file (own unit / other unit) |
+| annual plans, overlaps, reviews and roll-ups | ``test_plans_permission_matrix.ROUTES`` | that file (own unit / sibling unit) |
 | /api/v1 press and social, feeds reset, import progress | ``API_ROUTES`` below | this file (own unit / other unit; an import: one's own or another's) |
 | signed feed links, public files | ``NO_SESSION`` below | tests/web/test_feeds.py, test_press_pages.py |
 
@@ -41,6 +42,7 @@ from tests.web import (
     test_calendar_permissions,
     test_campaigns_permission_matrix,
     test_permission_matrix,
+    test_plans_permission_matrix,
     test_press_permission_matrix,
     test_scores_permission_matrix,
 )
@@ -192,6 +194,7 @@ def _listed() -> set[tuple[str, str]]:
         test_press_permission_matrix.ROUTES,
         test_campaigns_permission_matrix.ROUTES,
         test_scores_permission_matrix.ROUTES,
+        test_plans_permission_matrix.ROUTES,
         API_ROUTES,
     )
     return {(route.endpoint, route.method) for table in tables for route in table}
