@@ -50,7 +50,7 @@ def _plan(session, world):
 
 
 def test_an_editor_writes_a_plan_and_its_activity_through_the_forms(client, session, world):
-    units, people = world
+    _units, people = world
     login(client, people["kh_editor"])
     assert client.get("/plans/new").status_code == 200
     response = client.post(
@@ -90,7 +90,7 @@ def test_bad_activity_input_shows_the_form_again_and_saves_nothing(client, sessi
 
 
 def test_bad_plan_input_and_a_second_plan_for_the_year_change_nothing(client, session, world):
-    units, people = world
+    _units, people = world
     _plan(session, world)
     login(client, people["kh_editor"])
     response = client.post("/plans/new", data={"year": "2027", "title": "Again"})
@@ -101,7 +101,7 @@ def test_bad_plan_input_and_a_second_plan_for_the_year_change_nothing(client, se
 
 
 def test_returning_without_a_comment_flashes_and_changes_nothing(client, session, world):
-    units, people = world
+    _units, people = world
     plan = _plan(session, world)
     plans.submit_plan(session, actor=None, now=NOW, plan=plan)
     session.commit()
@@ -119,7 +119,7 @@ def test_returning_without_a_comment_flashes_and_changes_nothing(client, session
 
 
 def test_a_sibling_units_editor_gets_not_found(client, session, world):
-    units, people = world
+    _units, people = world
     plan = _plan(session, world)
     login(client, people["fr_editor"])
     assert client.get(f"/plans/{plan.id}").status_code == 404
