@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from twitter_text import parse_tweet
 
 from campaigns.i18n import N_
 from campaigns.social.models import ChannelKind, PostStatus
@@ -87,6 +86,10 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 def x_weighted_length(text: str) -> int:
     """X's own count (twitter-text): URLs 23, CJK and emoji 2, most Latin characters 1."""
+    # Imported on first use: twitter-text builds its emoji table at import (~0.4 s of CPU),
+    # which every process start (each CLI command, each worker) would otherwise pay.
+    from twitter_text import parse_tweet
+
     return parse_tweet(text).weightedLength
 
 
