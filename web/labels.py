@@ -273,6 +273,11 @@ AUDIT_TARGET_LABELS = {
     "channel": _l("Channel"),
     "connection_check": _l("Connection check"),
     "publication": _l("Publication"),
+    "annual_plan": _l("Annual plan"),
+    "plan_activity": _l("Plan activity"),
+    "plan_activity_link": _l("Work linked to a plan activity"),
+    "plan_indicator": _l("Indicator of a plan activity"),
+    "plan_overlap_agreement": _l("Agreed lead of an overlap"),
 }
 
 # Through which door (campaigns.audit.DOORS).
@@ -326,6 +331,11 @@ AUDIT_ACTION_LABELS = {
     "hold": _l("Held"),
     "release": _l("Released"),
     "retry": _l("Retried"),
+    "return": _l("Returned with a comment"),
+    "agree_lead": _l("Lead agreed"),
+    "progress": _l("Progress recorded"),
+    "link": _l("Linked"),
+    "unlink": _l("Link removed"),
 }
 
 # "status:<value>" actions of the press programme, by the kind of object they change.
