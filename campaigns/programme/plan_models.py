@@ -232,6 +232,10 @@ class ActivityLink(Base):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("social_posts.id", ondelete="CASCADE"))
 
     activity: Mapped[PlanActivity] = relationship(back_populates="links")
+    event: Mapped[Any] = relationship("Event")
+    campaign: Mapped[Any] = relationship("Campaign")
+    trip: Mapped[Any] = relationship("Trip")
+    post: Mapped[Any] = relationship("Post")
 
     @property
     def kind(self) -> str:

@@ -141,6 +141,21 @@ def plans_of_units_below(
     )
 
 
+def link_label(session: Session, link: ActivityLink, *, actor: Person, locale: str) -> str:
+    """What a link points at, by name when the reader may see it (the same rule as the pages
+    of events, campaigns, trips and posts), else only by number."""
+    from campaigns.programme.plans import _LINK_TARGETS
+
+    getter, _model = _LINK_TARGETS[link.kind]
+    try:
+        target = getter(session, link.target_id, actor=actor)
+    except (NotFound, NotAllowed):
+        return f"#{link.target_id}"
+    if link.kind == "campaign":
+        return target.name(locale)
+    return target.title
+
+
 # --- progress --------------------------------------------------------------------------------------
 
 

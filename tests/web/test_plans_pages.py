@@ -209,3 +209,30 @@ def test_the_roll_up_is_for_coordinators_above(client, session, world):
     )
     login(client, people["kh_editor"])
     assert client.get(f"/plans/units/{units['ministry'].code}/2027/roll-up").status_code == 404
+
+
+def test_the_editor_links_a_campaign_and_the_activity_shows_it_by_name(client, session, world):
+    from campaigns.programme.plan_models import ActivityLink
+    from tests.social_factories import create_campaign
+
+    units, people = world
+    plan = _plan(session, world)
+    activity = plan.activities[0]
+    campaign = create_campaign(session, owner_unit=units["mission_kh"], name_vi="Chiến dịch 60 năm")
+    session.commit()
+    login(client, people["kh_editor"])
+    page = client.get(f"/plans/activities/{activity.id}").get_data(as_text=True)
+    assert "Chiến dịch 60 năm" in page  # offered in the list
+    response = client.post(
+        f"/plans/activities/{activity.id}/links", data={"kind": "post", "target": "99999"}
+    )
+    assert response.status_code == 303 and session.query(ActivityLink).count() == 0
+    response = client.post(
+        f"/plans/activities/{activity.id}/links",
+        data={"kind": "campaign", "target": str(campaign.id)},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and session.query(ActivityLink).count() == 1
+    assert "Chiến dịch: Chiến dịch 60 năm" in response.get_data(as_text=True) or (
+        "Campaign: Chiến dịch 60 năm" in response.get_data(as_text=True)
+    )

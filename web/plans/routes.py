@@ -21,6 +21,7 @@ from campaigns.metrics.models import CriteriaSet
 from campaigns.org import queries as org_queries
 from campaigns.org.models import LOCALES, Unit
 from campaigns.permissions import can, require
+from campaigns.press import queries as press_queries
 from campaigns.programme import overlaps, plan_queries, plans
 from campaigns.programme.plan_models import (
     ACTIVITY_KINDS,
@@ -35,6 +36,7 @@ from campaigns.programme.plan_models import (
     PlanActivity,
 )
 from campaigns.programme.plan_rules import parse_day
+from campaigns.social import queries as social_queries
 from campaigns.timezones import to_zone
 from web.extensions import db
 from web.i18n import LANGUAGES, error_message, field_errors
@@ -405,6 +407,7 @@ def activity_delete(activity_id: int):
 def activity(activity_id: int):
     person = actor()
     activity = load_for(None, PlanActivity, activity_id)
+    may_edit = can(person, "plan.edit", activity.plan)
     criteria_sets = [] if not can(person, "criteria.view") else db.session.query(CriteriaSet).all()
     return render_template(
         "plans/activity.html",
@@ -413,10 +416,14 @@ def activity(activity_id: int):
         progress=plan_queries.activity_progress(db.session, activity, today=_today()),
         achieved=plan_queries.indicator_achieved,
         indicator_label=lambda indicator: plan_queries.indicator_label(indicator, gettext),
-        may_edit=can(person, "plan.edit", activity.plan),
+        may_edit=may_edit,
         hand_statuses=HAND_STATUSES,
         criteria=[(s, c) for s in criteria_sets for c in s.criteria],
-        link_kinds=plans.LINK_KINDS,
+        link_label=lambda link: plan_queries.link_label(
+            db.session, link, actor=person, locale=_locale()
+        ),
+        campaigns=social_queries.list_campaigns(db.session, actor=person) if may_edit else [],
+        trips=press_queries.visible_trips(db.session, person) if may_edit else [],
     )
 
 
