@@ -53,3 +53,17 @@ def test_the_audit_log_names_plan_changes(client, session, now):
     page = client.get("/admin/audit?target_type=annual_plan")
     assert page.status_code == 200
     assert "Annual plan" in page.get_data(as_text=True)
+
+
+def test_the_plans_list_shows_what_waits_for_review_and_the_open_overlaps(client, session, now):
+    load_demo_data(session, now=now)
+    session.commit()
+    tay_ninh = queries.unit_by_code(session, "prov-tayninh")
+    login(client, queries.person_by_email(session, "coordinator2@example.org"), DEMO_PASSWORD)
+    page = client.get("/plans/").get_data(as_text=True)
+    review = page.split('id="to-review"')[1].split("</section>")[0]
+    assert tay_ninh.name_vi in review  # submitted to the steering committee
+    login(client, queries.person_by_email(session, "editor.tayninh@example.org"), DEMO_PASSWORD)
+    page = client.get("/plans/").get_data(as_text=True)
+    warnings = page.split('id="open-warnings"')[1].split("</section>")[0]
+    assert queries.unit_by_code(session, "mission-kh").name_vi in warnings

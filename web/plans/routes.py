@@ -34,6 +34,7 @@ from campaigns.programme.plan_models import (
     ActivityLink,
     AnnualPlan,
     PlanActivity,
+    PlanStatus,
 )
 from campaigns.programme.plan_rules import parse_day
 from campaigns.social import queries as social_queries
@@ -93,9 +94,18 @@ def index():
     year = parse_id(request.args.get("year"))
     shown = plan_queries.visible_plans(db.session, actor=person, year=year)
     own_unit = person.unit
+    warnings = []
+    if own_unit is not None and can(person, "plan.view", own_unit):
+        warnings = overlaps.overlaps_of_unit(db.session, actor=person, unit=own_unit)
     return render_template(
         "plans/index.html",
         plans=shown,
+        to_review=[
+            plan
+            for plan in shown
+            if plan.status == PlanStatus.SUBMITTED and can(person, "plan.review", plan)
+        ],
+        open_warnings=[warning for warning in warnings if warning.lead_unit is None],
         year=year,
         years=plan_queries.plan_years(db.session, actor=person),
         own_unit=own_unit,
