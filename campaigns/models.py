@@ -30,6 +30,7 @@ from campaigns.press.models import (
     Outlet,
     Trip,
 )
+from campaigns.programme.conference_models import Conference, ConferenceSite, ConferenceTalk
 from campaigns.programme.plan_models import (
     ActivityIndicator,
     ActivityLink,
@@ -72,6 +73,9 @@ __all__ = [
     "CampaignAnniversary",
     "Channel",
     "ChannelBudget",
+    "Conference",
+    "ConferenceSite",
+    "ConferenceTalk",
     "ConnectionCheck",
     "CoverageItem",
     "CriteriaSet",

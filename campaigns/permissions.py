@@ -78,6 +78,8 @@ def can(actor: Person | None, action: str, target: Any = None) -> bool:
         return _SOCIAL_RULES[action](actor, target)
     if action in _PLAN_RULES:
         return _PLAN_RULES[action](actor, target)
+    if action in _PROGRAMME_RULES:
+        return _PROGRAMME_RULES[action](actor, target)
     allowed = _GLOBAL.get(action)
     if allowed is None:
         raise KeyError(f"unknown action {action!r}")
@@ -390,4 +392,52 @@ _PLAN_RULES = {
     "plan.review": _plan_review,
     "overlap.list_all": _overlap_view_all,
     "overlap.resolve": _overlap_resolve,
+}
+
+
+# --- programme (national online conferences and their connected sites) --------------------------
+
+
+def _organises(actor: Person, target: Any) -> bool:
+    """Runs the conference (or would run one for this event): administrators, and the
+    coordinators of the organiser unit (the event's owner)."""
+    if actor.role == Role.ADMIN:
+        return True
+    event = getattr(target, "event", target)
+    owner_unit_id = getattr(event, "owner_unit_id", None)
+    return (
+        actor.role == Role.COORDINATOR
+        and actor.unit_id is not None
+        and owner_unit_id == actor.unit_id
+    )
+
+
+def _conference_of(target: Any) -> Any:
+    return getattr(target, "conference", target)
+
+
+def _conference_view(actor: Person, conference: Any) -> bool:
+    # The organiser sees the conference; a site's people see it through their own site.
+    if _organises(actor, conference):
+        return True
+    return actor.unit_id is not None and actor.unit_id in conference.site_unit_ids()
+
+
+def _site_view(actor: Person, site: Any) -> bool:
+    # A site's details (chair, contact, readiness) belong to the organiser and that site.
+    return _organises(actor, _conference_of(site)) or in_own_unit(actor, site)
+
+
+def _site_update(actor: Person, site: Any) -> bool:
+    if _organises(actor, _conference_of(site)):
+        return True
+    return actor.role != Role.VIEWER and in_own_unit(actor, site)
+
+
+_PROGRAMME_RULES = {
+    "conference.create": _organises,
+    "conference.manage": lambda actor, target: _organises(actor, _conference_of(target)),
+    "conference.view": lambda actor, target: _conference_view(actor, _conference_of(target)),
+    "conference_site.view": _site_view,
+    "conference_site.update": _site_update,
 }

@@ -76,6 +76,16 @@ def _add_jobs(scheduler: BaseScheduler, transactions: Transactions) -> None:
         max_instances=1,
     )
     scheduler.add_job(
+        jobs.remind_conference_sites,
+        "interval",
+        minutes=10,
+        args=[transactions],
+        id="remind_conference_sites",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
         jobs.tidy_up,
         "interval",
         hours=24,

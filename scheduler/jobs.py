@@ -9,6 +9,7 @@ from campaigns.calendar import services as calendar_services
 from campaigns.db import utcnow
 from campaigns.health import services as health_services
 from campaigns.press import privacy
+from campaigns.programme import conferences
 from campaigns.social import outbox
 from scheduler.transactions import Transactions
 
@@ -41,6 +42,15 @@ def hold_missed_publications(transactions: Transactions, now: datetime | None = 
     if held:
         log.info("held %d publication(s) that missed their window", held)
     return held
+
+
+def remind_conference_sites(transactions: Transactions, now: datetime | None = None) -> int:
+    """Remind the people of conference sites that are not ready of the readiness deadline."""
+    with transactions() as session:
+        sent = conferences.send_readiness_reminders(session, now=now or utcnow())
+    if sent:
+        log.info("sent %d conference readiness reminder(s)", sent)
+    return sent
 
 
 def heartbeat(transactions: Transactions, name: str, now: datetime | None = None) -> None:
