@@ -115,9 +115,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(plans_blueprint)
 
+    from web.conferences.routes import blueprint as conferences_blueprint
     from web.field.routes import blueprint as field_blueprint
 
     app.register_blueprint(field_blueprint)
+    app.register_blueprint(conferences_blueprint)
 
     from web.telegram.routes import blueprint as telegram_blueprint
 

@@ -36,7 +36,8 @@ from campaigns.press.models import (
     Outlet,
     Trip,
 )
-from campaigns.programme import plan_queries
+from campaigns.programme import conference_queries, plan_queries
+from campaigns.programme.conference_models import Conference, ConferenceSite, ConferenceTalk
 from campaigns.programme.plan_models import (
     ActivityIndicator,
     ActivityLink,
@@ -106,6 +107,9 @@ _LOADERS: dict[type, Callable[..., Any]] = {
     PlanActivity: plan_queries.get_activity,
     ActivityLink: plan_queries.get_link,
     ActivityIndicator: plan_queries.get_indicator,
+    Conference: conference_queries.get_conference,
+    ConferenceSite: conference_queries.get_site,
+    ConferenceTalk: conference_queries.get_talk,
 }
 
 

@@ -45,28 +45,20 @@ def get_conference(session: Session, conference_id: int, *, actor: Person | None
     return conference
 
 
-def get_site(
-    session: Session, conference: Conference, site_id: int, *, actor: Person | None
-) -> ConferenceSite:
-    """A site of ``conference`` that ``actor`` may see (the organiser, or that site's people).
+def get_site(session: Session, site_id: int, *, actor: Person | None) -> ConferenceSite:
+    """A site the actor may see (the conference's organiser, or that site's own people).
     Raises NotFound otherwise."""
     site = session.get(ConferenceSite, site_id)
-    if (
-        site is None
-        or site.conference_id != conference.id
-        or (actor is not None and not can(actor, "conference_site.view", site))
-    ):
+    if site is None or (actor is not None and not can(actor, "conference_site.view", site)):
         raise NotFound(N_("There is no such site."))
     return site
 
 
-def get_talk(
-    session: Session, conference: Conference, talk_id: int, *, actor: Person | None
-) -> ConferenceTalk:
-    """A talk of a conference the actor may see (its programme is every site's). NotFound
-    otherwise."""
+def get_talk(session: Session, talk_id: int, *, actor: Person | None) -> ConferenceTalk:
+    """A talk of a conference the actor may see (the programme is every site's). Raises
+    NotFound otherwise."""
     talk = session.get(ConferenceTalk, talk_id)
-    if talk is None or talk.conference_id != conference.id:
+    if talk is None or (actor is not None and not can(actor, "conference.view", talk.conference)):
         raise NotFound(N_("There is no such talk."))
     return talk
 
