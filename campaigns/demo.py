@@ -15,6 +15,7 @@ from campaigns.metrics.demo import load_metrics_demo
 from campaigns.metrics.scoring_demo import load_scoring_demo
 from campaigns.org import queries, services
 from campaigns.press.demo import load_press_demo
+from campaigns.programme.conference_demo import load_conference_demo, load_conference_units
 from campaigns.programme.plan_demo import load_plans_demo
 from campaigns.social.demo import load_social_demo
 
@@ -57,15 +58,18 @@ class DemoAccount:
 def load_demo_data(session: Session, *, now: datetime) -> list[DemoAccount]:
     """Create whatever of the demo world does not exist yet: units and people, the calendar
     (relative to ``now``), the press programme, campaigns and sandbox channels, and a measured
-    campaign's published history with an effectiveness criteria set, and the coming year's
-    annual plans with one overlap to resolve. Returns the demo accounts."""
+    campaign's published history with an effectiveness criteria set, the coming year's annual
+    plans with one overlap to resolve, and next month's national online conference. Returns the
+    demo accounts."""
     accounts = _load_people(session, now=now)
+    load_conference_units(session, now=now)
     load_calendar_demo(session, now=now)
     load_press_demo(session, now=now)
     load_social_demo(session, now=now)
     load_metrics_demo(session, now=now)
     load_scoring_demo(session, now=now)
     load_plans_demo(session, now=now)
+    load_conference_demo(session, now=now)
     return accounts
 
 

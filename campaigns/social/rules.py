@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-
 from campaigns.i18n import N_
 from campaigns.social.models import ChannelKind, PostStatus
 

@@ -13,6 +13,7 @@ from campaigns.calendar.models import Anniversary, Event, PlanningTask
 from campaigns.demo import load_demo_data
 from campaigns.org.models import AuditEntry
 from campaigns.org.queries import person_by_email, unit_by_code
+from campaigns.programme import conference_demo
 
 
 def count(session, model) -> int:
@@ -26,7 +27,8 @@ def load(session, now):
 
 def test_the_demo_calendar_is_relative_to_now_and_loads_once(session, now):
     load(session, now)
-    events = list(session.scalars(select(Event)))
+    # The programme area's demo adds next month's national conference (tested with it).
+    events = list(session.scalars(select(Event).where(Event.uid != conference_demo.EVENT_UID)))
     assert {event.uid for event in events} == {demo_uid(demo.key) for demo in DEMO_EVENTS}
     assert len({event.timezone for event in events}) >= 5
     for event in events:

@@ -380,3 +380,20 @@ def test_reminders_are_sent_once_across_two_separate_runs(session, app):
             counts.append(conferences.send_readiness_reminders(run, now=at))
     assert counts == [1, 0]
     assert session.scalar(select(func.count()).select_from(Notification)) == 1
+
+
+def test_the_demo_has_next_months_conference_with_every_province_and_a_dozen_missions(session, now):
+    from campaigns.demo import load_demo_data
+    from campaigns.org.models import Person
+
+    load_demo_data(session, now=now)
+    conference = session.scalar(select(conferences.Conference))
+    assert conference is not None
+    assert timedelta(days=25) < conference.event.starts_at - now < timedelta(days=35)
+    seen = conference_queries.board(session, conference)
+    kinds = [row.kind for row in seen.rows if not row.is_central]
+    assert kinds.count("province") == 63 and kinds.count("mission") == 12
+    totals = seen.totals
+    assert totals.ready > totals.not_ready > 0 and totals.no_answer > 0
+    coordinator = session.scalar(select(Person).where(Person.email == "coordinator@example.org"))
+    assert can(coordinator, "conference.manage", conference)
