@@ -216,7 +216,7 @@ def plan_snapshot(plan: AnnualPlan) -> dict[str, Any]:
                 "starts_on": item.starts_on.isoformat(),
                 "ends_on": item.ends_on.isoformat(),
                 "lead_unit": item.lead_unit.code,
-                "supporting_units": [unit.code for unit in item.supporting_units],
+                "supporting_units": sorted(unit.code for unit in item.supporting_units),
                 "budget_planned": item.budget_planned,
             }
             for item in plan.activities

@@ -10,6 +10,7 @@ The lines live in one table per area, each replayed against the five roles by it
 | calendar pages, /api/v1 events, anniversaries | ``test_calendar_permissions.ROUTES`` | that file (own unit / other unit) |
 | press pages, field reports' photos | ``test_press_permission_matrix.ROUTES`` | that file (+ trip coordinator, escort) |
 | campaigns, channels and reports pages | ``test_campaigns_permission_matrix.ROUTES`` | that file (+ author, co-writer) |
+| conferences: board, sites, programme, report | ``test_conferences_permission_matrix.ROUTES`` | that file (organiser / site / other unit) |
 | criteria sets and unit scores, pages and /api/v1 | ``test_scores_permission_matrix.ROUTES`` | that file (own unit / other unit) |
 | annual plans, overlaps, reviews and roll-ups | ``test_plans_permission_matrix.ROUTES`` | that file (own unit / sibling unit) |
 | /api/v1 press and social, feeds reset, import progress | ``API_ROUTES`` below | this file (own unit / other unit; an import: one's own or another's) |
