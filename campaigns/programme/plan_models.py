@@ -23,9 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from campaigns.calendar.models import Event
 from campaigns.db import Base, UTCDateTime
 from campaigns.i18n import N_
+from campaigns.metrics.models import Criterion
 from campaigns.org.models import Person, Unit
+from campaigns.press.models import Trip
+from campaigns.social.models import Campaign, Post
 
 
 class PlanStatus(StrEnum):
@@ -232,10 +236,11 @@ class ActivityLink(Base):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("social_posts.id", ondelete="CASCADE"))
 
     activity: Mapped[PlanActivity] = relationship(back_populates="links")
-    event: Mapped[Any] = relationship("Event")
-    campaign: Mapped[Any] = relationship("Campaign")
-    trip: Mapped[Any] = relationship("Trip")
-    post: Mapped[Any] = relationship("Post")
+    # The targets' own models, imported above: mapped whatever a process imports first.
+    event: Mapped[Event | None] = relationship(Event)
+    campaign: Mapped[Campaign | None] = relationship(Campaign)
+    trip: Mapped[Trip | None] = relationship(Trip)
+    post: Mapped[Post | None] = relationship(Post)
 
     @property
     def kind(self) -> str:
@@ -273,7 +278,7 @@ class ActivityIndicator(Base):
     )
 
     activity: Mapped[PlanActivity] = relationship(back_populates="indicators")
-    criterion: Mapped[Any] = relationship("Criterion")
+    criterion: Mapped[Criterion | None] = relationship(Criterion)
 
 
 class PlanVersion(Base):
