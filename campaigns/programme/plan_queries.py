@@ -18,6 +18,7 @@ from campaigns.metrics import exports
 from campaigns.metrics.scoring import COUNTED_COVERAGE
 from campaigns.org.models import Person, Role, Unit
 from campaigns.permissions import can
+from campaigns.press import queries as press_queries
 from campaigns.press.models import CoverageItem, Trip, TripStatus
 from campaigns.programme.plan_models import (
     ACTIVITY_KINDS,
@@ -180,15 +181,27 @@ def _end_of(day: date) -> datetime:
 
 
 def activity_progress(
-    session: Session, activity: PlanActivity, *, today: date, until: date | None = None
+    session: Session,
+    activity: PlanActivity,
+    *,
+    today: date,
+    until: date | None = None,
+    viewer: Person | None = None,
 ) -> Progress:
     """How far the activity got by ``until`` (default today): posts published, coverage
-    articles found, trips and events held, counted from its linked work; and its status, by
-    hand if someone set one, else from those counts and its window."""
+    articles found, trips and events held, counted from its linked work — only the work and
+    the coverage ``viewer`` may see (None: all); and its status, by hand if someone set one,
+    else from those counts and its window."""
     until = min(until or today, today)
     ids: dict[str, list[int]] = {"event": [], "campaign": [], "trip": [], "post": []}
     for link in activity.links:
+        target = link.event or link.trip
+        if viewer is not None and target is not None:
+            action = "event.view" if link.kind == "event" else "trip.view"
+            if not can(viewer, action, target):
+                continue
         ids[link.kind].append(link.target_id)
+    seen = press_queries.coverage_seen_by(viewer)
     posts = coverage = trips = events = 0
     if ids["post"] or ids["campaign"]:
         posts = (
@@ -213,6 +226,7 @@ def activity_progress(
                         CoverageItem.campaign_id.in_(ids["campaign"]),
                         CoverageItem.trip_id.in_(ids["trip"]),
                     ),
+                    *([] if seen is None else [seen]),
                 )
             )
             or 0
@@ -298,7 +312,14 @@ def _labels(_: Translate) -> exports.Labels:
 
 
 def review_document(
-    session: Session, plan: AnnualPlan, *, review: str, today: date, _: Translate, locale: str
+    session: Session,
+    plan: AnnualPlan,
+    *,
+    review: str,
+    today: date,
+    _: Translate,
+    locale: str,
+    viewer: Person | None = None,
 ) -> exports.Document:
     """A unit's mid-year (to 30 June) or year-end review of its plan: every activity with its
     status, budget and counts, then every indicator against its target."""
@@ -306,7 +327,7 @@ def review_document(
     activities, results, indicators = [], [], []
     planned = spent = done = 0
     for activity in plan.activities:
-        progress = activity_progress(session, activity, today=today, until=cutoff)
+        progress = activity_progress(session, activity, today=today, until=cutoff, viewer=viewer)
         planned += activity.budget_planned
         spent += activity.budget_spent
         done += progress.status == ActivityStatus.DONE
@@ -420,11 +441,14 @@ def rollup_document(
     today: date,
     _: Translate,
     locale: str,
+    viewer: Person | None = None,
 ) -> exports.Document:
     """The plans of the units below ``unit`` for ``year``, one line each."""
     rows = []
     for plan in plans:
-        progress = [activity_progress(session, item, today=today) for item in plan.activities]
+        progress = [
+            activity_progress(session, item, today=today, viewer=viewer) for item in plan.activities
+        ]
         rows.append(
             [
                 plan.unit.name(locale),

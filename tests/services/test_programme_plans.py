@@ -517,3 +517,33 @@ def test_reviews_and_roll_up_read_in_vietnamese(session, world):
         locale="vi",
     )
     assert rollup.blocks[0].rows[0][5] == 150_000_000
+
+
+def test_field_staff_count_only_the_trips_and_coverage_they_may_see(session, world):
+    units, people = world
+    plan = create_plan(session, units["mission_kh"])
+    activity = add_activity(session, plan, starts_on=date(2027, 3, 1), ends_on=date(2027, 3, 31))
+    trip = create_trip(session, host=units["mission_kh"], start=date(2027, 3, 10))
+    trip.status = "completed"
+    session.add(
+        CoverageItem(
+            url="https://example.com/b",
+            normalised_url="example.com/b",
+            trip_id=trip.id,
+            published_on=date(2027, 3, 20),
+            status="found",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    plans.link_activity(
+        session, actor=None, now=NOW, activity=activity, kind="trip", target_id=trip.id
+    )
+    field = create_person(session, "field", unit=units["mission_kh"])
+    today = date(2027, 4, 1)
+    seen = plan_queries.activity_progress(session, activity, today=today, viewer=field)
+    assert (seen.trips_held, seen.coverage_articles) == (0, 0)
+    everything = plan_queries.activity_progress(
+        session, activity, today=today, viewer=people["kh_editor"]
+    )
+    assert (everything.trips_held, everything.coverage_articles) == (1, 1)

@@ -204,7 +204,7 @@ def plan(plan_id: int):
         "plans/plan.html",
         plan=plan,
         progress={
-            item.id: plan_queries.activity_progress(db.session, item, today=today)
+            item.id: plan_queries.activity_progress(db.session, item, today=today, viewer=person)
             for item in plan.activities
         },
         warnings=warnings,
@@ -423,7 +423,9 @@ def activity(activity_id: int):
         "plans/activity.html",
         activity=activity,
         plan=activity.plan,
-        progress=plan_queries.activity_progress(db.session, activity, today=_today()),
+        progress=plan_queries.activity_progress(
+            db.session, activity, today=_today(), viewer=person
+        ),
         achieved=plan_queries.indicator_achieved,
         indicator_label=lambda indicator: plan_queries.indicator_label(indicator, gettext),
         may_edit=may_edit,
@@ -618,7 +620,13 @@ def plan_review(plan_id: int, review: str, fmt: str | None = None):
     language = _language()
     with force_locale(language):
         document = plan_queries.review_document(
-            db.session, plan, review=review, today=_today(), _=gettext, locale=language
+            db.session,
+            plan,
+            review=review,
+            today=_today(),
+            _=gettext,
+            locale=language,
+            viewer=actor(),
         )
         if fmt is not None:
             return send_document(document, fmt, f"plan-{plan.unit.code}-{plan.year}-{review}")
@@ -643,7 +651,14 @@ def rollup(code: str, year: int, fmt: str | None = None):
     language = _language()
     with force_locale(language):
         document = plan_queries.rollup_document(
-            db.session, unit, below, year=year, today=_today(), _=gettext, locale=language
+            db.session,
+            unit,
+            below,
+            year=year,
+            today=_today(),
+            _=gettext,
+            locale=language,
+            viewer=person,
         )
         if fmt is not None:
             return send_document(document, fmt, f"plans-{unit.code}-{year}")
