@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from campaigns.audit import record_change, snapshot
@@ -155,17 +156,34 @@ def agree_lead(
         require(actor, "overlap.resolve", overlap)
     if lead_unit_id not in overlap.unit_ids:
         raise Invalid(N_("Choose one of the two units to lead."), field="lead_unit")
+    values = {
+        "lead_unit_id": lead_unit_id,
+        "agreed_by_id": actor.id if actor else None,
+        "agreed_at": now,
+        "note": (note or "").strip(),
+    }
     agreement = overlap.agreement
     before = snapshot(agreement) if agreement is not None else None
     if agreement is None:
         agreement = OverlapAgreement(
-            first_activity_id=overlap.first.id, second_activity_id=overlap.second.id
+            first_activity_id=overlap.first.id, second_activity_id=overlap.second.id, **values
         )
-        session.add(agreement)
-    agreement.lead_unit_id = lead_unit_id
-    agreement.agreed_by_id = actor.id if actor else None
-    agreement.agreed_at = now
-    agreement.note = (note or "").strip()
+        try:
+            # The other unit may record its lead at the same moment: the unique pair decides,
+            # and the later of the two replaces the earlier, as on a second visit.
+            with session.begin_nested():
+                session.add(agreement)
+                session.flush()
+        except IntegrityError:
+            agreement = session.scalars(
+                select(OverlapAgreement).where(
+                    OverlapAgreement.first_activity_id == overlap.first.id,
+                    OverlapAgreement.second_activity_id == overlap.second.id,
+                )
+            ).one()
+            before = snapshot(agreement)
+    for key, value in values.items():
+        setattr(agreement, key, value)
     session.flush()
     record_change(
         session,

@@ -12,7 +12,7 @@ from campaigns.errors import Conflict, Invalid, NotAllowed, NotFound
 from campaigns.org.models import AuditEntry
 from campaigns.press.models import CoverageItem
 from campaigns.programme import overlaps, plan_queries, plans
-from campaigns.programme.plan_models import ActivityStatus, PlanStatus
+from campaigns.programme.plan_models import ActivityStatus, OverlapAgreement, PlanStatus
 from campaigns.social.models import PublicationStatus
 from tests.factories import create_person
 from tests.plan_factories import NOW, activity_fields, add_activity, create_plan, unit_tree
@@ -547,3 +547,30 @@ def test_field_staff_count_only_the_trips_and_coverage_they_may_see(session, wor
         session, activity, today=today, viewer=people["kh_editor"]
     )
     assert (everything.trips_held, everything.coverage_articles) == (1, 1)
+
+
+def test_two_units_recording_a_lead_at_once_keep_one_agreement(session, world):
+    units, people = world
+    mine, theirs = _two_plans(session, units)
+    seen_by_embassy = overlaps.get_overlap(session, mine.id, theirs.id, actor=people["kh_editor"])
+    seen_by_province = overlaps.get_overlap(
+        session, mine.id, theirs.id, actor=people["province_editor"]
+    )
+    overlaps.agree_lead(
+        session,
+        actor=people["kh_editor"],
+        now=NOW,
+        overlap=seen_by_embassy,
+        lead_unit_id=units["mission_kh"].id,
+    )
+    # The province's page was loaded before the embassy's answer: it still says "no lead".
+    assert seen_by_province.agreement is None
+    overlaps.agree_lead(
+        session,
+        actor=people["province_editor"],
+        now=NOW,
+        overlap=seen_by_province,
+        lead_unit_id=units["province"].id,
+    )
+    (agreement,) = session.query(OverlapAgreement).all()
+    assert agreement.lead_unit_id == units["province"].id
