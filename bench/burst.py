@@ -50,7 +50,7 @@ from bench.databases import prepare_postgres
 from campaigns.db import utcnow
 from campaigns.health.models import Heartbeat
 from campaigns.social.models import Channel, Publication
-from tests.fakes.x import FakeX
+from tests.fakes.x import POST_TWEET, FakeX
 from tests.scheduler.dispatch_load import (
     check_exactly_once,
     due_publications,
@@ -138,6 +138,36 @@ def out_of_order(session, fake: FakeX, ids: list[int]) -> int:
     return wrong
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def breakdown(fake: FakeX, texts: dict[str, tuple[str, float]], latency: float) -> str:
+    """Where a lane's time goes, from the fake's own record of when each call arrived: the
+    first call of each channel after the due instant, and each next call after the one before
+    (the platform's latency plus everything between its answer and the next call)."""
+    arrivals: dict[str, list[float]] = {}
+    for request in fake.requests_to(POST_TWEET):
+        text = (request.json or {}).get("text") if isinstance(request.json, dict) else None
+        if text in texts:
+            handle, due = texts[text]
+            arrivals.setdefault(handle, []).append(request.received_at - due)
+    firsts = [min(times) for times in arrivals.values()]
+    steps = [
+        later - earlier
+        for times in arrivals.values()
+        for earlier, later in zip(sorted(times), sorted(times)[1:], strict=False)
+    ]
+    return (
+        f"first call of a channel after the due instant: p50 {statistics.median(firsts):.2f} s, "
+        f"last {max(firsts):.2f} s; each next call of a lane after the one before: "
+        f"mean {statistics.mean(steps):.2f} s (latency {latency:.2f} s + "
+        f"{statistics.mean(steps) - latency:.2f} s), p99 {_percentile(steps, 0.99):.2f} s"
+    )
+
+
 def pipeline(session, fake: FakeX, channels, count: int, pause: threading.Event) -> list[float]:
     """Lateness of each of ``count`` publications due at one instant, in seconds."""
     now = utcnow()
@@ -158,9 +188,12 @@ def pipeline(session, fake: FakeX, channels, count: int, pause: threading.Event)
     wrong = out_of_order(session, fake, ids)
     assert wrong == 0, f"{wrong} channels' posts went out of due order"
     rows = session.execute(
-        select(Publication.scheduled_at, Publication.published_at).where(Publication.id.in_(ids))
+        select(Publication.scheduled_at, Publication.published_at, Publication.text, Channel.handle)
+        .join(Channel, Channel.id == Publication.channel_id)
+        .where(Publication.id.in_(ids))
     ).all()
-    return [(published - scheduled).total_seconds() for scheduled, published in rows]
+    pipeline.texts = {text: (handle, scheduled.timestamp()) for scheduled, _, text, handle in rows}
+    return [(published - scheduled).total_seconds() for scheduled, published, _, _ in rows]
 
 
 # --- the floor -------------------------------------------------------------------------------
@@ -234,6 +267,12 @@ def main() -> None:
     parser.add_argument("--per-channel", type=int, default=5)
     parser.add_argument("--latency-ms", type=float, default=300)
     parser.add_argument("--jitter-ms", type=float, default=100)
+    parser.add_argument("--logs", help="keep the workers' logs in this directory")
+    parser.add_argument(
+        "--skip-floor",
+        action="store_true",
+        help="the pipeline alone (the floors and ratios are what the figures are read against)",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("HERALD_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -251,7 +290,8 @@ def main() -> None:
         f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}; "
         f"the fake X answers in {options.latency_ms:g} ± {options.jitter_ms:g} ms"
     )
-    with FakeX() as fake, app.app_context(), tempfile.TemporaryDirectory() as logs:
+    with FakeX() as fake, app.app_context(), tempfile.TemporaryDirectory() as scratch:
+        logs = options.logs or scratch
         fake.latency = options.latency_ms / 1000
         fake.jitter = options.jitter_ms / 1000
         session = db.session
@@ -271,7 +311,11 @@ def main() -> None:
         ]
         try:
             _wait_for_workers(session, options.processes * options.threads, pause)
+            cpu_before = [_cpu_seconds(worker.pid) for worker in workers]
+            fake_before = time.process_time()
             late = pipeline(session, fake, channels, count, pause)
+            fake_cpu = time.process_time() - fake_before
+            workers_cpu = sum(_cpu_seconds(w.pid) for w in workers) - sum(cpu_before)
         except BaseException:
             for log in sorted(Path(logs).glob("*.log")):
                 print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
@@ -289,6 +333,13 @@ def main() -> None:
             f"{deployment}: {_figures(late)}; exactly once, each channel in due order "
             f"(target p99 <= {TARGET_P99_S:.0f} s, last <= {TARGET_LAST_S:.0f} s: {verdict})"
         )
+        print(f"            {breakdown(fake, pipeline.texts, options.latency_ms / 1000)}")
+        print(
+            f"            CPU during the burst: workers {workers_cpu:.1f} s, this process "
+            f"(the fake X, polling) {fake_cpu:.1f} s"
+        )
+        if options.skip_floor:
+            return
         tokens = [f"burst-token-{index}" for index in range(options.channels)]
         ideal = floor(fake, tokens, options.per_channel, ordered=False)
         print(f"floor:      ideal asyncio client, all {count} at once: {_figures(ideal)}")

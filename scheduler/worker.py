@@ -62,6 +62,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -71,7 +72,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 
 from campaigns.db import utcnow
 from campaigns.health.queries import live_workers
@@ -110,6 +111,8 @@ HEARTBEAT_INTERVAL = timedelta(seconds=5)
 ERROR_PAUSE_SECONDS = 2.0
 # Successes waiting to be recorded are recorded at least this often within a batch.
 RECORD_EVERY = timedelta(seconds=1)
+# How long a thread holding the GIL keeps it while another wants it (Python's default: 5 ms).
+GIL_SWITCH_SECONDS = 0.0005
 # A worker looks for missed windows and expired leases this often (not on every claim).
 HOUSEKEEPING_EVERY = timedelta(seconds=1)
 
@@ -174,6 +177,8 @@ class Worker:
         self.policy = policy or rules.RetryPolicy()
         self.clock = clock
         self._clients = ChannelClients(client_factory)
+        # Mappers are configured on first use, which was the first claim of a burst (0.3-0.6 s).
+        configure_mappers()
         self._last_beat: datetime | None = None
         self._last_checks: datetime | None = None
         self._last_claim_at: datetime | None = None
@@ -206,6 +211,10 @@ class Worker:
             )
             if housekeeping:
                 self._last_housekeeping = self._last_claim_at
+                # How many share what is due, as of now: a count kept from a beat up to five
+                # seconds old made the first worker to wake at a burst take every channel's
+                # first post (its share of one), splitting each channel over several batches.
+                self._workers = max(1, live_workers(session, now=self._last_claim_at))
             claimed = outbox.claim_due_publications(
                 session,
                 worker_id=self.worker_id,
@@ -239,6 +248,10 @@ class Worker:
                     flying[flight.future] = flight
             if not flying:
                 continue
+            if sent and at() - sent[0].at >= RECORD_EVERY:
+                # After the lanes that just answered have their next call in flight, so that
+                # recording overlaps the platform's latency instead of delaying those calls.
+                self._record(session, sent, at())
             done, _ = wait(
                 flying, timeout=RECORD_EVERY.total_seconds(), return_when=FIRST_COMPLETED
             )
@@ -246,8 +259,6 @@ class Worker:
                 flight = flying.pop(future)
                 self._land(session, flight, at, sent)
                 ready.append(flight.publication.channel_id)
-            if sent and at() - sent[0].at >= RECORD_EVERY:
-                self._record(session, sent, at())
         self._record(session, sent, at())
         self._respect_allowances(session, at())
 
@@ -576,6 +587,12 @@ def run_workers(
 ) -> list[threading.Thread]:
     """Start ``concurrency`` workers, each in its own thread with its own clients; returns the
     threads (join them after setting ``stop``)."""
+    # A worker thread does the database work of 50 lanes while 50 send threads wake up for
+    # their answers: with the default switch interval (5 ms) each of its round trips waited up
+    # to 5 ms to get the GIL back, and the burst's bookkeeping took twice as long (see
+    # docs/benchmarks.md, "Burst publishing", round 2). The process is I/O-bound; a shorter
+    # interval costs little.
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     names = list(names or [worker_name(index) for index in range(concurrency)])
     threads = []
     for name in names:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bots.registry import client_for
 from campaigns.db import utcnow
 from campaigns.health.models import Heartbeat
+from campaigns.health.services import beat
 from campaigns.social import outbox, queries, rules
 from campaigns.social.checks import latest_connection_check, request_connection_check
 from campaigns.social.models import Notification, Publication, SandboxPost
@@ -683,3 +684,22 @@ def test_a_lane_longer_than_half_a_lease_renews_its_claims_and_sends_them_all(
     assert all([a.outcome for a in p.attempt_log] == ["published"] for p in publications)
     tweets = fake_x.tweets(username="herald_office")
     assert [t.posted_text for t in tweets] == [p.text for p in publications]  # in due order
+
+
+def test_a_worker_takes_its_share_of_a_burst_as_the_workers_are_now(session, make_worker, start):
+    # A worker that last counted its peers alone (their first beats came after its own) must
+    # not take every channel's first post when a burst falls due: that split each channel over
+    # several batches, each waiting for the one before.
+    worker = make_worker("w1")
+    assert worker.run_once(start) == 0
+    for name in ("w2", "w3", "w4"):
+        beat(session, kind="worker", name=name, now=start + timedelta(seconds=1))
+    channels = [create_channel(session) for _ in range(8)]
+    due = start + timedelta(seconds=2)
+    for _ in range(2):
+        due_publications(session, channels, due, start)
+    assert worker.run_once(due) == 4  # 2 of the 8 channels, both posts of each
+    mine = session.scalars(
+        select(Publication.channel_id).where(Publication.status == "published")
+    ).all()
+    assert len(set(mine)) == 2

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -265,18 +265,22 @@ def _claim_lanes(session: Session, *, now: datetime, room: int, share_with: int)
         )
     )
     wanted = min(room, -(-len(due) // max(share_with, 1)))
-    lanes: list[int] = []
-    for channel_id in due:
-        if len(lanes) >= wanted:
-            break
-        if channel_id in sending:
-            continue
-        if is_postgres(session) and not session.scalar(
-            select(func.pg_try_advisory_xact_lock(LANE_LOCKS, channel_id))
-        ):
-            continue  # another worker is claiming this channel right now
-        lanes.append(channel_id)
-    return lanes
+    free = [channel_id for channel_id in due if channel_id not in sending]
+    if not is_postgres(session):
+        return free[:wanted]
+    # One round trip for all the lanes (a burst on 200 channels made it 200 per claim): the
+    # locks are tried in due order and no further than ``wanted`` taken, so no ORDER BY (it
+    # would try every lock before sorting); a lane another worker is claiming right now is
+    # skipped.
+    return list(
+        session.scalars(
+            text(
+                "SELECT lane FROM unnest(CAST(:lanes AS integer[])) AS lane "
+                "WHERE pg_try_advisory_xact_lock(CAST(:key AS integer), lane) LIMIT :wanted"
+            ),
+            {"lanes": free, "key": LANE_LOCKS, "wanted": wanted},
+        )
+    )
 
 
 def _due_candidates(
