@@ -29,6 +29,7 @@ from scheduler.worker import IDLE_SECONDS, Worker
 from tests import processes
 from tests.conftest import TEST_SECRET, empty_all_tables
 from tests.factories import create_person
+from tests.fakes import telegram as telegram_faults
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.x import (
     POST_TWEET,
@@ -703,3 +704,35 @@ def test_a_worker_takes_its_share_of_a_burst_as_the_workers_are_now(session, mak
         select(Publication.channel_id).where(Publication.status == "published")
     ).all()
     assert len(set(mine)) == 2
+
+
+def test_telegram_flood_control_stops_the_channels_batch_until_retry_after(
+    session, make_worker, telegram_channel, fake_telegram, start
+):
+    # Telegram's 429 says how long to wait (retry_after): the channel waits exactly that long,
+    # the rest of its batch goes back unsent, and the refused call uses none of its budget.
+    due = start + timedelta(seconds=2)
+    publications = [
+        p
+        for index in range(4)
+        for p in due_publications(session, [telegram_channel], due, start, title=f"Post {index}")
+    ]
+    fake_telegram.inject(telegram_faults.flood(retry_after=7))
+    worker = make_worker()
+
+    asked = utcnow()  # the adapter counts retry_after from the moment of the answer
+    worker.run_once(due)
+    answered = utcnow()
+
+    assert len(fake_telegram.requests) - len(fake_telegram.requests_to("getMe")) == 1
+    reread(session, telegram_channel, *publications)
+    first, *rest = publications
+    assert (first.status, first.last_error_kind) == ("failed", "rate_limited")
+    assert {(p.status, p.attempts) for p in rest} == {("scheduled", 0)}
+    assert telegram_channel.rate_limited_until == first.next_attempt_at
+    assert asked + timedelta(seconds=7) <= first.next_attempt_at <= answered + timedelta(seconds=7)
+    assert outbox.budget_used(session, channel=telegram_channel, now=due) == 0
+    assert worker.run_once(first.next_attempt_at - timedelta(seconds=1)) == 0
+    assert worker.run_once(first.next_attempt_at) == 4
+    reread(session, *publications)
+    assert {p.status for p in publications} == {"published"}
