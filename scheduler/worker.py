@@ -52,6 +52,19 @@ application's configuration). Each ``Worker`` has its own clients and is driven 
 worth of CPU, run more ``herald worker`` processes: claims are exclusive across processes and
 machines.
 
+What a burst taught (1,000 due at one instant on 200 channels, docs/benchmarks.md, round 2):
+
+- Each worker takes its share of the channels something is due on, counting its peers from
+  their heartbeats at every claim (once a second), not from its own last beat: a count a few
+  seconds old made the first worker to wake take every channel's first post, so each channel
+  was split over several batches, each waiting for the one before.
+- The worker thread is the one that must not wait: it does the database work of up to
+  ``sends`` lanes while their send threads wake up for answers. With Python's default GIL
+  switch interval (5 ms) every round trip of the worker thread waited for the GIL behind those
+  threads; worker processes use 0.5 ms (``GIL_SWITCH_SECONDS``).
+- Successes are recorded after the lanes that just answered have their next call in flight,
+  so the recording overlaps the platform's latency.
+
 Between passes a worker sleeps until the next due instant the database knows of, at most a
 second, and wakes at once when stopped, so a publication goes out well within a second of its
 time.
