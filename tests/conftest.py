@@ -38,6 +38,31 @@ def _reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker process gets a database of its own beside the one
+    named (``test`` → ``test_gw0``), made here when missing: workers empty their tables
+    after every test and must not empty each other's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).scalar()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("HERALD_TEST_DATABASE_URL")
@@ -47,6 +72,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         url = config_from_env({"HERALD_DATABASE_URL": url}, tmp_path_factory.getbasetemp())[
             "SQLALCHEMY_DATABASE_URI"
         ]
+        url = _database_of_this_worker(url)
         _reset_postgres_schema(url)
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'herald-test.db'}"
