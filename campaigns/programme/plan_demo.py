@@ -105,7 +105,16 @@ def _ministry_plan(
         supporting_unit_codes=["mission-us"],
         budget_planned=420_000_000,
     )
-    trip = session.scalar(select(Trip).where(Trip.host_unit_id == unit.id).order_by(Trip.id))
+    # The press department's trip of the plan's year (the national day's), not last year's.
+    trip = session.scalar(
+        select(Trip)
+        .where(
+            Trip.host_unit_id == unit.id,
+            Trip.start_date >= date(year, 1, 1),
+            Trip.start_date <= date(year, 12, 31),
+        )
+        .order_by(Trip.start_date)
+    )
     if trip is not None:
         plans.link_activity(
             session, actor=None, now=now, activity=trip_activity, kind="trip", target_id=trip.id
