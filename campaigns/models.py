@@ -55,6 +55,7 @@ from campaigns.social.models import (
     PublicationAttempt,
     SandboxPost,
 )
+from campaigns.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ActivityIndicator",
@@ -110,4 +111,7 @@ __all__ = [
     "Setting",
     "Trip",
     "Unit",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

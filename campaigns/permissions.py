@@ -22,6 +22,7 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "person.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
     "settings.manage": frozenset({Role.ADMIN}),
+    "webhooks.manage": frozenset({Role.ADMIN}),
     "calendar.view": frozenset(Role),
     "feeds.use": frozenset(Role),
     "event.create": frozenset({Role.ADMIN, Role.COORDINATOR, Role.EDITOR}),

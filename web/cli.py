@@ -255,7 +255,7 @@ def _start_workers(
     sends: int = 50,
 ) -> list:
     """Outbox workers as threads of this process, publishing through ``bots``' adapters, one
-    import worker (large CSV and .ics imports) and one metrics collector."""
+    import worker (large CSV and .ics imports), one metrics collector and one webhook sender."""
     from functools import partial
 
     from bots.registry import client_for
@@ -264,6 +264,7 @@ def _start_workers(
     from scheduler.imports import start_import_worker
     from scheduler.metrics import start_metrics_collector
     from scheduler.transactions import Transactions
+    from scheduler.webhooks import start_webhook_sender
     from scheduler.worker import run_workers, worker_name
 
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=max(5, concurrency))
@@ -292,6 +293,15 @@ def _start_workers(
             stop=stop,
             worker_id=worker_name(concurrency + 1),
             budgets=_metric_read_budgets(app),
+        )
+    )
+    # Outgoing webhooks: their own thread, so a slow receiver never holds up a post.
+    threads.append(
+        start_webhook_sender(
+            Transactions(engine, door="worker"),
+            stop=stop,
+            worker_id=worker_name(concurrency + 2),
+            app_secret=app.config["SECRET_KEY"],
         )
     )
     return threads

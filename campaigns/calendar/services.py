@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns import webhooks
 from campaigns.audit import record_change, snapshot
 from campaigns.calendar import ics_import, queries, rules
 from campaigns.calendar.anniversaries import (
@@ -358,8 +359,43 @@ def _apply(
     record_change(
         session, actor=actor, now=now, action=action, target=event, before=before, comment=comment
     )
+    _tell_other_systems(session, event=event, before=before, now=now)
     _follow_with_publications(session, actor=actor, now=now, event=event, before=before)
     return True
+
+
+def _tell_other_systems(session: Session, *, event: Event, before: dict, now: datetime) -> None:
+    """``event.cancelled`` when the event has just been cancelled, else ``event.changed``. A
+    restricted event is told by its id, status and link only (its details are for people
+    cleared to see them, not for every subscribed system)."""
+    cancelled = event.status == EventStatus.CANCELLED and before["status"] != EventStatus.CANCELLED
+    data: dict[str, Any] = {
+        "id": event.id,
+        "uid": event.uid,
+        "status": event.status,
+        "sequence": event.sequence,
+        "visibility": event.visibility,
+    }
+    if event.visibility != Visibility.RESTRICTED:
+        data.update(
+            title=event.title,
+            kind=event.kind,
+            all_day=event.all_day,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            start_date=event.start_date,
+            end_date=event.end_date,
+            timezone=event.timezone,
+            location=event.location,
+        )
+    webhooks.enqueue(
+        session,
+        event_type=(
+            webhooks.EventType.EVENT_CANCELLED if cancelled else webhooks.EventType.EVENT_CHANGED
+        ),
+        data={"event": data, "links": {"event": f"/calendar/events/{event.id}"}},
+        now=now,
+    )
 
 
 _TIME_FIELDS = ("starts_at", "ends_at", "start_date", "end_date", "timezone", "all_day")

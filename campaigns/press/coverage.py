@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from campaigns import webhooks
 from campaigns.audit import record_change, snapshot
 from campaigns.errors import Invalid
 from campaigns.i18n import N_
@@ -144,6 +145,26 @@ def record_coverage(
             raise
         return _already_recorded(actor, existing), False
     record_change(session, actor=actor, now=now, action="create", target=item)
+    webhooks.enqueue(
+        session,
+        event_type=webhooks.EventType.COVERAGE_ADDED,
+        data={
+            "coverage": {
+                "id": item.id,
+                "url": item.url,
+                "headline": item.headline,
+                "language": item.language,
+                "published_on": item.published_on,
+                "status": item.status,
+                "outlet_id": item.outlet_id,
+                "journalist_id": item.journalist_id,
+                "trip_id": item.trip_id,
+                "campaign_id": item.campaign_id,
+            },
+            "links": {"coverage": f"/press/coverage/{item.id}/edit"},
+        },
+        now=now,
+    )
     return item, True
 
 

@@ -25,7 +25,7 @@ from campaigns.i18n import N_
 from campaigns.images import sniff_image, store_image
 from campaigns.org.models import Person, Role, Unit
 from campaigns.permissions import can, require
-from campaigns.social import rules
+from campaigns.social import rules, webhook_events
 from campaigns.social.models import (
     Attachment,
     AuthorChange,
@@ -786,6 +786,7 @@ def approve_post(
         comment=comment.strip(),
     )
     _ask_for_clearance(session, post=post, now=now)
+    webhook_events.post_cleared(session, post, now=now)
     notify(
         session,
         people=_writers_and_author(post),

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns import webhooks
 from campaigns.audit import snapshot
 from campaigns.i18n import N_
+from campaigns.social import webhook_events
 from campaigns.social.models import (
     HeldReason,
     Publication,
@@ -27,7 +29,11 @@ from campaigns.social.outbox.common import (
 
 
 def alert_held(session: Session, publication: Publication, now: datetime) -> None:
-    """Tell the channel's owners, the author and the approver that a publication is held."""
+    """Tell the channel's owners, the author and the approver that a publication is held (and
+    the systems that subscribed to ``publication.held``)."""
+    webhook_events.publications_changed(
+        session, webhooks.EventType.PUBLICATION_HELD, [publication], now=now
+    )
     post = publication.post
     notify(
         session,

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from campaigns import telemetry
+from campaigns import telemetry, webhooks
 from campaigns.audit import change_values, record_change, record_changes, snapshot
 from campaigns.i18n import N_
-from campaigns.social import rules
+from campaigns.social import rules, webhook_events
 from campaigns.social.models import (
     Channel,
     ChannelHealth,
@@ -180,6 +180,9 @@ def record_successes(
             ],
         )
     record_changes(session, audit)
+    webhook_events.publications_changed(
+        session, webhooks.EventType.PUBLICATION_PUBLISHED, recorded, now=now
+    )
     session.execute(
         update(Channel)
         .where(
@@ -250,6 +253,7 @@ def break_channel(session: Session, channel: Channel, *, message: str, now: date
             Publication.channel_id == channel.id, Publication.status.in_(WAITING)
         )
     ).all()
+    held: list[Publication] = []
     for other in waiting:
         before = snapshot(other)
         if conditional_update(
@@ -266,6 +270,8 @@ def break_channel(session: Session, channel: Channel, *, message: str, now: date
             audit_publication(
                 session, other, "hold", before, now, comment=HeldReason.CHANNEL_BROKEN
             )
+            held.append(other)
+    webhook_events.publications_changed(session, webhooks.EventType.PUBLICATION_HELD, held, now=now)
     if already_broken:
         return
     notify(
@@ -398,10 +404,16 @@ def record_failure(
         comment=f"{error.kind.value}: {error.message}"[:500],
     )
     if error.kind == ErrorKind.AUTH:
+        webhook_events.publications_changed(
+            session, webhooks.EventType.PUBLICATION_HELD, [publication], now=now
+        )
         break_channel(session, channel, message=error.message, now=now)
     elif publication.status == PublicationStatus.HELD:
         alert_held(session, publication, now)
     elif publication.status == PublicationStatus.DEAD:
+        webhook_events.publications_changed(
+            session, webhooks.EventType.PUBLICATION_DEAD, [publication], now=now
+        )
         notify(
             session,
             people=[*owners_of(session, channel), post.author],
