@@ -36,6 +36,7 @@ def test_journey_8_on_the_demo(client, session, now):
     assert all(plan.title in listing for plan in plans.values())
     versions = client.get(f"/plans/{plans['mofa-press'].id}/versions").get_data(as_text=True)
     assert "950.000.000" in versions and "850.000.000" in versions
+    assert "12 thg 10, 2027" in versions  # the added activity's window, in the reader's style
     response = client.post(
         f"/plans/overlaps/{min(mine.id, theirs.id)}-{max(mine.id, theirs.id)}/lead",
         data={"lead_unit": str(embassy.id), "back": "overlaps"},

@@ -40,7 +40,7 @@ from campaigns.programme.plan_rules import parse_day
 from campaigns.social import queries as social_queries
 from campaigns.timezones import to_zone
 from web.extensions import db
-from web.i18n import LANGUAGES, error_message, field_errors
+from web.i18n import LANGUAGES, day, error_message, field_errors
 from web.loading import load_for
 from web.reports.routes import render_document, send_document
 from web.security import actor
@@ -60,6 +60,13 @@ def plan_words():
         "ACTIVITY_STATUS_TITLES": ACTIVITY_STATUS_TITLES,
         "INDICATOR_MEASURES": INDICATOR_MEASURES,
     }
+
+
+@blueprint.app_template_filter("iso_day")
+def iso_day(value: str | None) -> str:
+    """A day kept in a version's snapshot (ISO text) in the reader's date style."""
+    parsed = parse_day(value)
+    return day(parsed) if parsed else (value or "—")
 
 
 def _locale() -> str:
