@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from campaigns.errors import NotAllowed
+from campaigns.errors import Message, NotAllowed
 from campaigns.i18n import N_
-from campaigns.org.models import Person, Role, Unit
+from campaigns.org.models import Person, Role, Unit, UnitKind
 
 # Area-wide actions and the roles that hold them, whatever the target.
 _GLOBAL: dict[str, frozenset[str]] = {
@@ -30,6 +30,8 @@ _GLOBAL: dict[str, frozenset[str]] = {
     # Effectiveness criteria: admins define the sets; everyone may read what a set measures.
     "criteria.view": frozenset(Role),
     "criteria.manage": frozenset({Role.ADMIN}),
+    # Clearance chains of units and campaigns (campaigns/social/chains.py): administrators.
+    "clearance_policy.manage": frozenset({Role.ADMIN}),
     # The ranking names every unit's score: only those who see every unit.
     "score.rank": frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
@@ -93,6 +95,8 @@ def require(actor: Person | None, action: str, target: Any = None) -> None:
     if not can(actor, action, target):
         reason = _REFUSALS.get(action)
         message = reason(actor, target) if reason is not None and actor is not None else None
+        if isinstance(message, Message):
+            raise NotAllowed(message.template, **message.params)
         raise NotAllowed(message or N_("You are not allowed to do this."))
 
 
@@ -269,14 +273,83 @@ def _social_post_edit(actor: Person, post: Any) -> bool:
     return post.author_id == actor.id or _works_on_campaign(actor, _campaign_of(post))
 
 
-def clearance_refusal(actor: Person, post: Any) -> str | None:
-    """Why ``actor`` may not clear ``post`` as it is now, or None.
+# --- clearance chains ----------------------------------------------------------------------------
+#
+# A post's clearance is a chain of steps (campaigns/social/chains.py freezes it on the post when
+# it is sent for clearance). Each step names who may take it, by one of these kinds; with no
+# policy the chain is one step of kind ``coordinator``: four eyes, as Herald always had it.
 
-    Four eyes: only a coordinator or an administrator clears, and never one who wrote any part
-    of the version being cleared: everyone who changed its text, images or channel wording since
-    the last clearance, and whoever created the post, at every version (``Post.writer_ids``).
+STEP_COORDINATOR = "coordinator"  # any coordinator or administrator
+STEP_UNIT = "unit"  # a coordinator (or administrator) of one named unit: its head
+STEP_STEERING = "steering"  # a coordinator (or administrator) of a steering-committee unit
+STEP_LEGAL = "legal"  # a person marked as legal reviewer (an editor may be one)
+STEP_KINDS = (STEP_COORDINATOR, STEP_UNIT, STEP_STEERING, STEP_LEGAL)
+FOUR_EYES_CHAIN: tuple[dict[str, Any], ...] = ({"kind": STEP_COORDINATOR},)
+
+STEP_LABELS = {
+    STEP_COORDINATOR: N_("a coordinator or an administrator"),
+    STEP_UNIT: N_("a coordinator of %(unit)s"),
+    STEP_STEERING: N_("a member of the steering committee"),
+    STEP_LEGAL: N_("a legal reviewer"),
+}
+_LEGAL_REVIEWER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.EDITOR})
+
+
+def step_label(step: dict[str, Any]) -> Message:
+    """Who may take ``step``, as words for every door ("a coordinator of MOFA-PRESS")."""
+    kind = step.get("kind")
+    if kind == STEP_UNIT:
+        return Message(STEP_LABELS[STEP_UNIT], unit=step.get("unit_code") or "?")
+    return Message(STEP_LABELS.get(kind, STEP_LABELS[STEP_COORDINATOR]))
+
+
+def may_take_step(actor: Person, step: dict[str, Any]) -> bool:
+    """Whether ``actor``'s role, unit and flags fit the step (writing and earlier steps aside)."""
+    if not actor.active:
+        return False
+    kind = step.get("kind")
+    if kind == STEP_LEGAL:
+        return actor.legal_reviewer and actor.role in _LEGAL_REVIEWER_ROLES
+    if actor.role not in _CLEARING:
+        return False
+    if kind == STEP_UNIT:
+        return actor.unit_id is not None and actor.unit_id == step.get("unit_id")
+    if kind == STEP_STEERING:
+        return actor.unit is not None and actor.unit.kind == UnitKind.STEERING
+    return True
+
+
+def may_clear_some_post(actor: Person) -> bool:
+    """May take some step of some chain: a coordinator, an administrator, a legal reviewer."""
+    return actor.active and (
+        actor.role in _CLEARING or (actor.legal_reviewer and actor.role in _LEGAL_REVIEWER_ROLES)
+    )
+
+
+def chain_of(post: Any) -> list[dict[str, Any]]:
+    """The post's frozen chain, or four eyes (a post never sent since chains exist)."""
+    return list(getattr(post, "clearance_chain", None) or FOUR_EYES_CHAIN)
+
+
+def next_step(post: Any) -> tuple[int, dict[str, Any]] | None:
+    """(position from 1, step) of the step the post's current version waits for, or None."""
+    chain = chain_of(post)
+    taken = getattr(post, "clearance_steps_taken", 0) or 0
+    if taken >= len(chain):
+        return None
+    return taken + 1, chain[taken]
+
+
+def clearance_refusal(actor: Person, post: Any) -> str | Message | None:
+    """Why ``actor`` may not take the next clearance step of ``post`` as it is now, or None.
+
+    Four eyes, at every step: never one who wrote any part of the version being cleared (everyone
+    who changed its text, images or channel wording since the last clearance, and whoever created
+    the post, at every version: ``Post.writer_ids``). In a chain of several steps, nobody takes
+    two steps of one version, even one who may take both; and each step is for the people its
+    kind names (``may_take_step``). With no target: whether ``actor`` may clear posts at all.
     """
-    if not actor.active or actor.role not in _CLEARING:
+    if not may_clear_some_post(actor):
         return N_("Only a coordinator or an administrator can clear a post.")
     if post is None:
         return None
@@ -287,11 +360,44 @@ def clearance_refusal(actor: Person, post: Any) -> str | None:
             "You changed this version of the post, so you are one of its writers: "
             "another coordinator must clear it."
         )
+    upcoming = next_step(post)
+    if upcoming is None:
+        return None
+    position, step = upcoming
+    chain = chain_of(post)
+    if any(taken.get("taken_by_id") == actor.id for taken in chain[: position - 1]):
+        return Message(
+            N_(
+                "You took an earlier step of this version's clearance: step %(step)s is for "
+                "another person (%(who)s)."
+            ),
+            step=position,
+            who=step_label(step),
+        )
+    if not may_take_step(actor, step):
+        if len(chain) == 1:
+            return N_("Only a coordinator or an administrator can clear a post.")
+        return Message(
+            N_("Step %(step)s of this post's clearance is for %(who)s."),
+            step=position,
+            who=step_label(step),
+        )
     return None
 
 
 def _social_post_approve(actor: Person, post: Any) -> bool:
     return clearance_refusal(actor, post) is None
+
+
+def _social_post_reject(actor: Person, post: Any) -> bool:
+    # Sending a version back publishes nothing: any coordinator or administrator, its own writers
+    # too, and whoever may take the step it waits for (a legal reviewer who is an editor).
+    if actor.role in _CLEARING:
+        return True
+    if post is None:
+        return may_clear_some_post(actor)
+    upcoming = next_step(post)
+    return upcoming is not None and may_take_step(actor, upcoming[1])
 
 
 def _social_roles(roles: frozenset[str]):
@@ -306,8 +412,7 @@ _SOCIAL_RULES = {
     "post.create": _social_post_create,
     "post.edit": _social_post_edit,
     "post.approve": _social_post_approve,
-    # Sending a version back publishes nothing: its own writers may withdraw it too.
-    "post.reject": _social_roles(_CLEARING),
+    "post.reject": _social_post_reject,
     "post.schedule": _social_roles(_CLEARING),
     "publication.manage": _social_roles(_CLEARING),
     "channel.view": _social_roles(_CLEARING | {Role.EDITOR}),

@@ -312,6 +312,8 @@ AUDIT_ACTION_LABELS = {
     "submit": _l("Sent for clearance"),
     "approve": _l("Cleared"),
     "reject": _l("Sent back"),
+    "clear_step": _l("Clearance step taken"),
+    "clearance_policy": _l("Clearance chain changed"),
     "schedule": _l("Scheduled"),
     "unschedule": _l("Unscheduled"),
     "move": _l("Moved with its event"),

@@ -34,7 +34,7 @@ from campaigns.field.models import BotConversation
 from campaigns.i18n import N_
 from campaigns.org.models import Person
 from campaigns.org.telegram_links import telegram_link_for_chat
-from campaigns.permissions import can
+from campaigns.permissions import can, chain_of, next_step, step_label
 from campaigns.social import queries, services
 from campaigns.social.clearance_cards import parse_button
 from campaigns.social.models import Post, PostStatus, ReviewDecision
@@ -47,6 +47,10 @@ NOT_LINKED = N_("This chat is not linked to a Herald account.")
 ONLY_CLEARERS = N_("Only a coordinator or an administrator can clear a post.")
 CLEARED = N_("Cleared. It can now be scheduled or published.")
 CLEARED_BY = N_("Cleared by %(name)s.")
+STEP_TAKEN = N_(
+    "Step %(step)s of %(steps)s of the clearance is taken; step %(next)s is for %(who)s."
+)
+STEP_TAKEN_BY = N_("Step %(step)s of the clearance taken by %(name)s.")
 SENT_BACK = N_("Sent back to the author with your comment.")
 SENT_BACK_BY = N_("Sent back by %(name)s: %(comment)s")
 ALREADY_CLEARED = N_("Version %(version)s was already cleared by %(name)s.")
@@ -127,11 +131,30 @@ def press_button(
         )
         return ClearanceAnswer(reader=reader, prompt=Message(ASK_COMMENT, title=post.title))
     try:
+        # The step the post waits for now: the presser's, or refused as the web refuses it.
         services.approve_post(
             session, actor=reader, now=now, post=post, expected_version=press.version
         )
     except HeraldError as error:  # four eyes, as the web says it; nothing was changed
         return ClearanceAnswer(reader=reader, notice=_said(error), refused=True)
+    upcoming = next_step(post) if post.status == PostStatus.IN_REVIEW else None
+    if upcoming is not None:
+        position, step = upcoming
+        return ClearanceAnswer(
+            reader=reader,
+            notice=Message(
+                STEP_TAKEN,
+                step=position - 1,
+                steps=len(chain_of(post)),
+                next=position,
+                who=step_label(step),
+            ),
+            settled=Settled(
+                message_id,
+                message_text,
+                Message(STEP_TAKEN_BY, step=position - 1, name=reader.name),
+            ),
+        )
     return ClearanceAnswer(
         reader=reader,
         notice=Message(CLEARED),
@@ -225,7 +248,14 @@ def _no_longer_waiting(
 ) -> ClearanceAnswer:
     """Who decided on ``version``, or that it changed (also under the pressed card, which
     ``settle`` settles); and the version waiting now, for one who may clear it."""
-    decision = next((r for r in reversed(post.reviews) if r.version == version), None)
+    decision = next(
+        (
+            r
+            for r in reversed(post.reviews)
+            if r.version == version and r.decision != ReviewDecision.STEP
+        ),
+        None,
+    )
     if decision is None:
         notice = Message(NO_LONGER_WAITING, version=version)
     elif decision.decision == ReviewDecision.APPROVED:

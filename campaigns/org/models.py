@@ -50,6 +50,9 @@ class Unit(Base):
     country: Mapped[str] = mapped_column(String(2))
     timezone: Mapped[str] = mapped_column(String(64))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # The steps that clear its campaigns' posts beyond four eyes, in order (None: four eyes
+    # only); campaigns/social/chains.py reads and writes it.
+    clearance_policy: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -79,6 +82,8 @@ class Person(Base):
     locale: Mapped[str] = mapped_column(String(10), default="vi")
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # May take the "legal reviewer" step of a clearance chain (campaigns/social/chains.py).
+    legal_reviewer: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # Part of every calendar-feed link: a new value ("reset my feed links") kills the old links.
     feed_key: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(24))

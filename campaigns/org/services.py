@@ -208,8 +208,10 @@ def create_person(
     timezone: str = "Asia/Ho_Chi_Minh",
     password: str | None = None,
     active: bool = True,
+    legal_reviewer: bool = False,
 ) -> Person:
-    """Add a person. Raises NotAllowed or Invalid (field errors, duplicate email, unknown unit)."""
+    """Add a person (``legal_reviewer``: may take the legal step of clearance chains). Raises
+    NotAllowed or Invalid (field errors, duplicate email, unknown unit)."""
     _authorise(actor, "person.manage")
     normalised, unit = _validated_person(
         session,
@@ -231,6 +233,7 @@ def create_person(
         locale=locale,
         timezone=timezone,
         active=active,
+        legal_reviewer=legal_reviewer,
         password_hash=password_hash,
         created_at=now,
         updated_at=now,
@@ -254,9 +257,10 @@ def update_person(
     locale: str,
     timezone: str,
     active: bool,
+    legal_reviewer: bool | None = None,
 ) -> Person:
-    """Change a person's record. Raises NotAllowed, Invalid, or Conflict (an admin locking
-    themselves out)."""
+    """Change a person's record (``legal_reviewer`` None: unchanged). Raises NotAllowed,
+    Invalid, or Conflict (an admin locking themselves out)."""
     _authorise(actor, "person.manage", person)
     if actor is not None and actor.id == person.id and (not active or role != person.role):
         raise Conflict(N_("You cannot deactivate yourself or change your own role."))
@@ -278,6 +282,8 @@ def update_person(
     person.locale = locale
     person.timezone = timezone
     person.active = active
+    if legal_reviewer is not None:
+        person.legal_reviewer = legal_reviewer
     if before["active"] and not active:
         _end_sessions(person)
     session.flush()

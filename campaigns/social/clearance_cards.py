@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.i18n import N_
 from campaigns.org.models import Person
+from campaigns.permissions import chain_of, next_step, step_label
 from campaigns.social import rules
 from campaigns.social.models import Channel, ChannelKind, Post
 from campaigns.social.platform import MediaFile
@@ -35,6 +36,7 @@ REJECT = N_("Reject")
 WAITS = N_("A post waits for clearance: %(title)s")
 RAPID_WAITS = N_("Rapid response to clear: %(title)s")
 WRITTEN_BY = N_("Version %(version)s was written by %(names)s.")
+CHAIN_STEP = N_("Clearance step %(step)s of %(steps)s: for %(who)s.")
 
 #: what a button says: approve ("ok") or reject ("no") one version of one post
 DECISIONS = {"ok": "approve", "no": "reject"}
@@ -95,6 +97,14 @@ def clearance_card(
         select(Person.name).where(Person.id.in_(post.writer_ids())).order_by(Person.name)
     ).all()
     header += "\n" + gettext(WRITTEN_BY) % {"version": post.version, "names": ", ".join(writers)}
+    chain, upcoming = chain_of(post), next_step(post)
+    if len(chain) > 1 and upcoming is not None:
+        who = step_label(upcoming[1])
+        header += "\n" + gettext(CHAIN_STEP) % {
+            "step": upcoming[0],
+            "steps": len(chain),
+            "who": gettext(who.template) % who.params if who.params else gettext(who.template),
+        }
     if notice:
         header = f"{notice}\n\n{header}"
     link = base_url.rstrip("/") + f"/social/posts/{post.id}"

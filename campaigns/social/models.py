@@ -62,8 +62,9 @@ class AuthorChange(StrEnum):
 
 
 class ReviewDecision(StrEnum):
-    APPROVED = "approved"
+    APPROVED = "approved"  # the version is cleared (the last step of its chain was taken)
     REJECTED = "rejected"
+    STEP = "step"  # one step of a longer chain was taken; the version still waits
 
 
 class HeldReason(StrEnum):
@@ -130,6 +131,8 @@ class Campaign(Base):
     # {"posts": 40, "impressions": 500000, "engagements": 20000, "coverage_articles": 25}
     kpi_targets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its own clearance steps, instead of its owner unit's (None: the unit's policy applies).
+    clearance_policy: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -198,6 +201,11 @@ class Post(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_version: Mapped[int | None] = mapped_column(Integer)
     review_comment: Mapped[str] = mapped_column(Text, default="")
+    # The clearance chain, frozen when the post is sent for clearance (campaigns/social/chains.py):
+    # its steps in order, each with who took it for the current version. None: four eyes.
+    clearance_chain: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # How many steps of the chain were taken for the current version (0 when none).
+    clearance_steps_taken: Mapped[int] = mapped_column(Integer, default=0)
     # The last schedule asked for (kept after an edit un-schedules, to offer it again).
     schedule_mode: Mapped[str | None] = mapped_column(String(12))
     schedule_zone: Mapped[str | None] = mapped_column(String(64))
@@ -374,6 +382,8 @@ class PostReview(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     # The writers of the version decided on, as they were then.
     writer_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # The step of the clearance chain this decision was taken at (1 = the first).
+    step: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
     door: Mapped[str] = mapped_column(String(20), default="system")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -574,6 +584,8 @@ class Notification(Base):
         ForeignKey("social_posts.id", ondelete="CASCADE"), index=True
     )
     post_version: Mapped[int | None] = mapped_column(Integer)
+    # ... and the step of its clearance chain (how many steps were taken when it was asked).
+    post_step: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Delivery to the person's Telegram chat (campaigns/social/telegram_alerts.py).
     telegram_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

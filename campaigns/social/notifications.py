@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.errors import NotFound
@@ -63,10 +63,12 @@ def notify(
     skip: Person | None = None,
     post_id: int | None = None,
     post_version: int | None = None,
+    post_step: int | None = None,
 ) -> list[Notification]:
     """One notification per distinct active person (``skip`` excepted, e.g. whoever acted).
 
-    ``post_id`` and ``post_version`` say which version of a post a clearance request is about.
+    ``post_id``, ``post_version`` and ``post_step`` say which version of a post, and which step
+    of its clearance chain (how many were taken), a clearance request is about.
     """
     seen: set[int] = set()
     created = []
@@ -85,6 +87,7 @@ def notify(
             created_at=now,
             post_id=post_id,
             post_version=post_version,
+            post_step=post_step,
         )
         session.add(notification)
         created.append(notification)
@@ -107,7 +110,8 @@ def administrators(session: Session) -> list[Person]:
 
 
 def still_standing() -> ColumnElement[bool]:
-    """SQL: the notification is not resolved, and a clearance request's version still waits.
+    """SQL: the notification is not resolved, and a clearance request's version still waits at
+    the step it asked for.
 
     Resolution is recorded when a post leaves review or changes (``resolve_clearance_requests``);
     the second half keeps a request that was somehow left unresolved from being shown or sent.
@@ -116,6 +120,7 @@ def still_standing() -> ColumnElement[bool]:
         Post.id == Notification.post_id,
         Post.status == PostStatus.IN_REVIEW,
         Post.version == Notification.post_version,
+        Post.clearance_steps_taken == func.coalesce(Notification.post_step, 0),
     )
     return and_(
         Notification.resolved_at.is_(None),
@@ -129,8 +134,8 @@ def still_standing() -> ColumnElement[bool]:
 
 def resolve_clearance_requests(session: Session, *, post: Post, now: datetime) -> int:
     """Resolve the requests to clear versions of ``post`` that no longer wait for clearance
-    (it was cleared, sent back or changed): they leave the web's list and are not sent to
-    Telegram. Returns how many."""
+    (it was cleared, sent back or changed), or no longer wait for the step they asked for: they
+    leave the web's list and are not sent to Telegram. Returns how many."""
     stale = session.scalars(
         select(Notification).where(
             Notification.post_id == post.id,
@@ -140,7 +145,11 @@ def resolve_clearance_requests(session: Session, *, post: Post, now: datetime) -
     ).all()
     count = 0
     for notification in stale:
-        if post.status != PostStatus.IN_REVIEW or notification.post_version != post.version:
+        if (
+            post.status != PostStatus.IN_REVIEW
+            or notification.post_version != post.version
+            or (notification.post_step or 0) != post.clearance_steps_taken
+        ):
             notification.resolved_at = now
             count += 1
     session.flush()
@@ -148,7 +157,8 @@ def resolve_clearance_requests(session: Session, *, post: Post, now: datetime) -
 
 
 def has_clearance_request(session: Session, *, post: Post) -> bool:
-    """True when someone was already asked to clear the post's current version."""
+    """True when someone was already asked to take the step the post's current version
+    waits for."""
     return bool(
         session.scalar(
             select(
@@ -156,6 +166,7 @@ def has_clearance_request(session: Session, *, post: Post) -> bool:
                     Notification.post_id == post.id,
                     Notification.kind.in_(CLEARANCE_REQUEST_KINDS),
                     Notification.post_version == post.version,
+                    func.coalesce(Notification.post_step, 0) == post.clearance_steps_taken,
                     Notification.resolved_at.is_(None),
                 )
             )

@@ -23,9 +23,9 @@ from campaigns.db import INTEGER_MAX, parse_id
 from campaigns.errors import Conflict, Invalid, NotFound
 from campaigns.i18n import N_
 from campaigns.images import sniff_image, store_image
-from campaigns.org.models import Person, Role, Unit
-from campaigns.permissions import can, require
-from campaigns.social import rules, webhook_events
+from campaigns.org.models import Person, Unit
+from campaigns.permissions import next_step, require
+from campaigns.social import chains, rules, webhook_events
 from campaigns.social.models import (
     Attachment,
     AuthorChange,
@@ -42,7 +42,6 @@ from campaigns.social.models import (
 from campaigns.social.notifications import (
     has_clearance_request,
     notify,
-    people_with_roles,
     post_link,
     resolve_clearance_requests,
 )
@@ -404,6 +403,7 @@ def _content_changed(
     before = snapshot(post)
     post.version += 1
     post.updated_at = now
+    chains.restart_chain(post)
     new_status = rules.status_after_edit(post.status)
     was_cleared = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
     post.status = new_status
@@ -664,7 +664,8 @@ def submit_post(
     post: Post,
     expected_version: int | None = None,
 ) -> Post:
-    """Ask for clearance; coordinators (other than the author) are told.
+    """Ask for clearance; whoever may take the first step of its chain (never the author) is
+    told. The chain is the policy that applies now, frozen (campaigns/social/chains.py).
 
     Raises NotAllowed, Conflict (wrong state, stale form), Invalid (a language with no text).
     """
@@ -680,6 +681,7 @@ def submit_post(
     )
     post.submitted_at = now
     post.review_comment = ""
+    chains.freeze_chain(post)
     session.flush()
     record_change(session, actor=actor, now=now, action="submit", target=post, before=before)
     _ask_for_clearance(session, post=post, now=now)
@@ -687,24 +689,16 @@ def submit_post(
 
 
 def _ask_for_clearance(session: Session, *, post: Post, now: datetime) -> None:
-    """Keep the clearance requests true: those for a version no longer waiting are resolved;
-    a version waiting for clearance has one request for each coordinator who may clear it
-    (never its writers; administrators when no coordinator may)."""
+    """Keep the clearance requests true: those for a version or a step no longer waiting are
+    resolved; a version waiting for clearance has one request for each person who may take the
+    step it waits for (never its writers nor who took an earlier step; administrators when
+    nobody else may)."""
     resolve_clearance_requests(session, post=post, now=now)
     if post.status != PostStatus.IN_REVIEW or has_clearance_request(session, post=post):
         return
-    clearers = [
-        person
-        for person in people_with_roles(session, [Role.COORDINATOR])
-        if can(person, "post.approve", post)
-    ] or [
-        person
-        for person in people_with_roles(session, [Role.ADMIN])
-        if can(person, "post.approve", post)
-    ]
     notify(
         session,
-        people=clearers,
+        people=chains.people_for_next_step(session, post),
         kind="rapid_review_requested" if post.rapid_response else "review_requested",
         message=N_("Rapid response to clear: %(title)s")
         if post.rapid_response
@@ -714,17 +708,26 @@ def _ask_for_clearance(session: Session, *, post: Post, now: datetime) -> None:
         now=now,
         post_id=post.id,
         post_version=post.version,
+        post_step=post.clearance_steps_taken,
     )
 
 
 def _record_review(
-    session: Session, *, actor: Person, now: datetime, post: Post, decision: str, comment: str
+    session: Session,
+    *,
+    actor: Person,
+    now: datetime,
+    post: Post,
+    decision: str,
+    comment: str,
+    step: int | None = None,
 ) -> PostReview:
     review = PostReview(
         version=post.version,
         decision=decision,
         person_id=actor.id,
         writer_ids=sorted(post.writer_ids()),
+        step=step,
         comment=comment,
         door=session.info.get("door", "system"),
         decided_at=now,
@@ -748,25 +751,64 @@ def approve_post(
     post: Post,
     expected_version: int,
     comment: str = "",
+    expected_step: int | None = None,
 ) -> Post:
-    """Clear the post as the approver saw it (``expected_version``).
+    """Take the step of the post's clearance chain it waits for, on the version the approver
+    saw (``expected_version``; ``expected_step``, when given, the step they saw waiting). The
+    last step clears the post; an earlier one leaves it in review and asks whoever may take the
+    next step. With no policy the chain is one step: four eyes, as before.
 
-    Four eyes (``post.approve`` in campaigns/permissions.py): a coordinator or administrator who
-    wrote no part of this version. Raises NotAllowed (a writer of the version, wrong role),
-    Conflict (stale form: the post changed since it was opened; not in review).
+    Every step (``post.approve`` in campaigns/permissions.py): a person the step is for, who
+    wrote no part of this version and took no earlier step of it. Raises NotAllowed (a writer of
+    the version, a second step, wrong role or unit), Conflict (stale form: the post changed, or
+    the step was taken, since it was opened; not in review).
     """
     require(actor, "post.approve", post)
     _check_expected_version(post, expected_version)
-    before = _transition(
-        post,
-        target=PostStatus.APPROVED,
-        refusal=N_("Only a post waiting for clearance can be cleared."),
-        now=now,
-    )
+    if post.status != PostStatus.IN_REVIEW:
+        raise Conflict(N_("Only a post waiting for clearance can be cleared."))
+    upcoming = next_step(post)
+    if expected_step is not None and upcoming is not None and upcoming[0] != expected_step:
+        raise Conflict(
+            N_(
+                "Step %(seen)s of this post's clearance was taken since you opened it; it now "
+                "waits for step %(current)s. Open it again."
+            ),
+            seen=expected_step,
+            current=upcoming[0],
+        )
+    comment = comment.strip()
+    before = snapshot(post)
+    position, last = chains.take_step(post, actor=actor, now=now)
+    if not last:
+        post.updated_at = now
+        session.flush()
+        record_change(
+            session,
+            actor=actor,
+            now=now,
+            action="clear_step",
+            target=post,
+            before=before,
+            comment=comment or None,
+        )
+        _record_review(
+            session,
+            actor=actor,
+            now=now,
+            post=post,
+            decision=ReviewDecision.STEP,
+            comment=comment,
+            step=position,
+        )
+        _ask_for_clearance(session, post=post, now=now)
+        return post
+    post.status = PostStatus.APPROVED
+    post.updated_at = now
     post.approved_by_id = actor.id
     post.approved_at = now
     post.approved_version = post.version
-    post.review_comment = comment.strip()
+    post.review_comment = comment
     session.flush()
     record_change(
         session,
@@ -775,7 +817,7 @@ def approve_post(
         action="approve",
         target=post,
         before=before,
-        comment=comment.strip() or None,
+        comment=comment or None,
     )
     _record_review(
         session,
@@ -783,7 +825,8 @@ def approve_post(
         now=now,
         post=post,
         decision=ReviewDecision.APPROVED,
-        comment=comment.strip(),
+        comment=comment,
+        step=position,
     )
     _ask_for_clearance(session, post=post, now=now)
     webhook_events.post_cleared(session, post, now=now)
@@ -825,6 +868,7 @@ def reject_post(
         now=now,
     )
     post.review_comment = comment.strip()
+    upcoming = next_step(post)
     session.flush()
     record_change(
         session,
@@ -842,6 +886,7 @@ def reject_post(
         post=post,
         decision=ReviewDecision.REJECTED,
         comment=comment.strip(),
+        step=upcoming[0] if upcoming is not None else None,
     )
     _ask_for_clearance(session, post=post, now=now)
     notify(

@@ -52,6 +52,9 @@ class PersonForm(FlaskForm):
     )
     timezone = StringField(_l("Time zone"), description=_l("IANA name, e.g. Europe/Paris."))
     active = BooleanField(_l("Active (can sign in and use tokens)"), default=True)
+    legal_reviewer = BooleanField(
+        _l("Legal reviewer (may take the legal step of a clearance chain)"), default=False
+    )
     password = PasswordField(
         _l("Password"), description=_l("At least 10 characters. Leave empty to keep it.")
     )

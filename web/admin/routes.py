@@ -132,6 +132,7 @@ def _person_fields(form: PersonForm) -> dict:
         "locale": form.locale.data or "",
         "timezone": form.timezone.data or "",
         "active": bool(form.active.data),
+        "legal_reviewer": bool(form.legal_reviewer.data),
     }
 
 
