@@ -17,6 +17,7 @@ from campaigns.timezones import available_zones, to_zone
 from web.labels import (
     AUDIT_DOOR_LABELS,
     AUDIT_TARGET_LABELS,
+    CLEARANCE_STEP_LABELS,
     ROLE_LABELS,
     UNIT_KIND_LABELS,
     audit_action_label,
@@ -175,6 +176,8 @@ def init_app(app: Flask, babel: Babel) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["ROLE_NAMES"] = ROLE_LABELS
     app.jinja_env.globals["UNIT_KINDS"] = UNIT_KIND_LABELS
+    app.jinja_env.globals["CLEARANCE_STEPS"] = CLEARANCE_STEP_LABELS
+    app.jinja_env.filters["in_words"] = _in_words
     app.jinja_env.globals["AUDIT_TARGETS"] = AUDIT_TARGET_LABELS
     app.jinja_env.globals["AUDIT_DOORS"] = AUDIT_DOOR_LABELS
     app.jinja_env.globals["audit_action_label"] = audit_action_label

@@ -359,3 +359,12 @@ def audit_action_label(action: str, target_type: str) -> str:
     if kind == "visa" and value:
         return gettext("Visa: %(status)s", status=VISA_STATUS_LABELS.get(value, value))
     return str(AUDIT_ACTION_LABELS.get(action, action))
+
+
+# Who takes a step of a clearance chain (campaigns/social/chains.py), as a policy form offers it.
+CLEARANCE_STEP_LABELS = {
+    "coordinator": _l("A coordinator or an administrator"),
+    "legal": _l("A legal reviewer"),
+    "unit": _l("A coordinator of a unit (head of unit)"),
+    "steering": _l("A member of the steering committee"),
+}

@@ -51,6 +51,14 @@ ROUTES = [
     Route("reports.campaign_report", "GET", "/reports/campaigns/{campaign}/report", EVERYONE),
     Route("reports.campaign_report", "GET", "/reports/campaigns/{campaign}/report.csv", EVERYONE),
     Route("campaigns.campaign_pause", "POST", "/social/campaigns/{campaign}/pause", CLEARING),
+    # Clearance chains (campaigns/social/chains.py) are defined by administrators only.
+    Route(
+        "campaigns.campaign_clearance_policy",
+        "POST",
+        "/social/campaigns/{campaign}/clearance",
+        frozenset({"admin"}),
+    ),
+    Route("campaigns.unit_clearance_policy", "POST", "/social/units/mofa/clearance", {"admin"}),
     Route("campaigns.calendar", "GET", "/social/calendar", EVERYONE),
     Route("campaigns.new_post", "GET", "/social/campaigns/{campaign}/posts/new", WRITERS),
     Route("campaigns.new_post", "POST", "/social/campaigns/{campaign}/posts/new", WRITERS),

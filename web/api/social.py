@@ -10,6 +10,7 @@ credentials go in (``credentials`` on create, ``PUT .../credentials``) and never
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 from flask import current_app, jsonify
 from flask.views import MethodView
@@ -21,6 +22,7 @@ from campaigns.calendar import queries as calendar_queries
 from campaigns.db import utcnow
 from campaigns.errors import NotFound
 from campaigns.i18n import N_
+from campaigns.permissions import chain_of, next_step
 from campaigns.social import channels as channel_services
 from campaigns.social import checks, lookups, queries, scheduling, services
 from campaigns.social.models import (
@@ -209,11 +211,48 @@ class PublicationSchema(Schema):
 
 class ClearanceDecisionSchema(Schema):
     version = fields.Integer()
-    decision = fields.OneOf(ReviewDecision)
+    step = fields.Integer(
+        allow_none=True, metadata={"description": "The step of the clearance chain (1 = first)"}
+    )
+    decision = fields.OneOf(
+        ReviewDecision,
+        metadata={"description": "step: one step of a longer chain, the version still waits"},
+    )
     person_id = fields.Integer()
     writer_ids = fields.List(fields.Integer())
     comment = fields.String()
     decided_at = fields.AwareDateTime()
+
+
+class ClearanceStepSchema(Schema):
+    position = fields.Integer()
+    kind = fields.String(
+        metadata={
+            "description": "Who may take it: coordinator, legal (a legal reviewer), unit (a "
+            "coordinator of unit_id: its head), steering (a member of the steering committee)"
+        }
+    )
+    unit_id = fields.Integer(allow_none=True)
+    unit_code = fields.String(allow_none=True)
+    taken_by_id = fields.Integer(allow_none=True)
+    taken_at = fields.AwareDateTime(allow_none=True)
+    is_next = fields.Boolean()
+
+
+def _clearance_chain(post: Post) -> list[dict]:
+    upcoming = next_step(post) if post.status == PostStatus.IN_REVIEW else None
+    return [
+        {
+            "position": position,
+            "kind": step.get("kind"),
+            "unit_id": step.get("unit_id"),
+            "unit_code": step.get("unit_code"),
+            "taken_by_id": step.get("taken_by_id"),
+            "taken_at": datetime.fromisoformat(step["taken_at"]) if step.get("taken_at") else None,
+            "is_next": upcoming is not None and upcoming[0] == position,
+        }
+        for position, step in enumerate(chain_of(post), start=1)
+    ]
 
 
 class PostSchema(Schema):
@@ -242,6 +281,15 @@ class PostSchema(Schema):
         },
     )
     reviews = fields.List(fields.Nested(ClearanceDecisionSchema))
+    clearance_chain = fields.ComputedList(
+        fields.Nested(ClearanceStepSchema),
+        getter=_clearance_chain,
+        metadata={
+            "description": "The steps that clear this version, in order (one step: four eyes), "
+            "frozen when the post was sent; who took each, and which is next"
+        },
+    )
+    clearance_steps_taken = fields.Integer()
 
 
 class PostCreateSchema(Schema):
@@ -279,6 +327,10 @@ class VersionSchema(Schema):
 class ReviewSchema(Schema):
     expected_version = fields.Integer(
         required=True, metadata={"description": "The post's version as you read it"}
+    )
+    expected_step = fields.Integer(
+        load_default=None,
+        metadata={"description": "Approve: the step you saw waiting (409 if it was taken since)"},
     )
     comment = fields.String(load_default="")
 
@@ -657,8 +709,10 @@ class PostApprove(MethodView):
     @posts_blueprint.alt_response(403, schema=HeraldErrorSchema)
     @posts_blueprint.alt_response(409, schema=HeraldErrorSchema)
     def post(self, data, post_id):
-        """Clear the post as you read it. Four eyes: 403 if you changed any part of this version
-        (``writer_ids``); 409 if it changed since you read it."""
+        """Take the step of the post's clearance chain it waits for, as you read it; the last
+        step clears it. Four eyes at every step: 403 if you changed any part of this version
+        (``writer_ids``), took an earlier step of it, or the step is not for you; 409 if it
+        changed (or the step was taken) since you read it."""
         person = actor()
         post = load_for("post.approve", Post, post_id)
         services.approve_post(db.session, actor=person, now=utcnow(), post=post, **data)
@@ -677,6 +731,7 @@ class PostReject(MethodView):
         """Send the post back to its writers with a comment (required); a writer may too."""
         person = actor()
         post = load_for("post.reject", Post, post_id)
+        data.pop("expected_step", None)
         services.reject_post(db.session, actor=person, now=utcnow(), post=post, **data)
         db.session.commit()
         return post

@@ -11,7 +11,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     RadioField,
     SelectField,
@@ -22,9 +26,11 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
+from campaigns.social.chains import policy_steps
 from campaigns.social.models import ScheduleMode
 from campaigns.timezones import country_names
 from web.forms import DateField, IntegerField, choices
+from web.labels import CLEARANCE_STEP_LABELS
 
 MULTIPLE_HINT = _l("Hold Ctrl (⌘ on a Mac) to choose several.")
 
@@ -206,6 +212,30 @@ class VersionForm(FlaskForm):
 class ReviewForm(FlaskForm):
     comment = TextAreaField(_l("Comment"))
     expected_version = HiddenField()
+    # The step of the clearance chain the page showed waiting (approve only).
+    expected_step = HiddenField()
+
+
+class ClearanceStepForm(Form):
+    kind = SelectField(_l("Who takes this step"), validate_choice=False)
+    unit_code = SelectField(_l("Unit"), validate_choice=False)
+    rapid_only = BooleanField(_l("Rapid responses only"))
+
+
+class ClearancePolicyForm(FlaskForm):
+    """Up to five steps, in order; empty rows are ignored (no step at all: no policy)."""
+
+    steps = FieldList(FormField(ClearanceStepForm), min_entries=5, max_entries=5)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for entry in self.steps:
+            entry.form.kind.choices = choices(
+                [("", _l("(no step)")), *CLEARANCE_STEP_LABELS.items()]
+            )
+            entry.form.unit_code.choices = choices(
+                [("", "—"), *((unit.code, unit.code) for unit in units)]
+            )
 
 
 class ScheduleForm(FlaskForm):
@@ -273,3 +303,13 @@ class PublishNowForm(FlaskForm):
     def __init__(self, *args, channels=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.channel_ids.choices = channel_choices(channels)
+
+
+def clearance_policy_form(policy, units) -> ClearancePolicyForm:
+    """The form of a unit's or a campaign's clearance chain, filled with its steps."""
+    rows = [
+        {"kind": step.kind, "unit_code": step.unit_code, "rapid_only": step.rapid_only}
+        for step in policy_steps(policy)
+    ]
+    rows += [{"kind": "", "unit_code": "", "rapid_only": False}] * (5 - len(rows))
+    return ClearancePolicyForm(formdata=None, data={"steps": rows}, units=units)

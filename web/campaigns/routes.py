@@ -26,14 +26,22 @@ from flask_login import login_required
 from campaigns.calendar import queries as calendar_queries
 from campaigns.calendar.models import Tier
 from campaigns.db import fits_integer, parse_id, utcnow
-from campaigns.errors import HeraldError, Invalid, NotAllowed
+from campaigns.errors import HeraldError, Invalid, Message, NotAllowed
 from campaigns.field import reports as field_reports
 from campaigns.i18n import N_
 from campaigns.metrics import queries as metrics_queries
 from campaigns.metrics.rules import FIXED_POINTS
 from campaigns.org import queries as org_queries
-from campaigns.permissions import can, require
-from campaigns.social import lookups, queries, scheduling, services
+from campaigns.org.models import Unit
+from campaigns.permissions import (
+    can,
+    chain_of,
+    clearance_refusal,
+    next_step,
+    require,
+    step_label,
+)
+from campaigns.social import chains, lookups, queries, scheduling, services
 from campaigns.social.models import (
     Attachment,
     Campaign,
@@ -57,7 +65,7 @@ from web.campaigns import forms
 from web.campaigns.layout import campaign_timeline, combined_days
 from web.extensions import db
 from web.forms import day_from_query, show_domain_error
-from web.i18n import error_message
+from web.i18n import error_message, translate
 from web.loading import load_for
 from web.security import actor
 
@@ -318,6 +326,13 @@ def campaign_page(campaign_id: int):
         zone=person.timezone,
         action_form=EmptyForm(),
         locale=_locale(),
+        campaign_policy=chains.policy_steps(campaign.clearance_policy),
+        unit_policy=chains.policy_steps(campaign.owner_unit.clearance_policy),
+        policy_form=forms.clearance_policy_form(
+            campaign.clearance_policy, org_queries.all_units(db.session)
+        )
+        if can(person, "clearance_policy.manage", campaign)
+        else None,
     )
 
 
@@ -337,6 +352,54 @@ def campaign_pause(campaign_id: int, action: str):
         else gettext("The campaign resumed.")
     )
     return _done(message, url_for("campaigns.campaign_page", campaign_id=campaign.id))
+
+
+# --- clearance chains of units and campaigns ------------------------------------------------------
+
+
+def _save_clearance_policy(target, back: str):
+    """Form → ``set_clearance_policy`` → back to the page the form is on, saying what happened."""
+    form = forms.ClearancePolicyForm(units=org_queries.all_units(db.session))
+    if not form.validate_on_submit():
+        abort(400)
+    steps = [
+        chains.StepInput(
+            kind=entry.form.kind.data or "",
+            unit_code=entry.form.unit_code.data or "",
+            rapid_only=bool(entry.form.rapid_only.data),
+        )
+        for entry in form.steps
+    ]
+    try:
+        chains.set_clearance_policy(
+            db.session, actor=actor(), now=utcnow(), target=target, steps=steps
+        )
+    except HeraldError as error:
+        _refused(error)
+        flash(error_message(error), "error")
+        return redirect(back, code=303)
+    message = (
+        gettext("The clearance chain was saved. Posts already sent keep the chain they have.")
+        if target.clearance_policy
+        else gettext("No clearance chain of its own: four eyes, or the unit's chain, apply.")
+    )
+    return _done(message, back)
+
+
+@blueprint.post("/units/<code>/clearance")
+@login_required
+def unit_clearance_policy(code: str):
+    unit = load_for("clearance_policy.manage", Unit, code)
+    return _save_clearance_policy(unit, url_for("main.unit_page", code=unit.code) + "#clearance")
+
+
+@blueprint.post("/campaigns/<int:campaign_id>/clearance")
+@login_required
+def campaign_clearance_policy(campaign_id: int):
+    campaign = load_for("clearance_policy.manage", Campaign, campaign_id)
+    return _save_clearance_policy(
+        campaign, url_for("campaigns.campaign_page", campaign_id=campaign.id) + "#clearance"
+    )
 
 
 # --- the combined calendar -----------------------------------------------------------------------
@@ -540,7 +603,15 @@ def _post_context(post: Post, **overrides) -> dict:
         "new_variant_form": forms.VariantForm(formdata=None, expected_version=version),
         "attachment_form": forms.AttachmentForm(formdata=None, expected_version=version),
         "version_form": forms.VersionForm(formdata=None, expected_version=version),
-        "approve_form": forms.ReviewForm(formdata=None, expected_version=version),
+        "approve_form": forms.ReviewForm(
+            formdata=None,
+            expected_version=version,
+            expected_step=str(next_step(post)[0]) if next_step(post) else "",
+        ),
+        "chain": chains.chain_steps(db.session, post),
+        "next_people": chains.people_for_next_step(db.session, post)
+        if post.status == PostStatus.IN_REVIEW
+        else [],
         "reject_form": forms.ReviewForm(formdata=None, expected_version=version),
         "settings_form": forms.PostSettingsForm(
             formdata=None,
@@ -558,6 +629,7 @@ def _post_context(post: Post, **overrides) -> dict:
         "preview": None,
         "can_edit": can(person, "post.edit", post),
         "can_approve": post.status == PostStatus.IN_REVIEW and can(person, "post.approve", post),
+        "approve_refusal": _refusal_words(person, post),
         "can_reject": post.status == PostStatus.IN_REVIEW and can(person, "post.reject", post),
         "wrote_this_version": person.id in post.writer_ids(),
         "history": queries.version_history(post),
@@ -572,6 +644,16 @@ def _post_context(post: Post, **overrides) -> dict:
         context["variant_forms"][language] = form
     context.update(overrides)
     return context
+
+
+def _refusal_words(person, post: Post) -> str:
+    """Why the reader may not take the step the post waits for, in their words ("" if they may)."""
+    refusal = clearance_refusal(person, post) if post.status == PostStatus.IN_REVIEW else None
+    if refusal is None:
+        return ""
+    if isinstance(refusal, Message):
+        return translate(refusal.template, refusal.params)
+    return gettext(refusal)
 
 
 def _default_channels(post: Post, channels) -> list[str]:
@@ -818,6 +900,7 @@ def review_post(post_id: int, decision: str):
                 post=post,
                 expected_version=expected,
                 comment=form.comment.data or "",
+                expected_step=_int(form.expected_step.data),
             )
         else:
             services.reject_post(
@@ -836,11 +919,23 @@ def review_post(post_id: int, decision: str):
         return _post_page(load_for("campaign.view", Post, post_id), error.status)
     except HeraldError as error:
         return _show_on_post(post_id, error, form, f"{decision}_form")
-    message = (
-        gettext("Cleared. It can now be scheduled or published.")
-        if decision == "approve"
-        else gettext("Sent back to the author with your comment.")
-    )
+    upcoming = next_step(post) if post.status == PostStatus.IN_REVIEW else None
+    if decision == "reject":
+        message = gettext("Sent back to the author with your comment.")
+    elif upcoming is not None:
+        message = translate(
+            N_(
+                "Step %(step)s of %(steps)s of the clearance is taken; step %(next)s is for %(who)s."
+            ),
+            {
+                "step": upcoming[0] - 1,
+                "steps": len(chain_of(post)),
+                "next": upcoming[0],
+                "who": step_label(upcoming[1]),
+            },
+        )
+    else:
+        message = gettext("Cleared. It can now be scheduled or published.")
     return _done(message, url_for("campaigns.post_page", post_id=post_id))
 
 

@@ -25,9 +25,11 @@ from campaigns.db import utcnow
 from campaigns.health import queries as health_queries
 from campaigns.org import queries
 from campaigns.org.models import Unit
-from campaigns.permissions import require
+from campaigns.permissions import can, require
+from campaigns.social import chains
 from campaigns.timezones import to_zone
 from web.account.forms import EmptyForm
+from web.campaigns.forms import clearance_policy_form
 from web.extensions import db
 from web.loading import load_for
 from web.security import actor
@@ -170,4 +172,12 @@ def unit_page(code: str):
     person = actor()
     unit = load_for("unit.view", Unit, code)
     members = queries.visible_people(db.session, person, unit_code=unit.code)
-    return render_template("main/unit.html", unit=unit, members=members)
+    return render_template(
+        "main/unit.html",
+        unit=unit,
+        members=members,
+        clearance_steps=chains.policy_steps(unit.clearance_policy),
+        policy_form=clearance_policy_form(unit.clearance_policy, queries.all_units(db.session))
+        if can(person, "clearance_policy.manage", unit)
+        else None,
+    )
