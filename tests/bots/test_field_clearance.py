@@ -17,15 +17,16 @@ from bots.fieldbot import FieldBot
 from bots.registry import client_for
 from campaigns.db import utcnow
 from campaigns.social import scheduling, services
+from campaigns.social.chains import StepInput, set_clearance_policy
 from campaigns.social.models import Post, PostReview, Publication
 from campaigns.social.telegram_alerts import AlertOutcome
 from scheduler.transactions import Transactions
 from scheduler.worker import Worker
 from tests.bots.conftest import X_TOKEN, png_bytes
 from tests.bots.field_bots import BASE_URL, FieldBots, translations
-from tests.factories import create_person
+from tests.factories import create_person, create_unit
 from tests.fakes.telegram import FakeMessage, FakeTelegram
-from tests.social_factories import SECRET, create_channel, create_post
+from tests.social_factories import SECRET, create_campaign, create_channel, create_post
 from tests.telegram_factories import link_telegram
 
 CHAT = 616_161  # the coordinator's private chat
@@ -408,3 +409,68 @@ def test_a_post_cleared_from_telegram_is_published_on_x_once(
     session.expire_all()
     publication = session.scalars(select(Publication)).one()
     assert (publication.status, publication.platform_id) == ("published", tweet.id)
+
+
+def test_a_chain_of_two_steps_from_telegram_each_presser_takes_their_own_step(
+    session, start_bot, fake_telegram
+):
+    """A rapid response of a unit whose chain is a coordinator, then (for rapid responses) a
+    member of the steering committee: the Approve button takes the step the presser may take,
+    and a second step by the same person is refused with the web's words."""
+    unit = create_unit(session, "press-dept", kind="ministry")
+    set_clearance_policy(
+        session,
+        actor=None,
+        now=NOW,
+        target=unit,
+        steps=[StepInput("coordinator"), StepInput("steering", rapid_only=True)],
+    )
+    post = create_post(
+        session, campaign=create_campaign(session, owner_unit=unit), now=NOW,
+        title="Phản hồi nhanh", rapid_response=True,
+    )  # fmt: skip
+    coordinator = create_person(session, "coordinator", name="Lê Thu Hà", locale="en")
+    link_telegram(session, coordinator, now=NOW - timedelta(hours=1), chat_id=CHAT)
+    steering = create_person(
+        session, "coordinator", unit=create_unit(session, "bcd", kind="steering"),
+        name="Ủy viên Ban Chỉ đạo", locale="en",
+    )  # fmt: skip
+    link_telegram(session, steering, now=NOW - timedelta(hours=1), chat_id=OTHER_CHAT)
+    services.submit_post(session, actor=post.author, now=NOW, post=post)
+    session.commit()
+    bot = start_bot()
+    # Step 1 is for any coordinator: both are asked, and the card says which step it is.
+    assert bot.deliver_round(NOW) == [AlertOutcome.SENT] * 2
+    card = card_of(fake_telegram, CHAT)
+    assert "Clearance step 1 of 2: for a coordinator or an administrator." in card.text
+
+    answer = press(fake_telegram, CHAT, card, "Approve")
+
+    assert answer["text"] == (
+        "Step 1 of 2 of the clearance is taken; step 2 is for a member of the steering committee."
+    )
+    assert fake_telegram.messages(CHAT)[-1].text.endswith(
+        "Step 1 of the clearance taken by Lê Thu Hà."
+    )
+    post = reread(session, post)
+    assert (post.status, post.clearance_steps_taken) == ("in_review", 1)
+    # The same person tries the second step with the same button: refused as the web refuses.
+    already = len(fake_telegram.callback_answers)
+    fake_telegram.push_callback_query(CHAT, card.message_id, f"clear:ok:{post.id}:{post.version}")
+    refused = fake_telegram.wait_for_callback_answers(already + 1)[already]
+    assert refused["text"] == (
+        "You took an earlier step of this version's clearance: step 2 is for another person"
+        " (a member of the steering committee)."
+    )
+    assert refused["show_alert"] is True
+    assert reread(session, post).clearance_steps_taken == 1
+
+    # The steering member is asked for step 2 (their step-1 request is resolved) and clears it.
+    assert bot.deliver_round(NOW) == [AlertOutcome.SENT]
+    card = card_of(fake_telegram, OTHER_CHAT)
+    assert "Clearance step 2 of 2: for a member of the steering committee." in card.text
+    answer = press(fake_telegram, OTHER_CHAT, card, "Approve")
+    assert answer["text"] == "Cleared. It can now be scheduled or published."
+    post = reread(session, post)
+    assert (post.status, post.approved_by_id) == ("approved", steering.id)
+    assert [(r.step, r.decision) for r in post.reviews] == [(1, "step"), (2, "approved")]
