@@ -126,7 +126,11 @@ def test_three_steps_and_the_same_person_tries_two(session, now, office):
         _approve(session, people["steering"], post, now)
     _approve(session, second_head, post, now)
     assert post.status == "approved"
-    assert [r.person_id for r in post.reviews] == [head.id, people["coordinator"].id, second_head.id]
+    assert [r.person_id for r in post.reviews] == [
+        head.id,
+        people["coordinator"].id,
+        second_head.id,
+    ]
 
 
 def test_the_author_and_writers_are_refused_at_every_step(session, now, office):

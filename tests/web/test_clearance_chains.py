@@ -25,8 +25,9 @@ def world(session):
     people = {
         "admin": create_person(session, "admin", name="Admin"),
         "head": create_person(session, "coordinator", unit=unit, name="Trưởng phòng Hải"),
-        "lawyer": create_person(session, "editor", unit=unit, name="Luật sư Mai",
-                                legal_reviewer=True),  # fmt: skip
+        "lawyer": create_person(
+            session, "editor", unit=unit, name="Luật sư Mai", legal_reviewer=True
+        ),
         "editor": create_person(session, "editor", unit=unit, name="Biên tập Lan"),
     }
     campaign = create_campaign(session, owner_unit=unit)
@@ -43,9 +44,7 @@ def _field(html: str, name: str) -> str:
     return re.search(rf'name="{name}"[^>]*value="(\d*)"', html).group(1)
 
 
-def test_an_admin_defines_the_chain_and_each_step_is_taken_on_the_post_page(
-    client, session, world
-):
+def test_an_admin_defines_the_chain_and_each_step_is_taken_on_the_post_page(client, session, world):
     unit, campaign, people = world
     login(client, people["admin"])
     page = client.get("/units/mofa").get_data(as_text=True)
