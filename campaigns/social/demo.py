@@ -18,14 +18,15 @@ from campaigns.calendar import queries as calendar_queries
 from campaigns.calendar.models import AnniversaryCategory, Event, EventStatus, Tier
 from campaigns.calendar.rules import AnniversaryOccurrence
 from campaigns.org.models import Person, Unit, UnitKind
-from campaigns.social import channels, scheduling, services
+from campaigns.social import chains, channels, scheduling, services
 from campaigns.social.models import Campaign, Channel, ChannelKind, Post, ScheduleMode
 from campaigns.timezones import to_zone
 
 OFFICE_ZONE = "Asia/Ho_Chi_Minh"
 AUTHOR = "editor@example.org"
 MISSION_AUTHOR = "editor.kh@example.org"
-APPROVER = "coordinator2@example.org"
+APPROVER = "coordinator2@example.org"  # of the steering committee (bcd-ttdn)
+HEAD_OF_PRESS = "coordinator@example.org"  # a coordinator of the press department
 PRESS_UNIT = "mofa-press"
 PRESS_CHANNEL = "Bộ Ngoại giao – Sandbox (vi)"
 # Border provinces take part in campaigns with neighbouring countries.
@@ -49,7 +50,68 @@ def load_social_demo(session: Session, *, now: datetime) -> Campaign | None:
     campaign = _load_campaign(session, now=now, occurrence=occurrence, press=press)
     _load_posts(session, now=now, campaign=campaign, author=author, approver=approver,
                 sandboxes=sandboxes)  # fmt: skip
+    head = _person(session, HEAD_OF_PRESS)
+    if head is not None:
+        _load_statements(session, now=now, press=press, author=author, steering=approver)
     return campaign
+
+
+def _load_statements(
+    session: Session, *, now: datetime, press: Unit, author: Person, steering: Person
+) -> None:
+    """The spokesperson's statements: a campaign whose posts pass two steps, a member of the
+    steering committee then the head of the press department; one statement waits at step 2
+    (step 1 taken by the steering committee's coordinator, the head of the department asked)."""
+    name_en = "Spokesperson's statements"
+    campaign = session.scalar(select(Campaign).where(Campaign.name_en == name_en))
+    if campaign is not None:
+        return
+    today = to_zone(now, OFFICE_ZONE).date()
+    campaign = services.create_campaign(
+        session,
+        actor=None,
+        now=now,
+        data=services.CampaignInput(
+            name_vi="Phát ngôn của Người Phát ngôn Bộ Ngoại giao",
+            name_en=name_en,
+            starts_on=today - timedelta(days=30),
+            ends_on=today + timedelta(days=335),
+            owner_unit_code=press.code,
+            goal="Viet Nam's official positions, cleared by the steering committee and the head "
+            "of the press department before they go out.",
+            target_countries=["VN"],
+            languages=["vi", "en"],
+        ),
+    )
+    chains.set_clearance_policy(
+        session,
+        actor=None,
+        now=now,
+        target=campaign,
+        steps=[chains.StepInput("steering"), chains.StepInput("unit", press.code)],
+    )
+    post = services.create_post(
+        session,
+        actor=author,
+        now=now,
+        campaign=campaign,
+        title="Statement on the East Sea",
+        variants={
+            "vi": "Việt Nam kiên định giải quyết các tranh chấp bằng biện pháp hòa bình, "
+            "trên cơ sở luật pháp quốc tế, trong đó có UNCLOS 1982.",
+            "en": "Viet Nam consistently settles disputes by peaceful means, on the basis of "
+            "international law, including UNCLOS 1982.",
+        },
+    )
+    services.submit_post(session, actor=author, now=now, post=post)
+    services.approve_post(
+        session,
+        actor=steering,
+        now=now,
+        post=post,
+        expected_version=post.version,
+        comment="Ban Chỉ đạo đồng ý.",
+    )
 
 
 def _person(session: Session, email: str) -> Person | None:
