@@ -99,6 +99,8 @@ def test_an_admin_defines_the_chain_and_each_step_is_taken_on_the_post_page(clie
     assert re.search(r'id="chain-step-1" class="taken">.*?taken by Luật sư Mai', page, re.S)
 
     _switch(client, people["head"])
+    queue = client.get("/social/clearance").get_data(as_text=True)
+    assert post.title in queue and "Clearance step 2 of 2" in queue
     page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
     step_two = re.search(r'<li id="chain-step-2" class="next">(.*?)</li>', page, re.S).group(1)
     assert "a coordinator of mofa" in step_two and "Trưởng phòng Hải" in step_two
