@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     make_response,
@@ -173,7 +174,7 @@ def board(conference_id: int):
         kinds=[(kind.value, UNIT_KIND_LABELS.get(kind.value, kind.value)) for kind in UnitKind],
         states=READINESS_LABELS,
         locale=_locale(),
-        poll=POLL_MILLISECONDS,
+        poll=current_app.config.get("HERALD_BOARD_POLL_MILLISECONDS", POLL_MILLISECONDS),
         deadline=_when(conference.readiness_due_at, person.timezone),
         starts=_when(conference.event.starts_at, person.timezone),
         deadline_form=DeadlineForm(
