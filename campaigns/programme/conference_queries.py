@@ -7,7 +7,7 @@ that it answers in milliseconds with 2,000 sites (bench/conference.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
@@ -34,6 +34,7 @@ _STATE_CLAUSES = {
     Readiness.NO_ANSWER: ConferenceSite.readiness_answered_at.is_(None),
 }
 CONNECTION_FILTERS = ("connected", "not_connected")
+CHANGE_OVERLAP = timedelta(seconds=5)
 
 
 def get_conference(session: Session, conference_id: int, *, actor: Person | None) -> Conference:
@@ -172,6 +173,7 @@ class Totals:
     delegates: int = 0
     expected: int = 0
     version: str = ""
+    changed_at: datetime | None = None  # the last change of any site
 
 
 @dataclass
@@ -212,12 +214,27 @@ def board_totals(session: Session, conference: Conference) -> Totals:
         delegates=int(delegates or 0),
         expected=int(expected or 0),
         version=f"{conference.id}-{sites}-{changed_text}-{conference.updated_at.isoformat()}",
+        changed_at=changed if isinstance(changed, datetime) else None,
     )
 
 
-def board(session: Session, conference: Conference, *, filters: BoardFilter | None = None) -> Board:
-    """The organiser's board: the totals of every site, and the sites the filter keeps (the
-    central site first, then by kind and name). The caller checks ``conference.manage``."""
+def board(
+    session: Session,
+    conference: Conference,
+    *,
+    filters: BoardFilter | None = None,
+    totals: Totals | None = None,
+    changed_since: datetime | None = None,
+) -> Board:
+    """The organiser's board: the totals of every site (``totals`` when the caller has just
+    read them), and the sites the filter keeps (the central site first, then by kind and
+    name). The caller checks ``conference.manage``.
+
+    With ``changed_since``: only the sites changed since then, whatever the filter (the board's
+    script applies the filter to them), so that polling costs what changed, not the whole
+    board. A report's transaction may commit a moment after another's newer change, so the
+    window reaches back ``CHANGE_OVERLAP`` before ``changed_since``: rows are sent again,
+    never missed."""
     filters = filters or BoardFilter()
     query = (
         select(
@@ -244,6 +261,9 @@ def board(session: Session, conference: Conference, *, filters: BoardFilter | No
         .where(ConferenceSite.conference_id == conference.id)
         .order_by(ConferenceSite.is_central.desc(), Unit.kind, Unit.name_vi, ConferenceSite.id)
     )
+    if changed_since is not None:
+        query = query.where(ConferenceSite.updated_at >= changed_since - CHANGE_OVERLAP)
+        filters = BoardFilter()
     if filters.state:
         query = query.where(_STATE_CLAUSES[filters.state])
     if filters.kind:
@@ -281,7 +301,7 @@ def board(session: Session, conference: Conference, *, filters: BoardFilter | No
         answered_at,
         connected_at,
         attendance,
-    ) in session.execute(query):
+    ) in session.connection().execute(query):
         checks = (bool(room), bool(tested), bool(chair), bool(documents))
         state = (
             Readiness.NO_ANSWER
@@ -309,4 +329,6 @@ def board(session: Session, conference: Conference, *, filters: BoardFilter | No
                 attendance,
             )
         )
-    return Board(conference=conference, totals=board_totals(session, conference), rows=rows)
+    return Board(
+        conference=conference, totals=totals or board_totals(session, conference), rows=rows
+    )

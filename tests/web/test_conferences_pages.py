@@ -54,6 +54,8 @@ def test_the_board_shows_every_site_and_its_json_the_totals(client, session):
     assert page.status_code == 200
     assert f'id="site-{silent.id}"' in page.text and "Trần Văn B" in page.text
     assert "js/conference-board.js" in page.text
+    before = client.get(f"/conferences/{conference.id}/board.json").json
+    assert before["full"] and len(before["sites"]) == 3
     field = create_person(session, "field", unit=reporting.unit)
     session.commit()
     client.post("/logout")
@@ -77,6 +79,19 @@ def test_the_board_shows_every_site_and_its_json_the_totals(client, session):
     by_id = {site["id"]: site for site in answer.json["sites"]}
     assert by_id[reporting.id]["connected"] and by_id[reporting.id]["attendance"] == 480
     assert by_id[silent.id]["state"] == "no_answer"
+    # what the board's script asks next: the sites changed since its last answer (and those
+    # changed at that very instant, sent again rather than missed)
+    changes = client.get(
+        f"/conferences/{conference.id}/board.json", query_string={"since": before["since"]}
+    ).json
+    assert not changes["full"] and reporting.id in [site["id"] for site in changes["sites"]]
+    assert changes["totals"]["delegates"] == 480
+    later = client.get(
+        f"/conferences/{conference.id}/board.json", query_string={"since": changes["since"]}
+    ).json
+    assert [site["id"] for site in later["sites"]] == [reporting.id]
+    garbled = client.get(f"/conferences/{conference.id}/board.json?since=yesterday").json
+    assert garbled["full"] and len(garbled["sites"]) == 3
     # the same version again: 304, nothing re-sent
     again = client.get(
         f"/conferences/{conference.id}/board.json",

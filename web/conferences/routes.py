@@ -4,7 +4,7 @@ attendance), the programme and its documents, and the attendance report (page, P
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -26,6 +26,7 @@ from campaigns.calendar.rules import local_instant
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError, Invalid, NotFound
 from campaigns.i18n import N_
+from campaigns.metrics import exports
 from campaigns.org import queries as org_queries
 from campaigns.org.models import LOCALES, UnitKind
 from campaigns.permissions import can, require
@@ -146,6 +147,15 @@ def new():
     return render_template("conferences/new.html", form=form), status
 
 
+def _instant(text: str) -> datetime | None:
+    """An aware instant from the board's script (``since``); None for anything else."""
+    try:
+        instant = datetime.fromisoformat(text[:40])
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
+
+
 def _when(instant, zone: str) -> str:
     return f"{to_zone(instant, zone):%d/%m/%Y %H:%M}" if instant else ""
 
@@ -173,6 +183,10 @@ def board(conference_id: int):
         filters=filters,
         kinds=[(kind.value, UNIT_KIND_LABELS.get(kind.value, kind.value)) for kind in UnitKind],
         states=READINESS_LABELS,
+        state_words={state: gettext(label) for state, label in READINESS_LABELS.items()},
+        count=lambda value: exports.format_cell(value, _locale(), "—"),
+        since=seen.totals.changed_at.isoformat() if seen.totals.changed_at else "",
+        site_link=url_for("conferences.site", conference_id=conference.id, site_id=0)[:-1],
         locale=_locale(),
         poll=current_app.config.get("HERALD_BOARD_POLL_MILLISECONDS", POLL_MILLISECONDS),
         deadline=_when(conference.readiness_due_at, person.timezone),
@@ -198,10 +212,15 @@ def board_json(conference_id: int):
         response.set_etag(etag.strip('"'))
         return response
     filters = BoardFilter.of(request.args)
-    seen = conference_queries.board(db.session, conference, filters=filters)
+    since = _instant(request.args.get("since", ""))
+    seen = conference_queries.board(
+        db.session, conference, filters=filters, totals=totals, changed_since=since
+    )
     locale = _locale()
     labels = {state: gettext(label) for state, label in READINESS_LABELS.items()}
     body = {
+        "full": since is None,
+        "since": totals.changed_at.isoformat() if totals.changed_at else "",
         "totals": {
             "sites": totals.sites,
             "ready": totals.ready,
