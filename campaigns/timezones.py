@@ -43,5 +43,18 @@ def country_names(locale: str = "en") -> dict[str, str]:
     }
 
 
+@cache
+def country_options(locale: str = "en") -> tuple[tuple[str, str], ...]:
+    """(code, "Name (CODE)") of every country, sorted by name in ``locale``: the options of
+    every country list (a page may show several; sorting ~250 names each time showed up in
+    the profiles)."""
+    return tuple(
+        sorted(
+            ((code, f"{name} ({code})") for code, name in country_names(locale).items()),
+            key=lambda item: item[1],
+        )
+    )
+
+
 def is_country(code: str | None) -> bool:
     return bool(code) and code in country_names("en")

@@ -10,7 +10,7 @@ from typing import Any
 
 import holidays as holidays_library
 from sqlalchemy import and_, exists, false, func, or_, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from campaigns.calendar import rules
 from campaigns.calendar.models import (
@@ -115,8 +115,9 @@ def _by_start(item: Any) -> tuple[Any, int]:
     return (rules.event_span(item)[0], item.id)
 
 
+# Many-to-one in the same query (a join), collections in one more query each.
 _EVENT_LOADS = (
-    selectinload(Event.owner_unit),
+    joinedload(Event.owner_unit),
     selectinload(Event.participants),
     selectinload(Event.audience),
 )
@@ -315,7 +316,7 @@ def list_anniversaries(
     query = (
         select(Anniversary)
         .where(Anniversary.active.is_(True))
-        .options(selectinload(Anniversary.owner_unit))
+        .options(joinedload(Anniversary.owner_unit))
         .order_by(Anniversary.title_en)
     )
     if category:
@@ -372,7 +373,7 @@ def open_planning_tasks(session: Session, actor: Person) -> list[PlanningTask]:
     query = (
         select(PlanningTask)
         .where(PlanningTask.status == "open")
-        .options(selectinload(PlanningTask.unit), selectinload(PlanningTask.anniversary))
+        .options(joinedload(PlanningTask.unit), joinedload(PlanningTask.anniversary))
         .order_by(PlanningTask.occurrence_date, PlanningTask.id)
     )
     if not sees_all_units(actor):

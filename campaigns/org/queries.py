@@ -45,6 +45,13 @@ def visible_units(session: Session, actor: Person) -> list[Unit]:
     return list(session.scalars(query))
 
 
+def count_visible_units(session: Session, actor: Person) -> int:
+    """How many units ``visible_units`` lists."""
+    if not sees_all_units(actor):
+        return 1 if actor.unit_id is not None else 0
+    return session.scalar(select(func.count(Unit.id))) or 0
+
+
 def all_units(session: Session) -> list[Unit]:
     return list(session.scalars(select(Unit).order_by(Unit.code)))
 

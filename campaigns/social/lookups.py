@@ -4,8 +4,9 @@ schedule as it would be, and a person's unread count. Each refuses what the read
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.errors import NotFound
@@ -45,17 +46,19 @@ def attachment_by_path(session: Session, path: str, *, actor: Person) -> Attachm
     return attachment
 
 
-def unread_count(session: Session, *, person: Person) -> int:
-    return (
-        session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.person_id == person.id,
-                Notification.read_at.is_(None),
-                still_standing(),
-            )
-        )
-        or 0
+@cache
+def _unread_count_statement() -> Select:
+    # Built once (on first use, when every model is mapped): every signed-in page asks it, and
+    # building it and its cache key cost more than the indexed count (profiled).
+    return select(func.count(Notification.id)).where(
+        Notification.person_id == bindparam("person_id"),
+        Notification.read_at.is_(None),
+        still_standing(),
     )
+
+
+def unread_count(session: Session, *, person: Person) -> int:
+    return session.scalar(_unread_count_statement(), {"person_id": person.id}) or 0
 
 
 def publications_of(

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from campaigns.errors import NotFound
 from campaigns.i18n import N_
@@ -44,7 +44,7 @@ def list_campaigns(session: Session, *, actor: Person) -> list[Campaign]:
     return list(
         session.scalars(
             select(Campaign)
-            .options(selectinload(Campaign.owner_unit), selectinload(Campaign.participating_units))
+            .options(joinedload(Campaign.owner_unit), selectinload(Campaign.participating_units))
             .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
         )
     )
@@ -146,6 +146,38 @@ def posts_awaiting_clearance(session: Session, *, actor: Person) -> list[Post]:
     return [post for post in waiting if can(actor, "post.approve", post)]
 
 
+def count_posts_awaiting_clearance(session: Session, *, actor: Person) -> int:
+    """How many posts ``posts_awaiting_clearance`` lists, without loading them: the posts in
+    review are counted, and only those ``actor`` wrote some part of (the only ones the rule can
+    refuse) are loaded to apply it."""
+    if not can(actor, "post.approve"):
+        return 0
+    in_review = Post.status == PostStatus.IN_REVIEW
+    wrote_some = or_(
+        Post.author_id == actor.id,
+        exists().where(
+            PostVersionAuthor.post_id == Post.id, PostVersionAuthor.person_id == actor.id
+        ),
+    )
+    in_all = session.scalar(select(func.count(Post.id)).where(in_review)) or 0
+    theirs = session.scalars(
+        select(Post)
+        .where(in_review, wrote_some)
+        .options(selectinload(Post.version_authors), selectinload(Post.reviews))
+    )
+    return in_all - sum(1 for post in theirs if not can(actor, "post.approve", post))
+
+
+def count_publications_needing_a_person(session: Session) -> int:
+    """How many ``publications_needing_a_person`` lists."""
+    return (
+        session.scalar(
+            select(func.count(Publication.id)).where(Publication.status.in_(NEEDS_A_PERSON))
+        )
+        or 0
+    )
+
+
 def publications_between(
     session: Session,
     *,
@@ -158,7 +190,7 @@ def publications_between(
     statement = (
         select(Publication)
         .where(Publication.scheduled_at >= since, Publication.scheduled_at < until)
-        .options(selectinload(Publication.channel), selectinload(Publication.post))
+        .options(joinedload(Publication.channel), joinedload(Publication.post))
         .order_by(Publication.scheduled_at, Publication.id)
     )
     if campaign_id is not None:

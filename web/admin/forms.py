@@ -11,18 +11,13 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from campaigns.audit import DOORS
-from campaigns.timezones import country_names
-from web.forms import DateField, choices
+from web.forms import DateField, choices, country_select_choices
 from web.i18n import LANGUAGES
 from web.labels import AUDIT_DOOR_LABELS, AUDIT_TARGET_LABELS, ROLE_LABELS, UNIT_KIND_LABELS
 
 
 def _countries():
-    names = country_names(str(get_locale() or "en"))
-    ordered = sorted(
-        ((code, f"{name} ({code})") for code, name in names.items()), key=lambda item: item[1]
-    )
-    return choices([("", "—"), *ordered])
+    return [*choices([("", "—")]), *country_select_choices(str(get_locale() or "en"))]
 
 
 # Choices are not enforced by WTForms: the domain checks them and says what is wrong in words.

@@ -20,8 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from campaigns.timezones import country_names
-from web.forms import DateField, DateTimeLocalField, IntegerField, choices
+from web.forms import DateField, DateTimeLocalField, IntegerField, choices, country_select_choices
 from web.labels import (
     ANNIVERSARY_CATEGORY_LABELS,
     EVENT_KIND_LABELS,
@@ -36,11 +35,8 @@ MULTIPLE_HINT = _l("Hold Ctrl (⌘ on a Mac) to choose several.")
 
 def country_choices(*, blank: bool) -> list:
     """ISO codes with their names in the interface language, sorted by name."""
-    names = country_names(str(get_locale() or "en"))
-    ordered = sorted(
-        ((code, f"{name} ({code})") for code, name in names.items()), key=lambda item: item[1]
-    )
-    return choices([("", "—"), *ordered] if blank else ordered)
+    ordered = country_select_choices(str(get_locale() or "en"))
+    return [*choices([("", "—")]), *ordered] if blank else list(ordered)
 
 
 def unit_choices(units, *, blank: bool) -> list:

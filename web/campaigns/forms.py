@@ -28,8 +28,7 @@ from wtforms.validators import NumberRange, Optional
 
 from campaigns.social.chains import policy_steps
 from campaigns.social.models import ScheduleMode
-from campaigns.timezones import country_names
-from web.forms import DateField, IntegerField, choices
+from web.forms import DateField, IntegerField, choices, country_select_choices
 from web.labels import CLEARANCE_STEP_LABELS
 
 MULTIPLE_HINT = _l("Hold Ctrl (⌘ on a Mac) to choose several.")
@@ -40,11 +39,7 @@ def _locale() -> str:
 
 
 def country_choices() -> list:
-    names = country_names(_locale())
-    ordered = sorted(
-        ((code, f"{name} ({code})") for code, name in names.items()), key=lambda item: item[1]
-    )
-    return choices(ordered)
+    return list(country_select_choices(_locale()))
 
 
 def unit_choices(units) -> list:

@@ -50,11 +50,10 @@ BUILT_SECTIONS = {"reports": "reports.index"}
 def dashboard():
     person = actor()
     require(person, "dashboard.view")
-    units = queries.visible_units(db.session, person)
     return render_template(
         "main/dashboard.html",
         person=person,
-        units=units,
+        unit_count=queries.count_visible_units(db.session, person),
         tasks=calendar_queries.open_planning_tasks(db.session, person),
         today=to_zone(utcnow(), person.timezone).date(),
         task_form=EmptyForm(),

@@ -17,19 +17,20 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from campaigns.timezones import country_names
-from web.forms import DateField, DateTimeLocalField, IntegerField, choices
+from campaigns.timezones import country_options
+from web.forms import DateField, DateTimeLocalField, IntegerField, choices, country_select_choices
 from web.labels import ACCREDITATION_LABELS, OUTLET_KIND_LABELS, TONE_LABELS
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-def country_choices(empty: str = "—"):
-    names = country_names(str(get_locale() or "en"))
-    ordered = sorted(
-        ((code, f"{name} ({code})") for code, name in names.items()), key=lambda item: item[1]
-    )
-    return choices([("", empty), *ordered])
+def country_choices():
+    return [*choices([("", "—")]), *country_select_choices(str(get_locale() or "en"))]
+
+
+def country_filter_options(empty: str) -> list[tuple[str, str]]:
+    """(value, label) of a list's country filter: ``empty`` (every country), then each one."""
+    return [("", empty), *country_options(str(get_locale() or "en"))]
 
 
 def campaign_choices(campaigns):
