@@ -71,6 +71,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     guards.init_app(app)
     i18n.init_app(app, babel)
+    from web.forms import country_filter_options
+
+    app.jinja_env.globals["country_filter_options"] = country_filter_options
     security.init_app(app, login_manager)
 
     from web.account.routes import blueprint as account_blueprint

@@ -43,13 +43,11 @@ def _country_options_html(locale: str, every: str, selected: str | None) -> Mark
     )
 
 
-def country_filter_options(field: wtforms.SelectField) -> Markup:
-    """The <option>s of a filter's country list (every country, then each one; the field's
-    value selected), the HTML the calendar's ``filter_select`` writes for any select. Kept per
-    language, label of "every country" and value: a calendar view wrote ~250 options on each
-    request (a sixth of a month view, profiled)."""
-    every = field.choices[0].label if field.choices else ""
-    return _country_options_html(str(get_locale() or "en"), str(every), field.data)
+def country_filter_options(every: str, selected: str | None) -> Markup:
+    """The <option>s of a list's country filter: ``every`` (the label of no filter), then each
+    country; ``selected`` chosen. Kept per language, label and value: a calendar view or the
+    journalist list wrote ~250 options on each request (a sixth of a month view, profiled)."""
+    return _country_options_html(str(get_locale() or "en"), str(every), selected)
 
 
 def show_domain_error(form: FlaskForm, error: HeraldError, aliases: dict[str, str] | None = None):

@@ -35,7 +35,7 @@ from web.calendar.forms import (
 )
 from web.calendar.inputs import event_as_input, split_tags
 from web.extensions import db
-from web.forms import country_filter_options, show_domain_error
+from web.forms import show_domain_error
 from web.i18n import error_message, field_errors
 from web.imports.routes import start as start_import
 from web.labels import (
@@ -72,7 +72,6 @@ def calendar_labels() -> dict[str, Any]:
         "CATEGORIES": ANNIVERSARY_CATEGORY_LABELS,
         "TIERS": TIER_LABELS,
         "country_name": _country_name,
-        "country_filter_options": country_filter_options,
         "locale": _locale(),
     }
 

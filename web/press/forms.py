@@ -17,7 +17,6 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from campaigns.timezones import country_options
 from web.forms import DateField, DateTimeLocalField, IntegerField, choices, country_select_choices
 from web.labels import ACCREDITATION_LABELS, OUTLET_KIND_LABELS, TONE_LABELS
 
@@ -26,11 +25,6 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 def country_choices():
     return [*choices([("", "—")]), *country_select_choices(str(get_locale() or "en"))]
-
-
-def country_filter_options(empty: str) -> list[tuple[str, str]]:
-    """(value, label) of a list's country filter: ``empty`` (every country), then each one."""
-    return [("", empty), *country_options(str(get_locale() or "en"))]
 
 
 def campaign_choices(campaigns):

@@ -112,7 +112,6 @@ def journalists():
         journalists=listed.journalists,
         listed=listed,
         outlets=queries.list_outlets(db.session),
-        countries=forms.country_filter_options(gettext("All")),
         args=request.args,
         today=utcnow().date(),
     )
