@@ -136,10 +136,12 @@ def visible_events(
     priority: str | None = None,
     tag: str | None = None,
     include_cancelled: bool = True,
+    with_units: bool = True,
 ) -> list[Event]:
     """Events ``actor`` may see (None: the public) overlapping the local days [since, until]
     of ``zone``, filtered by unit (owner or participant), kind, partner country, priority and
-    tag; sorted by start. Owner unit, participants and audience are loaded with them."""
+    tag; sorted by start. Owner unit, participants and audience are loaded with them, unless
+    ``with_units`` is False (a page that shows none of them)."""
     query = _events_query(
         actor,
         since=since,
@@ -150,7 +152,9 @@ def visible_events(
         priority=priority,
         include_cancelled=include_cancelled,
     )
-    events = _in_lists(list(session.scalars(query.options(*_EVENT_LOADS))), country, tag)
+    if with_units:
+        query = query.options(*_EVENT_LOADS)
+    events = _in_lists(list(session.scalars(query)), country, tag)
     events.sort(key=_by_start)
     return events
 

@@ -38,16 +38,16 @@ IN_FLIGHT = (PublicationStatus.PUBLISHING, PublicationStatus.RECONCILING)
 NEEDS_A_PERSON = (PublicationStatus.HELD, PublicationStatus.DEAD)
 
 
-def list_campaigns(session: Session, *, actor: Person) -> list[Campaign]:
-    """Every campaign, newest first. Raises NotAllowed."""
+def list_campaigns(session: Session, *, actor: Person, with_units: bool = True) -> list[Campaign]:
+    """Every campaign, newest first, with its owner and participating units unless
+    ``with_units`` is False (a list of names). Raises NotAllowed."""
     require(actor, "campaign.view")
-    return list(
-        session.scalars(
-            select(Campaign)
-            .options(joinedload(Campaign.owner_unit), selectinload(Campaign.participating_units))
-            .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
+    query = select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())
+    if with_units:
+        query = query.options(
+            joinedload(Campaign.owner_unit), selectinload(Campaign.participating_units)
         )
-    )
+    return list(session.scalars(query))
 
 
 def get_campaign(session: Session, campaign_id: int, *, actor: Person) -> Campaign:

@@ -423,6 +423,7 @@ def calendar():
         until=since + timedelta(days=days - 1),
         zone=zone,
         include_cancelled=False,
+        with_units=False,
     )
     if campaign is not None:
         linked = {event.id for event in campaign.events}
@@ -451,7 +452,7 @@ def calendar():
         # One day asked for shows all of it; longer spans a readable sample of each day.
         publications_per_day=len(publications) if days == 1 else PUBLICATIONS_PER_DAY,
         campaign=campaign,
-        campaigns=queries.list_campaigns(db.session, actor=person),
+        campaigns=queries.list_campaigns(db.session, actor=person, with_units=False),
         zone=zone,
         locale=_locale(),
     )
