@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from campaigns.errors import NotFound
@@ -144,28 +144,6 @@ def posts_awaiting_clearance(session: Session, *, actor: Person) -> list[Post]:
         .order_by(Post.rapid_response.desc(), Post.submitted_at, Post.id)
     )
     return [post for post in waiting if can(actor, "post.approve", post)]
-
-
-def count_posts_awaiting_clearance(session: Session, *, actor: Person) -> int:
-    """How many posts ``posts_awaiting_clearance`` lists, without loading them: the posts in
-    review are counted, and only those ``actor`` wrote some part of (the only ones the rule can
-    refuse) are loaded to apply it."""
-    if not can(actor, "post.approve"):
-        return 0
-    in_review = Post.status == PostStatus.IN_REVIEW
-    wrote_some = or_(
-        Post.author_id == actor.id,
-        exists().where(
-            PostVersionAuthor.post_id == Post.id, PostVersionAuthor.person_id == actor.id
-        ),
-    )
-    in_all = session.scalar(select(func.count(Post.id)).where(in_review)) or 0
-    theirs = session.scalars(
-        select(Post)
-        .where(in_review, wrote_some)
-        .options(selectinload(Post.version_authors), selectinload(Post.reviews))
-    )
-    return in_all - sum(1 for post in theirs if not can(actor, "post.approve", post))
 
 
 def count_publications_needing_a_person(session: Session) -> int:

@@ -152,7 +152,7 @@ def campaign_list():
     return render_template(
         "campaigns/list.html",
         campaigns=queries.list_campaigns(db.session, actor=person),
-        awaiting=queries.count_posts_awaiting_clearance(db.session, actor=person),
+        awaiting=len(queries.posts_awaiting_clearance(db.session, actor=person)),
         attention=queries.count_publications_needing_a_person(db.session)
         if can(person, "publication.manage")
         else 0,
