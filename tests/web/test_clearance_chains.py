@@ -165,3 +165,35 @@ def test_the_api_shows_the_chain_and_approves_per_step(client, session, world, m
                           headers=deputy)  # fmt: skip
     assert cleared.status_code == 200 and cleared.get_json()["status"] == "approved"
     assert [s["is_next"] for s in cleared.get_json()["clearance_chain"]] == [False, False]
+
+
+def test_an_admin_marks_a_legal_reviewer_through_the_api_and_the_person_form(
+    client, session, world
+):
+    _, _, people = world
+    editor = people["editor"]
+    marked = client.patch(
+        f"/api/v1/people/{editor.id}",
+        json={"legal_reviewer": True},
+        headers=_token(session, people["admin"]),
+    )
+    assert marked.status_code == 200 and marked.get_json()["legal_reviewer"] is True
+    session.expire_all()
+    assert session.get(type(editor), editor.id).legal_reviewer is True
+    # Another change that does not name the flag keeps it.
+    client.patch(
+        f"/api/v1/people/{editor.id}",
+        json={"timezone": "Asia/Tokyo"},
+        headers=_token(session, people["admin"]),
+    )
+    session.expire_all()
+    assert session.get(type(editor), editor.id).legal_reviewer is True
+    refused = client.patch(
+        f"/api/v1/people/{editor.id}",
+        json={"legal_reviewer": False},
+        headers=_token(session, people["head"]),
+    )
+    assert refused.status_code == 403
+    login(client, people["admin"])
+    page = client.get(f"/admin/people/{editor.id}/edit").get_data(as_text=True)
+    assert 'name="legal_reviewer"' in page and "Legal reviewer" in page

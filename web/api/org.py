@@ -59,6 +59,10 @@ class PersonSchema(Schema):
     locale = fields.OneOf(("vi", "en"), load_default="vi")
     timezone = fields.Timezone(load_default="Asia/Ho_Chi_Minh")
     active = fields.Boolean(load_default=True)
+    legal_reviewer = fields.Boolean(
+        load_default=False,
+        metadata={"description": "May take the legal-review step of a clearance chain"},
+    )
 
 
 class PersonCreateSchema(PersonSchema):
@@ -71,6 +75,7 @@ class PersonPatchSchema(PersonSchema):
     locale = fields.OneOf(("vi", "en"))
     timezone = fields.Timezone()
     active = fields.Boolean()
+    legal_reviewer = fields.Boolean()
 
 
 class PeopleQuerySchema(Schema):
@@ -155,6 +160,7 @@ def _person_values(person: Person | None, data: dict) -> dict:
         "locale": merged.get("locale") or "",
         "timezone": merged.get("timezone") or "",
         "active": bool(merged.get("active", True)),
+        "legal_reviewer": bool(merged.get("legal_reviewer", False)),
     }
 
 
