@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from campaigns.audit import record_change, snapshot
 from campaigns.errors import Invalid, Message
@@ -249,6 +249,7 @@ def people_for_next_step(session: Session, post: Post) -> list[Person]:
                 and_(Person.role == Role.EDITOR, Person.legal_reviewer.is_(True)),
             ),
         )
+        .options(selectinload(Person.unit))  # the steering step asks each person's unit kind
         .order_by(Person.name, Person.id)
     ).all()
     allowed = [person for person in candidates if can(person, "post.approve", post)]
