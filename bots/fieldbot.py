@@ -51,7 +51,7 @@ from telegram.ext import (
     filters,
 )
 
-from bots import field_agenda, field_push, field_reports
+from bots import conference_attend, field_agenda, field_push, field_reports
 from bots.clearance import ClearanceDesk, add_clearance_handlers, read_photos, send_card
 from bots.limiter import SEND_ONCE, OutgoingLimiter
 from bots.sessions import bot_transaction
@@ -103,6 +103,7 @@ HELP = N_(
     "/upcoming — your unit's coming anniversaries and deadlines\n"
     "/trip — your trip's itinerary, with Done and Delay buttons\n"
     "/report — file a field report: a link, a photo or a note\n"
+    "/attend 120 — on a conference day: your site is connected, with 120 delegates\n"
     "/start CODE — link this chat to your Herald account (the code is on your profile page)\n"
     "/stop — unlink this chat: no more alerts here\n"
     "/cancel — stop what you started (a report, or a rejection waiting for your comment)\n"
@@ -624,6 +625,7 @@ def build_application(
     add_clearance_handlers(application, private=private)
     field_agenda.add_handlers(application)
     field_push.add_handlers(application)
+    conference_attend.add_handlers(application)
     # Anything else said in private gets the list of commands.
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, help_command))
     application.add_handler(

@@ -332,3 +332,28 @@ def board(
     return Board(
         conference=conference, totals=totals or board_totals(session, conference), rows=rows
     )
+
+
+#: How far from a conference's start a site may report from the bot without naming it.
+ON_THE_DAY = timedelta(hours=12)
+
+
+def site_on_the_day(session: Session, person: Person, now: datetime) -> ConferenceSite | None:
+    """The site of the person's unit in the conference starting nearest ``now`` (within
+    ``ON_THE_DAY`` either way, not cancelled): what the bot's ``/attend`` reports for."""
+    if person.unit_id is None:
+        return None
+    candidates = session.scalars(
+        select(ConferenceSite)
+        .join(Conference, Conference.id == ConferenceSite.conference_id)
+        .join(Event, Event.id == Conference.event_id)
+        .where(
+            ConferenceSite.unit_id == person.unit_id,
+            Event.status != "cancelled",
+            Event.starts_at >= now - ON_THE_DAY,
+            Event.starts_at <= now + ON_THE_DAY,
+        )
+    ).all()
+    if not candidates:
+        return None
+    return min(candidates, key=lambda site: abs(site.conference.event.starts_at - now))
