@@ -5,7 +5,8 @@ application's configuration.
 
 - ``SECRET_KEY`` (from ``HERALD_SECRET_KEY``): decrypts the channel's credentials;
 - ``HERALD_X_API_BASE``, ``HERALD_TELEGRAM_API_BASE``: where the platforms are (tests, demos and
-  staging point them at the fakes in ``tests/fakes``);
+  staging point them at the fakes in ``tests/fakes``); a Mastodon channel talks to the instance
+  in its credentials, unless ``HERALD_MASTODON_API_BASE`` sends every instance to a fake;
 - ``HERALD_PLATFORM_TIMEOUT`` (optional, seconds, default 10): how long one platform call may take.
 
 The adapters read no environment themselves. X and Telegram clients hold connection pools (and
@@ -22,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
+from bots.mastodon import MastodonClient
 from bots.sandbox import SandboxClient
 from bots.telegram import DEFAULT_API_BASE as TELEGRAM_API_BASE
 from bots.telegram import TelegramClient
@@ -58,9 +60,18 @@ def client_for(
         if session is None:
             raise ValueError("a sandbox channel must be loaded in a session")
         return SandboxClient(session=session, channel=channel, clock=clock)
-    if channel.kind not in (ChannelKind.X, ChannelKind.TELEGRAM):
+    if channel.kind not in (ChannelKind.X, ChannelKind.TELEGRAM, ChannelKind.MASTODON):
         raise ValueError(f"unknown channel kind {channel.kind!r}")
     credentials = _credentials(channel, config)
+    if channel.kind == ChannelKind.MASTODON:
+        return MastodonClient(
+            instance_url=config.get("HERALD_MASTODON_API_BASE") or credentials["instance_url"],
+            access_token=credentials["mastodon_token"],
+            visibility=channel.visibility or "public",
+            language=channel.language.split("-")[0] or None,
+            timeout=timeout,
+            clock=clock,
+        )
     if channel.kind == ChannelKind.X:
         return XClient(
             consumer_key=credentials["consumer_key"],

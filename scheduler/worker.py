@@ -507,13 +507,17 @@ class Worker:
     def _answer_check(
         self, session: Session, check: ConnectionCheck, at: Callable[[], datetime]
     ) -> None:
-        account, error = None, None
+        account, error, limits = None, None, None
         # A fresh client: the point is to try the credentials as they are now.
         self._forget_client(check.channel_id)
         client = None
         try:
             client = self._client(check.channel, at())
             account = client.check_connection()
+            # A platform whose limits vary by server (Mastodon) says what this one allows.
+            read_limits = getattr(client, "platform_limits", None)
+            if callable(read_limits):
+                limits = read_limits()
         except PlatformError as failure:
             error = failure
         except ValueError as failure:  # a kind this server has no adapter for
@@ -526,7 +530,9 @@ class Worker:
         finally:
             if error is not None:
                 self._forget_client(check.channel_id)
-        finish_connection_check(session, check=check, now=at(), account=account, error=error)
+        finish_connection_check(
+            session, check=check, now=at(), account=account, error=error, limits=limits
+        )
         session.commit()
 
     def _beat(self, session: Session, now: datetime) -> None:

@@ -93,6 +93,9 @@ def config_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str
             "HERALD_TELEGRAM_API_BASE", "https://api.telegram.org"
         ),
         "HERALD_X_API_BASE": environ.get("HERALD_X_API_BASE", "https://api.twitter.com"),
+        # Empty: each Mastodon channel talks to the instance in its credentials (a fake's
+        # address here sends them all there, for demos and staging).
+        "HERALD_MASTODON_API_BASE": environ.get("HERALD_MASTODON_API_BASE", ""),
         "HERALD_PLATFORM_TIMEOUT": float(environ.get("HERALD_PLATFORM_TIMEOUT", "10")),
         # Metric reads per X account and 15 minutes (GET /2/tweets); empty: Herald's default.
         "HERALD_X_METRIC_READS": environ.get("HERALD_X_METRIC_READS", ""),

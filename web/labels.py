@@ -219,6 +219,7 @@ ATTEMPT_OUTCOME_LABELS = {
 CHANNEL_KIND_LABELS = {
     ChannelKind.X: _l("X"),
     ChannelKind.TELEGRAM: _l("Telegram"),
+    ChannelKind.MASTODON: _l("Mastodon"),
     ChannelKind.SANDBOX: _l("Sandbox (Herald's own rehearsal page)"),
 }
 
@@ -233,6 +234,12 @@ AUTHOR_CHANGE_LABELS = {
     AuthorChange.LANGUAGE_REMOVED: _l("removed a language"),
     AuthorChange.IMAGE_ADDED: _l("added an image"),
     AuthorChange.IMAGE_REMOVED: _l("removed an image"),
+}
+
+# Who sees a Mastodon channel's statuses.
+STATUS_VISIBILITY_LABELS = {
+    "public": _l("Public (in the public timelines)"),
+    "unlisted": _l("Unlisted (public, but not in the public timelines)"),
 }
 
 CHANNEL_HEALTH_LABELS = {

@@ -153,6 +153,26 @@ def x_reading(
     )
 
 
+MASTODON_COUNTS = ("favourites_count", "reblogs_count", "replies_count")
+
+
+def mastodon_reading(status: Mapping[str, Any]) -> Reading:
+    """A Mastodon status's public numbers: favourites (reactions), boosts (redistribution) and
+    replies (conversation). Mastodon tells no one how many saw a status: reach is not
+    available; nor are bookmarks, which only the bookmarking person sees."""
+
+    def number(name: str) -> int | None:
+        value = status.get(name)
+        return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return Reading(
+        reactions=number("favourites_count"),
+        redistribution=number("reblogs_count"),
+        conversation=number("replies_count"),
+        raw={name: status.get(name) for name in MASTODON_COUNTS if name in status},
+    )
+
+
 def telegram_reading(reactions: Mapping[str, int]) -> Reading:
     """A Telegram channel post as bots see it: reactions only. The Bot API gives no views and
     no forwards of channel posts, so reach and redistribution are not available."""

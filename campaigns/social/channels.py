@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from campaigns.social.models import (
     ChannelHealth,
     ChannelKind,
     SandboxPost,
+    Visibility,
 )
 from campaigns.social.platform import (
     ErrorKind,
@@ -50,6 +52,7 @@ class ChannelInput:
     # (empty: the first country's capital, or the office's zone for the home audience).
     audience_countries: list[str] = field(default_factory=list)
     audience_zone: str | None = None
+    visibility: str = ""  # Mastodon: public (default) or unlisted
 
 
 def _authorise(actor: Person | None, action: str, target: object = None) -> None:
@@ -61,7 +64,7 @@ def _validated_channel(session: Session, data: ChannelInput, channel: Channel | 
     errors: dict[str, str] = {}
     kind = channel.kind if channel is not None else data.kind
     if kind not in tuple(ChannelKind):
-        errors["kind"] = N_("Choose X, Telegram or sandbox.")
+        errors["kind"] = N_("Choose X, Telegram, Mastodon or sandbox.")
     name = (data.name or "").strip()
     if not name:
         errors["name"] = N_("Give the channel a name.")
@@ -89,6 +92,11 @@ def _validated_channel(session: Session, data: ChannelInput, channel: Channel | 
     if not isinstance(window, int) or not 1 <= window <= 86_400:
         errors["rate_window_seconds"] = N_("A window between 1 second and 1 day.")
     countries, audience_zone = _validated_audience(data, errors, channel)
+    visibility = ""
+    if kind == ChannelKind.MASTODON:
+        visibility = (data.visibility or "").strip() or Visibility.PUBLIC
+        if visibility not in tuple(Visibility):
+            errors["visibility"] = N_("Choose public or unlisted.")
     if errors:
         raise Invalid.from_fields(errors)
     return {
@@ -102,6 +110,7 @@ def _validated_channel(session: Session, data: ChannelInput, channel: Channel | 
         "rate_window_seconds": window,
         "audience_countries": countries,
         "audience_zone": audience_zone,
+        "visibility": visibility,
     }
 
 
@@ -151,7 +160,34 @@ def _validated_credentials(kind: str, credentials: dict[str, str] | None) -> dic
     missing = [key for key in rules.CREDENTIAL_FIELDS[kind] if not credentials.get(key)]
     if missing:
         raise Invalid.from_fields({key: N_("This credential is required.") for key in missing})
+    if kind == ChannelKind.MASTODON:
+        address = _instance_address(credentials["instance_url"])
+        if address is None:
+            raise Invalid(
+                N_("Give the instance's address, for example https://mastodon.social."),
+                field="instance_url",
+            )
+        credentials["instance_url"] = address
     return {key: credentials[key] for key in rules.CREDENTIAL_FIELDS[kind]}
+
+
+def _instance_address(value: str) -> str | None:
+    """A Mastodon instance's base address (``https://host[:port]``), or None when it is not
+    one. A bare host name means https."""
+    value = value.strip()
+    if "://" not in value:
+        value = "https://" + value
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username:
+        return None
+    if parts.query or parts.fragment or parts.path.strip("/"):
+        return None
+    host = parts.hostname if port is None else f"{parts.hostname}:{port}"
+    return f"{parts.scheme}://{host}"
 
 
 def create_channel(
@@ -274,9 +310,12 @@ def record_connection_check(
     channel: Channel,
     account_name: str | None = None,
     error: PlatformError | None = None,
+    limits: dict[str, int] | None = None,
 ) -> Channel:
     """Keep the result of "test connection" (the adapter's ``check_connection``): the account's
     name when it worked; broken (auth) or degraded (anything else) with the platform's message.
+    ``limits``: the platform's own limits the check read (a Mastodon instance's), kept on the
+    channel so the editor counts against them.
 
     Raises NotAllowed.
     """
@@ -284,6 +323,8 @@ def record_connection_check(
     before = snapshot(channel)
     if error is None:
         channel.account_name = (account_name or "")[:200]
+        if limits is not None:
+            channel.platform_limits = dict(limits)
         channel.health = ChannelHealth.OK
         channel.last_error = ""
     else:

@@ -131,6 +131,7 @@ def finish_connection_check(
     now: datetime,
     account: str | None,
     error: PlatformError | None,
+    limits: dict[str, int] | None = None,
 ) -> ConnectionCheck:
     """Keep what the platform answered (``account`` when it worked, ``error`` when not) and let
     the channel's health follow it (an auth error breaks the channel, a success mends it).
@@ -151,6 +152,12 @@ def finish_connection_check(
         return check
     # The requester was allowed when asking; the result is recorded by the system.
     record_connection_check(
-        session, actor=None, now=now, channel=check.channel, account_name=account, error=error
+        session,
+        actor=None,
+        now=now,
+        channel=check.channel,
+        account_name=account,
+        error=error,
+        limits=limits,
     )
     return check

@@ -79,7 +79,15 @@ class HeldReason(StrEnum):
 class ChannelKind(StrEnum):
     X = "x"
     TELEGRAM = "telegram"
+    MASTODON = "mastodon"
     SANDBOX = "sandbox"
+
+
+class Visibility(StrEnum):
+    """Who sees a Mastodon channel's statuses: everyone, in the public timelines or not."""
+
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
 
 
 # A channel that names no audience country addresses the home audience (on the office's clock).
@@ -426,6 +434,12 @@ class Channel(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Mastodon: who sees its statuses (``Visibility``); empty for platforms without the choice.
+    visibility: Mapped[str] = mapped_column(String(10), default="")
+    # What "test connection" read of the platform's own limits (a Mastodon instance's
+    # ``max_characters``, ``characters_reserved_per_url``, ``max_media_attachments``...),
+    # so the editor counts against them; empty until a check succeeded.
+    platform_limits: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -71,6 +71,8 @@ class MediaFile:
     path: str
     mime_type: str
     sha256: str
+    # The image's text alternative for people who cannot see it (alt text), when one was written.
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,9 @@ class OutgoingPost:
     text: str
     media: tuple[MediaFile, ...]
     fingerprint: str
+    # The publication's identity: a platform that deduplicates requests by key (Mastodon's
+    # ``Idempotency-Key``) is sent this, so a retry of one publication can never post twice.
+    idempotency_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -353,6 +353,34 @@ def count_due(session: Session, *, now: datetime) -> int:
     )
 
 
-def length_report(text: str, images: int = 0) -> dict[str, rules.LengthCheck]:
-    """What the counter beside the editor shows: each platform's count, limit and verdict."""
-    return {kind.value: rules.check_format(kind, text, images) for kind in ChannelKind}
+def length_report(
+    text: str, images: int = 0, limits: dict[str, dict[str, int]] | None = None
+) -> dict[str, rules.LengthCheck]:
+    """What the counter beside the editor shows: each platform's count, limit and verdict.
+    ``limits``: by kind, the platform's own limits (``platform_limits_by_kind``)."""
+    limits = limits or {}
+    return {
+        kind.value: rules.check_format(kind, text, images, limits.get(kind.value))
+        for kind in ChannelKind
+    }
+
+
+def platform_limits_by_kind(session: Session) -> dict[str, dict[str, int]]:
+    """The strictest limits the channels' platforms declared, by kind (Mastodon instances each
+    say their own): what a text must fit to go out on every channel of that kind."""
+    merged: dict[str, dict[str, int]] = {}
+    rows = session.execute(
+        select(Channel.kind, Channel.platform_limits).where(Channel.kind == ChannelKind.MASTODON)
+    )
+    for kind, limits in rows:
+        if not limits:
+            continue
+        current = merged.setdefault(kind, {})
+        for name, value in limits.items():
+            if not isinstance(value, int):
+                continue
+            if name == "characters_reserved_per_url":
+                current[name] = max(current.get(name, value), value)
+            else:
+                current[name] = min(current.get(name, value), value)
+    return merged

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -75,6 +75,9 @@ class PlatformFormat:
 PLATFORM_FORMATS: dict[str, PlatformFormat] = {
     ChannelKind.X: PlatformFormat("X", 280, 280, 4, weighted=True),
     ChannelKind.TELEGRAM: PlatformFormat("Telegram", 4096, 1024, 10, weighted=False),
+    # Mastodon's defaults; each channel's instance may say otherwise (``Channel.platform_limits``,
+    # read by "test connection" from ``/api/v2/instance``).
+    ChannelKind.MASTODON: PlatformFormat("Mastodon", 500, 500, 4, weighted=False),
     ChannelKind.SANDBOX: PlatformFormat("Sandbox", 4096, 4096, 4, weighted=False),
 }
 
@@ -92,9 +95,25 @@ def x_weighted_length(text: str) -> int:
     return parse_tweet(text).weightedLength
 
 
-def text_length(kind: str, text: str) -> int:
+# What Mastodon counts as a link (its own pattern is Twitter's, restricted to http and https).
+_MASTODON_URL = re.compile(r"(?<![\w/@])https?://[^\s<>\"'`]+[^\s<>\"'`.,:;!?)\]}]", re.IGNORECASE)
+MASTODON_URL_LENGTH = 23
+
+
+def mastodon_length(text: str, reserved_per_url: int = MASTODON_URL_LENGTH) -> int:
+    """Mastodon's count: characters (code points), every link counted as ``reserved_per_url``
+    whatever its length. (A ``@user@domain`` mention counts as ``@user``.)"""
+    text = _MASTODON_URL.sub("x" * reserved_per_url, text)
+    text = re.sub(r"(@\w+)@[\w.-]+\w", r"\1", text)
+    return len(text)
+
+
+def text_length(kind: str, text: str, limits: Mapping[str, int] | None = None) -> int:
     if PLATFORM_FORMATS[kind].weighted:
         return x_weighted_length(text)
+    if kind == ChannelKind.MASTODON:
+        reserved = (limits or {}).get("characters_reserved_per_url") or MASTODON_URL_LENGTH
+        return mastodon_length(text, int(reserved))
     # Telegram counts UTF-16 code units, as its entities do.
     return len(text.encode("utf-16-le")) // 2
 
@@ -112,11 +131,25 @@ class LengthCheck:
         return self.length <= self.limit and self.images <= self.max_images
 
 
-def check_format(kind: str, text: str, images: int = 0) -> LengthCheck:
-    """Length and image count of ``text`` against ``kind``'s rules (what the counter shows)."""
+def check_format(
+    kind: str, text: str, images: int = 0, limits: Mapping[str, int] | None = None
+) -> LengthCheck:
+    """Length and image count of ``text`` against ``kind``'s rules (what the counter shows).
+
+    ``limits``: the platform's own limits as a channel's "test connection" read them (a Mastodon
+    instance's ``max_characters``, ``characters_reserved_per_url``, ``max_media_attachments``);
+    they replace the kind's defaults, capped at what Herald stores.
+    """
     rule = PLATFORM_FORMATS[kind]
     limit = rule.max_caption_length if images else rule.max_length
-    return LengthCheck(kind, text_length(kind, text), limit, images, rule.max_images)
+    max_images = rule.max_images
+    limits = limits or {}
+    if kind == ChannelKind.MASTODON:
+        if limits.get("max_characters"):
+            limit = min(int(limits["max_characters"]), MAX_TEXT_LENGTH)
+        if limits.get("max_media_attachments"):
+            max_images = int(limits["max_media_attachments"])
+    return LengthCheck(kind, text_length(kind, text, limits), limit, images, max_images)
 
 
 def format_problem(check: LengthCheck) -> tuple[str, dict[str, object]] | None:
@@ -142,12 +175,13 @@ def format_problem(check: LengthCheck) -> tuple[str, dict[str, object]] | None:
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     ChannelKind.X: ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
     ChannelKind.TELEGRAM: ("bot_token",),
+    ChannelKind.MASTODON: ("instance_url", "mastodon_token"),
     ChannelKind.SANDBOX: (),
 }
 
 # Telegram offers a bot no way to read a channel's history, so after a crash mid-publish nobody
 # can tell whether the message went out: such publications wait for a person instead of a retry.
-RECONCILABLE_KINDS = frozenset({ChannelKind.X, ChannelKind.SANDBOX})
+RECONCILABLE_KINDS = frozenset({ChannelKind.X, ChannelKind.MASTODON, ChannelKind.SANDBOX})
 
 
 # --- send-time maths -----------------------------------------------------------------------------
@@ -330,10 +364,13 @@ def queue_drains_at(
     return window_end + timedelta(seconds=window_seconds * (windows - 1))
 
 
-# Below the platforms' published limits# Below the platforms' published limits (X: 100 posts / 15 min per user on paid tiers,
-# Telegram: ~20 messages / minute per group or channel).
+# Below the platforms' published limits (X: 100 posts / 15 min per user on paid tiers,
+# Telegram: ~20 messages / minute per group or channel; Mastodon: 300 requests / 5 min per
+# account, 300 statuses / 3 h and 30 media uploads / 30 min: 15 posts per 30 min leaves the
+# account's people room, and a post with images meets the media limit's 429 and its reset).
 DEFAULT_RATE_BUDGETS: dict[str, tuple[int, int]] = {
     ChannelKind.X: (50, 15 * 60),
     ChannelKind.TELEGRAM: (15, 60),
+    ChannelKind.MASTODON: (15, 30 * 60),
     ChannelKind.SANDBOX: (600, 60),
 }

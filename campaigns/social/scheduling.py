@@ -187,7 +187,12 @@ def _check_channel_fit(post: Post, channels: list[Channel]) -> dict[int, PostVar
                 language=channel.language,
             )
         problem = rules.format_problem(
-            rules.check_format(channel.kind, variant.text_for(channel.id), len(variant.attachments))
+            rules.check_format(
+                channel.kind,
+                variant.text_for(channel.id),
+                len(variant.attachments),
+                channel.platform_limits,
+            )
         )
         if problem is not None:
             template, params = problem
@@ -683,7 +688,10 @@ def follow_channel_language(
         fits = variant is not None and (
             rules.format_problem(
                 rules.check_format(
-                    channel.kind, variant.text_for(channel.id), len(variant.attachments)
+                    channel.kind,
+                    variant.text_for(channel.id),
+                    len(variant.attachments),
+                    channel.platform_limits,
                 )
             )
             is None

@@ -11,15 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from bots.mastodon import MastodonClient
 from bots.telegram import TelegramClient
 from bots.x import XClient
 from campaigns.social.platform import MediaFile, OutgoingPost, fingerprint
+from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.x import FakeX
 
 X_TOKEN = "1000-herald-access-token"
 TELEGRAM_TOKEN = "123456:TEST-telegram-bot-token"
 CHANNEL = "@herald_channel"
+MASTODON_TOKEN = "herald-mastodon-access-token"
 
 
 @pytest.fixture
@@ -34,6 +37,32 @@ def fake_telegram() -> Iterator[FakeTelegram]:
     with FakeTelegram() as fake:
         fake.add_chat(CHANNEL, title="Herald Channel")
         yield fake
+
+
+@pytest.fixture
+def fake_mastodon() -> Iterator[FakeMastodon]:
+    with FakeMastodon() as fake:
+        fake.add_account(MASTODON_TOKEN, username="herald_office", display_name="Herald Office")
+        yield fake
+
+
+@pytest.fixture
+def make_mastodon_client(fake_mastodon: FakeMastodon) -> Iterator[Callable[..., MastodonClient]]:
+    """Builds Mastodon clients on the fake (closed after the test)."""
+    with ExitStack() as clients:
+
+        def make(
+            *, access_token: str = MASTODON_TOKEN, timeout: float = 2.0, **options
+        ) -> MastodonClient:
+            client = MastodonClient(
+                instance_url=fake_mastodon.base_url,
+                access_token=access_token,
+                timeout=timeout,
+                **options,
+            )
+            return clients.enter_context(client)
+
+        yield make
 
 
 @pytest.fixture
@@ -129,3 +158,8 @@ def outgoing() -> Callable[..., OutgoingPost]:
         return OutgoingPost(text, tuple(media), fingerprint(text, [m.sha256 for m in media]))
 
     return make
+
+
+@pytest.fixture
+def mastodon_client(make_mastodon_client) -> MastodonClient:
+    return make_mastodon_client()

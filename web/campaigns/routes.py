@@ -555,7 +555,9 @@ def _length(text: str, images: int = 0) -> dict:
             "max_images": check.max_images,
             "ok": check.ok,
         }
-        for kind, check in queries.length_report(text, images).items()
+        for kind, check in queries.length_report(
+            text, images, queries.platform_limits_by_kind(db.session)
+        ).items()
     }
 
 

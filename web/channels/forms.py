@@ -12,7 +12,7 @@ from wtforms.validators import Optional
 from campaigns.social.models import ChannelKind
 from web.campaigns.forms import country_choices
 from web.forms import IntegerField, choices
-from web.labels import CHANNEL_KIND_LABELS
+from web.labels import CHANNEL_KIND_LABELS, STATUS_VISIBILITY_LABELS
 
 # Every credential any kind of channel takes, with its label.
 CREDENTIAL_LABELS = {
@@ -21,6 +21,8 @@ CREDENTIAL_LABELS = {
     "access_token": _l("X access token"),
     "access_token_secret": _l("X access token secret"),
     "bot_token": _l("Telegram bot token"),
+    "instance_url": _l("Mastodon instance address (https://mastodon.social)"),
+    "mastodon_token": _l("Mastodon access token"),
 }
 
 
@@ -32,6 +34,9 @@ class CredentialsForm(FlaskForm):
     access_token = PasswordField(CREDENTIAL_LABELS["access_token"])
     access_token_secret = PasswordField(CREDENTIAL_LABELS["access_token_secret"])
     bot_token = PasswordField(CREDENTIAL_LABELS["bot_token"])
+    # The instance's address is not a secret; it is kept with the token all the same.
+    instance_url = StringField(CREDENTIAL_LABELS["instance_url"])
+    mastodon_token = PasswordField(CREDENTIAL_LABELS["mastodon_token"])
 
     def credentials(self) -> dict[str, str]:
         return {name: getattr(self, name).data or "" for name in CREDENTIAL_LABELS}
@@ -43,7 +48,7 @@ class ChannelForm(CredentialsForm):
     kind = SelectField(_l("Platform"), validate_choice=False)
     name = StringField(_l("Name"))
     handle = StringField(
-        _l("Handle"), description=_l("@account on X; @channel or chat id on Telegram.")
+        _l("Handle"), description=_l("@account on X or Mastodon; @channel or chat id on Telegram.")
     )
     language = StringField(
         _l("Language"), description=_l("It publishes the post's variant in this language.")
@@ -63,6 +68,11 @@ class ChannelForm(CredentialsForm):
             "or the office's zone for the home audience."
         ),
     )
+    visibility = SelectField(
+        _l("Visibility on Mastodon"),
+        validate_choice=False,
+        description=_l("Who sees its statuses. Other platforms ignore it."),
+    )
     owner_unit_code = SelectField(_l("Owner unit"), validate_choice=False)
     owner_person_id = SelectField(
         _l("Owner"), validate_choice=False, description=_l("Alerted when the channel breaks.")
@@ -77,6 +87,7 @@ class ChannelForm(CredentialsForm):
     def __init__(self, *args, units=(), people=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = choices((kind.value, CHANNEL_KIND_LABELS[kind]) for kind in ChannelKind)
+        self.visibility.choices = choices(STATUS_VISIBILITY_LABELS.items())
         self.audience_countries.choices = country_choices()
         locale = str(get_locale() or "en")
         self.owner_unit_code.choices = choices(

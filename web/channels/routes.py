@@ -64,6 +64,7 @@ def _fill(form: forms.ChannelForm, channel: Channel) -> None:
     form.name.data = channel.name
     form.handle.data = channel.handle
     form.language.data = channel.language
+    form.visibility.data = channel.visibility or "public"
     form.audience_countries.data = list(channel.audience_countries or [])
     form.audience_zone.data = channel.audience_zone
     form.owner_unit_code.data = channel.owner_unit.code
@@ -85,6 +86,7 @@ def _channel_input(form: forms.ChannelForm, channel: Channel | None) -> services
         rate_window_seconds=form.rate_window_seconds.data,
         audience_countries=list(form.audience_countries.data or []),
         audience_zone=(form.audience_zone.data or "").strip() or None,
+        visibility=form.visibility.data or "",
     )
 
 

@@ -42,7 +42,12 @@ def outgoing_post(publication: Publication, *, media_root: Path | str) -> Outgoi
         )
         for attachment in publication.variant.attachments
     )
-    return OutgoingPost(text=publication.text, media=media, fingerprint=publication.fingerprint)
+    return OutgoingPost(
+        text=publication.text,
+        media=media,
+        fingerprint=publication.fingerprint,
+        idempotency_key=f"herald-publication-{publication.id}-{publication.fingerprint[:16]}",
+    )
 
 
 def skip_locked(session: Session, statement: Select) -> Select:

@@ -1,5 +1,6 @@
 // The live length counter beside each post text: as the person types, ask the server (the same
-// rules that check on save: X's weighted length, Telegram's limits) and show each platform's count.
+// rules that check on save: X's weighted length, Mastodon's characters with links as 23 or the
+// instance's own figure, Telegram's limits) and show each platform's count.
 (function () {
   "use strict";
   var DELAY_MS = 300;
