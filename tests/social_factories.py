@@ -57,6 +57,10 @@ def create_channel(
                 "access_token_secret": f"ats-{number}",
             },
             "telegram": {"bot_token": f"123:tg-{number}"},
+            "mastodon": {
+                "instance_url": "https://social.example",
+                "mastodon_token": f"masto-{number}",
+            },
             "sandbox": {},
         }[kind]
     values = {

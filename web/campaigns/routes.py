@@ -98,6 +98,7 @@ def social_helpers():
         "ATTEMPT_OUTCOME_LABELS": labels.ATTEMPT_OUTCOME_LABELS,
         "CHANNEL_KIND_LABELS": labels.CHANNEL_KIND_LABELS,
         "CHANNEL_HEALTH_LABELS": labels.CHANNEL_HEALTH_LABELS,
+        "STATUS_VISIBILITY_LABELS": labels.STATUS_VISIBILITY_LABELS,
         "local_in": lambda instant, zone: to_zone(instant, zone) if instant else None,
     }
 

@@ -1,0 +1,134 @@
+"""A Mastodon channel in the browser: created with its instance and token (encrypted, never
+shown), its visibility, "test connection" answered by a worker keeping the instance's limits,
+and the editor's counter counting against them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bots.registry import client_for
+from campaigns.social import checks
+from campaigns.social.credentials import channel_credentials
+from campaigns.social.models import Channel
+from tests.factories import create_person, create_unit, login
+from tests.fakes.mastodon import FakeMastodon
+from tests.social_factories import SECRET
+
+TOKEN = "masto-very-secret-token"
+
+
+@pytest.fixture
+def people(session):
+    unit = create_unit(session, code="mofa", kind="ministry", country="VN",
+                       timezone="Asia/Ho_Chi_Minh")  # fmt: skip
+    coordinator = create_person(session, "coordinator", unit=unit)
+    editor = create_person(session, "editor", unit=unit)
+    session.commit()
+    return {"unit": unit, "coordinator": coordinator, "editor": editor}
+
+
+@pytest.fixture
+def fake_mastodon():
+    with FakeMastodon() as fake:
+        fake.add_account(TOKEN, username="mofa_vn", display_name="MOFA Viet Nam")
+        yield fake
+
+
+def _new_channel(client, **changes):
+    data = {"kind": "mastodon", "name": "MOFA on Mastodon", "handle": "@mofa_vn@social.example",
+            "language": "vi", "owner_unit_code": "mofa", "owner_person_id": "",
+            "visibility": "unlisted", "instance_url": "https://social.example/",
+            "mastodon_token": TOKEN, **changes}  # fmt: skip
+    return client.post("/social/channels/new", data=data)
+
+
+def test_a_mastodon_channel_is_created_with_its_instance_token_and_visibility(
+    client, session, people
+):
+    login(client, people["coordinator"])
+    assert "Mastodon access token" in client.get("/social/channels/new").get_data(as_text=True)
+
+    response = _new_channel(client)
+
+    assert response.status_code == 303
+    channel = session.scalar(select(Channel))
+    assert (channel.kind, channel.visibility) == ("mastodon", "unlisted")
+    assert TOKEN not in channel.credentials_encrypted
+    assert channel_credentials(channel, secret=client.application.config["SECRET_KEY"]) == {
+        "instance_url": "https://social.example",
+        "mastodon_token": TOKEN,
+    }
+    page = client.get(f"/social/channels/{channel.id}").get_data(as_text=True)
+    assert TOKEN not in page
+    assert "Unlisted (public, but not in the public timelines)" in page
+    assert "counts against Mastodon's defaults (500 characters, links as 23)" in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"instance_url": "ftp://social.example"}, "Give the instance&#39;s address"),
+        ({"instance_url": "https://social.example/@mofa"}, "Give the instance&#39;s address"),
+        ({"mastodon_token": ""}, "This credential is required."),
+        ({"visibility": "direct"}, "Choose public or unlisted."),
+    ],
+)
+def test_a_bad_mastodon_channel_is_refused_with_a_clear_message(
+    client, session, people, changes, message
+):
+    login(client, people["coordinator"])
+
+    response = _new_channel(client, **changes)
+
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert session.scalar(select(Channel)) is None
+
+
+def test_test_connection_shows_the_account_and_the_instances_limits(
+    client, session, people, fake_mastodon
+):
+    login(client, people["coordinator"])
+    _new_channel(client, instance_url=fake_mastodon.base_url)
+    channel = session.scalar(select(Channel))
+    fake_mastodon.max_characters = 1000
+    assert client.post(f"/social/channels/{channel.id}/check").status_code == 303
+    check = checks.latest_connection_check(session, channel=channel)
+
+    # What the worker does with the check (tests/scheduler/test_worker_mastodon.py runs it).
+    mastodon = client_for(channel, config={"SECRET_KEY": client.application.config["SECRET_KEY"]})
+    try:
+        account, limits = mastodon.check_connection(), mastodon.platform_limits()
+    finally:
+        mastodon.close()
+    checks.finish_connection_check(
+        session,
+        check=check,
+        now=datetime(2026, 12, 8, 1, 0, tzinfo=UTC),
+        account=account,
+        error=None,
+        limits=limits,
+    )
+    session.commit()
+
+    page = client.get(f"/social/channels/{channel.id}").get_data(as_text=True)
+    assert "signed in as @mofa_vn" in page
+    assert "The instance allows 1000 characters per status (a link counts as 23)" in page
+    login(client, people["editor"])
+    url = "https://example.org/" + "a" * 100
+    report = client.post("/social/length", json={"text": "Chào " + url}).get_json()
+    assert report["mastodon"] == {
+        "length": 5 + 23, "limit": 1000, "images": 0, "max_images": 4, "ok": True
+    }  # fmt: skip
+    long = client.post("/social/length", json={"text": "ố" * 1001}).get_json()
+    assert long["mastodon"]["ok"] is False and long["x"]["ok"] is False
+
+
+def test_the_counter_uses_mastodons_defaults_before_any_test(client, session, people):
+    login(client, people["editor"])
+    report = client.post("/social/length", json={"text": "a" * 501}).get_json()
+    assert report["mastodon"]["limit"] == 500 and not report["mastodon"]["ok"]
+    assert SECRET  # the factories' secret is not the app's: nothing here decrypts
