@@ -16,13 +16,15 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, no batch: SQLite adds and (since 3.35) drops a column in place, whereas a
+# batch would copy social_channels, which publications and snapshots reference.
+
+
 def upgrade():
-    with op.batch_alter_table('social_channels', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('visibility', sa.String(length=10), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('platform_limits', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+    op.add_column('social_channels', sa.Column('visibility', sa.String(length=10), nullable=False, server_default=''))
+    op.add_column('social_channels', sa.Column('platform_limits', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
 
 
 def downgrade():
-    with op.batch_alter_table('social_channels', schema=None) as batch_op:
-        batch_op.drop_column('platform_limits')
-        batch_op.drop_column('visibility')
+    op.drop_column('social_channels', 'platform_limits')
+    op.drop_column('social_channels', 'visibility')
