@@ -3,6 +3,7 @@
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from campaigns.calendar.items import ItemKind
 from campaigns.calendar.models import (
     AnniversaryCategory,
     EventKind,
@@ -103,6 +104,14 @@ OUTLET_KIND_LABELS = {
     OutletKind.RADIO: _l("Radio"),
     OutletKind.ONLINE: _l("Online media"),
     OutletKind.PODCAST: _l("Podcast"),
+}
+
+CALENDAR_ITEM_KIND_LABELS = {
+    ItemKind.EVENT: _l("Events"),
+    ItemKind.ANNIVERSARY: _l("Anniversaries"),
+    ItemKind.HOLIDAY: _l("Public holidays"),
+    ItemKind.TRIP: _l("Press trips"),
+    ItemKind.PUBLICATION: _l("Publications"),
 }
 
 TRIP_STATUS_LABELS = {

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Timezone
 
+from campaigns.calendar.items import CalendarItem
 from campaigns.calendar.models import Event, EventStatus, Visibility
 from campaigns.calendar.rules import AnniversaryOccurrence
 
@@ -39,6 +40,8 @@ class FeedContents:
     occurrences: list[AnniversaryOccurrence] = field(default_factory=list)
     # anniversary id -> last change, which dates its occurrences (DTSTAMP, LAST-MODIFIED).
     anniversary_changes: dict[int, datetime] = field(default_factory=dict)
+    # Things of other areas (press trips, publications) the web adds for the feed's person.
+    items: list[CalendarItem] = field(default_factory=list)
 
 
 _UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Etc/Zulu"})
@@ -98,6 +101,8 @@ def render_feed(
     ):
         changed = contents.anniversary_changes[occurrence.anniversary_id]
         body.append(_lines(_occurrence_lines(occurrence, changed, locale, labels)))
+    for item in sorted(contents.items, key=lambda item: item.uid):
+        body.append(_lines(_item_lines(item, labels, zones)))
     calendar_name = " ".join(name.split())  # NAME is one line, whatever the unit is called
     head = _lines(
         [
@@ -205,6 +210,37 @@ def _occurrence_lines(
         ),
         "END:VEVENT",
     ]
+
+
+_ITEM_STATUS = {"postponed": "TENTATIVE", "draft": "TENTATIVE", "planned": "TENTATIVE"}
+
+
+def _item_lines(item: CalendarItem, labels: Mapping[str, str], zones: _ZoneUse) -> list[str]:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{_text(item.uid)}",
+        f"DTSTAMP:{_utc(item.changed_at)}",
+        f"LAST-MODIFIED:{_utc(item.changed_at)}",
+        # Items have no revision count of their own; their last change orders the versions.
+        f"SEQUENCE:{int(item.changed_at.timestamp()) // 60 % 2_000_000_000}",
+        f"SUMMARY:{_text(item.title)}",
+    ]
+    if item.starts_at is not None:
+        lines.append(_instant_line("DTSTART", item.starts_at, item.timezone, zones))
+        lines.append(_instant_line("DTEND", item.starts_at, item.timezone, zones))
+    else:
+        last = item.end_date or item.start_date
+        lines.append(f"DTSTART;VALUE=DATE:{item.start_date:%Y%m%d}")
+        lines.append(f"DTEND;VALUE=DATE:{last + timedelta(days=1):%Y%m%d}")
+    if item.description:
+        lines.append(f"DESCRIPTION:{_text(item.description)}")
+    if item.location:
+        lines.append(f"LOCATION:{_text(item.location)}")
+    lines.append(f"STATUS:{_ITEM_STATUS.get(item.status, 'CONFIRMED')}")
+    lines.append("CLASS:PRIVATE")
+    lines.append(f"CATEGORIES:{_text_list([labels.get(item.kind, item.kind)])}")
+    lines.append("END:VEVENT")
+    return lines
 
 
 class _ZoneUse:

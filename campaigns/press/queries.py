@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from campaigns.calendar.items import CalendarItem, ItemKind
 from campaigns.calendar.models import Event, EventStatus, Priority, Visibility
 from campaigns.calendar.queries import visibility_clause
 from campaigns.errors import NotFound
@@ -256,6 +257,66 @@ def visible_trips(
     if search:
         query = query.where(func.lower(Trip.title).like(f"%{search.strip().lower()}%"))
     return list(session.scalars(query))
+
+
+def trips_in_calendar(
+    session: Session,
+    actor: Person,
+    *,
+    since: date,
+    until: date,
+    concerned_only: bool = False,
+    host_unit_id: int | None = None,
+) -> list[CalendarItem]:
+    """The trips ``actor`` may see (as ``visible_trips``) whose days touch [since, until], as
+    calendar items; cancelled ones left out. With ``concerned_only``, only the trips ``actor``
+    works on (coordinator, escort, interpreter) or that their unit hosts: their personal feed.
+    With ``host_unit_id``, only the trips that unit hosts. One query."""
+    query = select(Trip).where(
+        Trip.start_date <= until,
+        Trip.end_date >= since,
+        Trip.status != TripStatus.CANCELLED,
+    )
+    if actor.role == Role.FIELD or concerned_only:
+        mine = Trip.id.in_(_assigned_trip_ids(actor))
+        if actor.role != Role.FIELD and actor.unit_id is not None:
+            mine = or_(mine, Trip.host_unit_id == actor.unit_id)
+        query = query.where(mine)
+    if host_unit_id is not None:
+        query = query.where(Trip.host_unit_id == host_unit_id)
+    query = query.order_by(Trip.start_date, Trip.id)
+    return [
+        CalendarItem(
+            kind=ItemKind.TRIP,
+            target_id=trip.id,
+            uid=f"herald-trip-{trip.id}",
+            title=trip.title,
+            changed_at=trip.updated_at,
+            status=trip.status,
+            timezone=trip.timezone,
+            start_date=trip.start_date,
+            end_date=trip.end_date,
+            location=trip.city,
+            description=trip.theme,
+        )
+        for trip in session.scalars(query)
+    ]
+
+
+_TRIP_VERSION = select(
+    select(func.count(Trip.id)).scalar_subquery(),
+    select(func.max(Trip.updated_at)).scalar_subquery(),
+    # Who is concerned by a trip changes with its itinerary's escorts and interpreters.
+    select(func.count(ItineraryItem.id)).scalar_subquery(),
+    select(func.max(ItineraryItem.updated_at)).scalar_subquery(),
+)
+
+
+def trips_version(session: Session) -> tuple[Any, ...]:
+    """Counts and last changes of trips and their itineraries, in one round trip: moves
+    whenever a trip a calendar feed carries changes, or who it concerns (services move
+    ``updated_at``), so cached feeds are written again."""
+    return tuple(session.execute(_TRIP_VERSION).one())
 
 
 def get_trip(session: Session, trip_id: int | None, *, actor: Person | None = None) -> Trip:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from campaigns.calendar.items import CalendarItem, ItemKind
 from campaigns.errors import NotFound
 from campaigns.i18n import N_
 from campaigns.org.models import Person
@@ -176,6 +177,63 @@ def publications_between(
     if not include_cancelled:
         statement = statement.where(Publication.status != PublicationStatus.CANCELLED)
     return list(session.scalars(statement))
+
+
+def publications_in_calendar(
+    session: Session,
+    actor: Person,
+    *,
+    since: datetime,
+    until: datetime,
+    concerned_only: bool = False,
+) -> list[CalendarItem]:
+    """The publications scheduled in [since, until) that ``actor`` may see, as calendar items
+    ("post title · channel"); cancelled ones left out. With ``concerned_only``, only those on
+    channels of ``actor``'s unit or of posts they wrote: their personal feed. One query."""
+    if not can(actor, "campaign.view"):
+        return []
+    statement = (
+        select(Publication, Post.title, Channel.name)
+        .join(Post, Publication.post_id == Post.id)
+        .join(Channel, Publication.channel_id == Channel.id)
+        .where(
+            Publication.scheduled_at >= since,
+            Publication.scheduled_at < until,
+            Publication.status != PublicationStatus.CANCELLED,
+        )
+        .order_by(Publication.scheduled_at, Publication.id)
+    )
+    if concerned_only:
+        statement = statement.where(
+            or_(Post.author_id == actor.id, Channel.owner_unit_id == actor.unit_id)
+        )
+    return [
+        CalendarItem(
+            kind=ItemKind.PUBLICATION,
+            target_id=publication.post_id,
+            uid=f"herald-publication-{publication.id}",
+            title=f"{title} · {channel_name}",
+            changed_at=publication.updated_at,
+            status=publication.status,
+            timezone=publication.audience_zone,
+            starts_at=publication.scheduled_at,
+        )
+        for publication, title, channel_name in session.execute(statement)
+    ]
+
+
+_PUBLICATION_VERSION = select(
+    select(func.count(Publication.id)).scalar_subquery(),
+    select(func.max(Publication.updated_at)).scalar_subquery(),
+    # A post's title is in its publications' lines.
+    select(func.max(Post.updated_at)).scalar_subquery(),
+)
+
+
+def publications_version(session: Session) -> tuple[Any, ...]:
+    """Counts and last changes of publications and posts, in one round trip (for cached
+    calendar feeds)."""
+    return tuple(session.execute(_PUBLICATION_VERSION).one())
 
 
 def publications_needing_a_person(session: Session) -> list[Publication]:

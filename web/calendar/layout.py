@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from campaigns.calendar.items import CalendarItem
 from campaigns.calendar.models import Event, EventStatus
 from campaigns.timezones import to_zone
 
@@ -20,15 +21,17 @@ WEEK_LENGTH = 7
 
 @dataclass(frozen=True)
 class Entry:
-    """One line on a day: an event, an anniversary occurrence or a public holiday."""
+    """One line on a day: an event, an anniversary occurrence, a public holiday, or a thing of
+    another area (a press trip, a publication)."""
 
-    kind: str  # "event", "anniversary" or "holiday"
+    kind: str  # "event", "anniversary", "holiday", "trip" or "publication"
     title: str
     sort_key: tuple
     starts: datetime | None = None  # the local start, on the day it starts (timed events)
     continued: bool = False  # a day after the first of a multi-day item
     event: Event | None = None
     occurrence: Any = None
+    item: CalendarItem | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -106,6 +109,7 @@ def lay_out(
     events: Iterable[Event] = (),
     occurrences: Iterable[Any] = (),
     holidays: Iterable[Any] = (),
+    items: Iterable[CalendarItem] = (),
     event_title: Callable[[Event], str],
     occurrence_title: Callable[[Any], str],
     in_period: Callable[[date], bool] = lambda day: True,
@@ -149,6 +153,35 @@ def lay_out(
                     ),
                 )
             day += timedelta(days=1)
+    for item in items:
+        _put_item(item, put, zone=zone, first_shown=window_first, last_shown=window_last)
     for day in shown:
         day.entries.sort(key=lambda entry: entry.sort_key)
     return shown
+
+
+def _put_item(item: CalendarItem, put, *, zone: str, first_shown: date, last_shown: date) -> None:
+    """An all-day item on each of its days (among the dates shown), a timed one on the viewer's
+    local day at its local time; both sort beside events of the same sort."""
+    kind = item.kind.value.removesuffix("s")
+    if item.starts_at is not None:
+        starts = to_zone(item.starts_at, zone)
+        put(
+            starts.date(),
+            Entry(
+                kind=kind,
+                title=item.title,
+                sort_key=(3, starts.time(), item.title),
+                starts=starts,
+                item=item,
+            ),
+        )
+        return
+    first = item.start_date
+    day = max(first, first_shown)
+    while day <= min(item.end_date or first, last_shown):
+        entry = Entry(
+            kind=kind, title=item.title, sort_key=(2, item.title), continued=day != first, item=item
+        )
+        put(day, entry)
+        day += timedelta(days=1)

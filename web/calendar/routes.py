@@ -12,6 +12,7 @@ from flask_babel import get_locale, gettext
 from flask_login import login_required
 
 from campaigns.calendar import ics_import, ics_jobs, queries, services
+from campaigns.calendar.items import DEFAULT_KINDS, ItemKind, kinds_from
 from campaigns.calendar.models import Anniversary, Event, EventKind, PlanningTask, Tier
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
@@ -21,7 +22,7 @@ from campaigns.org.models import Person
 from campaigns.permissions import can, require
 from campaigns.timezones import country_names, to_zone
 from web.account.forms import EmptyForm
-from web.calendar import layout
+from web.calendar import combined, layout
 from web.calendar.forms import (
     AnniversaryFilterForm,
     AnniversaryForm,
@@ -40,10 +41,13 @@ from web.i18n import error_message, field_errors
 from web.imports.routes import start as start_import
 from web.labels import (
     ANNIVERSARY_CATEGORY_LABELS,
+    CALENDAR_ITEM_KIND_LABELS,
     EVENT_KIND_LABELS,
     EVENT_STATUS_LABELS,
     PRIORITY_LABELS,
+    PUBLICATION_STATUS_LABELS,
     TIER_LABELS,
+    TRIP_STATUS_LABELS,
     VISIBILITY_LABELS,
 )
 from web.loading import load_for
@@ -71,6 +75,9 @@ def calendar_labels() -> dict[str, Any]:
         "EVENT_STATUSES": EVENT_STATUS_LABELS,
         "CATEGORIES": ANNIVERSARY_CATEGORY_LABELS,
         "TIERS": TIER_LABELS,
+        "ITEM_KINDS": CALENDAR_ITEM_KIND_LABELS,
+        "TRIP_STATUSES": TRIP_STATUS_LABELS,
+        "PUBLICATION_STATUSES": PUBLICATION_STATUS_LABELS,
         "country_name": _country_name,
         "locale": _locale(),
     }
@@ -114,7 +121,21 @@ def _filter_form() -> CalendarFilterForm:
 
 def _active_filters(form: CalendarFilterForm) -> dict[str, str]:
     values = {name: (getattr(form, name).data or "").strip() for name in FILTERS}
-    return {name: value for name, value in values.items() if value}
+    active = {name: value for name, value in values.items() if value}
+    # Which kinds of things are shown: ?show=events,trips (or one ?show= per kind, as the
+    # filter form's boxes send them); carried along in every link like the other filters.
+    kinds = _shown_kinds(active)
+    if kinds != DEFAULT_KINDS:
+        active["show"] = ",".join(kind.value for kind in ItemKind if kind in kinds)
+    return active
+
+
+def _shown_kinds(filters: dict[str, str]) -> frozenset[ItemKind]:
+    if "show" in filters:
+        return kinds_from([filters["show"]])
+    named = request.args.getlist("show")
+    # The form sends an empty ?show= beside the boxes, so that unticking every box is heard.
+    return kinds_from(named) if named else DEFAULT_KINDS
 
 
 def _shows_anniversaries(filters: dict[str, str]) -> bool:
@@ -127,24 +148,28 @@ def _shows_anniversaries(filters: dict[str, str]) -> bool:
 def _days(
     person: Person, dates: list[date], filters: dict[str, str], in_period=lambda day: True
 ) -> list[layout.Day]:
-    """The viewer's days with the events they may see, anniversaries and public holidays."""
+    """The viewer's days with the events they may see, anniversaries, public holidays, and the
+    press trips and publications they may see: the kinds the filters show."""
     zone = person.timezone
     since, until = dates[0], dates[-1]
     locale = _locale()
-    events = queries.visible_events(
-        db.session,
-        person,
-        since=since,
-        until=until,
-        zone=zone,
-        unit_code=filters.get("unit"),
-        kind=filters.get("kind"),
-        country=filters.get("country"),
-        priority=filters.get("priority"),
-        tag=filters.get("tag"),
-    )
+    kinds = _shown_kinds(filters)
+    events = []
+    if ItemKind.EVENT in kinds:
+        events = queries.visible_events(
+            db.session,
+            person,
+            since=since,
+            until=until,
+            zone=zone,
+            unit_code=filters.get("unit"),
+            kind=filters.get("kind"),
+            country=filters.get("country"),
+            priority=filters.get("priority"),
+            tag=filters.get("tag"),
+        )
     occurrences = []
-    if _shows_anniversaries(filters):
+    if ItemKind.ANNIVERSARY in kinds and _shows_anniversaries(filters):
         occurrences = queries.occurrences(
             db.session, since=since, until=until, country=filters.get("country")
         )
@@ -154,7 +179,12 @@ def _days(
         today=_today(zone),
         events=events,
         occurrences=occurrences,
-        holidays=queries.holidays_between(since, until, locale),
+        holidays=queries.holidays_between(since, until, locale)
+        if ItemKind.HOLIDAY in kinds
+        else (),
+        items=combined.other_items(
+            db.session, person, since=since, until=until, zone=zone, kinds=kinds, filters=filters
+        ),
         event_title=lambda event: event.title_in(locale),
         occurrence_title=lambda occurrence: occurrence.label(locale),
         in_period=in_period,
@@ -165,7 +195,13 @@ def _view_page(template: str, *, form: CalendarFilterForm, filters: dict, **cont
     """A calendar view with its navigation, its filters and the viewer's zone."""
     zone = actor().timezone
     return render_template(
-        template, today=_today(zone), zone=zone, filter_form=form, filters=filters, **context
+        template,
+        today=_today(zone),
+        zone=zone,
+        filter_form=form,
+        filters=filters,
+        shown_kinds=_shown_kinds(filters),
+        **context,
     )
 
 

@@ -38,6 +38,7 @@ from campaigns.calendar.feed_links import (
     sign_feed_token,
 )
 from campaigns.calendar.feeds import Feed, FeedKind
+from campaigns.calendar.items import ItemKind
 from campaigns.calendar.models import EventKind
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
@@ -45,10 +46,16 @@ from campaigns.org import queries as org_queries
 from campaigns.org.models import Person, Unit
 from campaigns.permissions import can
 from web.account.forms import EmptyForm
+from web.calendar.combined import other_items, other_items_version
 from web.extensions import csrf, db
 from web.feeds.cache import FeedCache
 from web.i18n import LANGUAGES, error_message
-from web.labels import ANNIVERSARY_CATEGORY_LABELS, EVENT_KIND_LABELS, TIER_LABELS
+from web.labels import (
+    ANNIVERSARY_CATEGORY_LABELS,
+    CALENDAR_ITEM_KIND_LABELS,
+    EVENT_KIND_LABELS,
+    TIER_LABELS,
+)
 from web.links import absolute_url
 from web.security import actor
 
@@ -145,32 +152,51 @@ def _locale(viewer: Person | None) -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+# Feeds that carry press trips (the viewer's own, or a unit's) and publications (the viewer's
+# own, when asked for with ?publications=1); ?trips=0 leaves trips out.
+_TRIP_FEEDS = (FeedKind.PERSONAL, FeedKind.UNIT)
+_PUBLICATION_FEEDS = (FeedKind.PERSONAL,)
+
+
+def _other_kinds(feed: Feed, viewer: Person | None) -> frozenset[ItemKind]:
+    if viewer is None:
+        return frozenset()
+    kinds = set()
+    if feed.kind in _TRIP_FEEDS and request.args.get("trips", "1") != "0":
+        kinds.add(ItemKind.TRIP)
+    if feed.kind in _PUBLICATION_FEEDS and request.args.get("publications") == "1":
+        kinds.add(ItemKind.PUBLICATION)
+    return frozenset(kinds)
+
+
 def _respond(feed: Feed, *, viewer: Person | None, unit: Unit | None = None) -> Response:
     zone = current_app.config["HERALD_TIMEZONE"]
     today = utcnow().astimezone(ZoneInfo(zone)).date()
     since, until = feeds.feed_window(today)
     name, labels = _words(feed, viewer, unit)
     version = feeds.data_version(db.session)
+    kinds = _other_kinds(feed, viewer)
+    others = other_items_version(db.session, kinds)
     viewer_part = (
         (viewer.id, viewer.role, viewer.unit_id, viewer.feed_key, viewer.updated_at)
         if viewer is not None
         else None
     )
-    etag = feeds.cache_key(feed, since, until, name, version.fingerprint, viewer_part)
+    etag = feeds.cache_key(
+        feed, since, until, name, version.fingerprint, viewer_part, sorted(kinds), others
+    )
     # The body also changes when the window slides (monthly) and when the viewer changes.
     window_moved = datetime.combine(today.replace(day=1), time(), ZoneInfo(zone))
-    last_modified = max(
-        instant
-        for instant in (version.changed_at, window_moved, viewer.updated_at if viewer else None)
-        if instant is not None
-    )
+    changes = [version.changed_at, window_moved, viewer.updated_at if viewer else None]
+    changes += [part for part in others if isinstance(part, datetime)]
+    last_modified = max(instant for instant in changes if instant is not None)
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
         response = Response(status=304)
     else:
         body = feed_cache().get(etag)
         if body is None:
             with paused_garbage_collector():
-                body = _build(feed, viewer, since, until, zone, name, labels)
+                body = _build(feed, viewer, since, until, zone, name, labels, kinds)
             feed_cache().put(etag, body)
         response = Response(body, content_type=CONTENT_TYPE)
         response.headers["Content-Disposition"] = f'inline; filename="herald-{feed.kind}.ics"'
@@ -183,12 +209,23 @@ def _respond(feed: Feed, *, viewer: Person | None, unit: Unit | None = None) -> 
     return response
 
 
-def _build(feed, viewer, since, until, zone, name, labels) -> bytes:
+def _build(feed, viewer, since, until, zone, name, labels, kinds) -> bytes:
     # A function of its own: the loaded events are freed when it returns, before the garbage
     # collector is back, so it does not walk them (nor the session's map of them) afterwards.
     contents = feeds.feed_contents(
         db.session, feed, viewer=viewer, since=since, until=until, zone=zone
     )
+    if kinds:
+        contents.items = other_items(
+            db.session,
+            viewer,
+            since=since,
+            until=until,
+            zone=zone,
+            kinds=kinds,
+            filters={"unit": feed.unit_code} if feed.kind is FeedKind.UNIT else None,
+            concerned_only=feed.kind is FeedKind.PERSONAL,
+        )
     body = ical.render_feed(
         contents, name=name, locale=feed.locale, labels=labels, fragments=fragment_cache()
     )
@@ -217,7 +254,12 @@ def _labels(locale: str) -> dict[str, str]:
     with force_locale(locale):
         return {
             str(code): str(label)
-            for table in (EVENT_KIND_LABELS, TIER_LABELS, ANNIVERSARY_CATEGORY_LABELS)
+            for table in (
+                EVENT_KIND_LABELS,
+                TIER_LABELS,
+                ANNIVERSARY_CATEGORY_LABELS,
+                CALENDAR_ITEM_KIND_LABELS,
+            )
             for code, label in table.items()
         }
 
