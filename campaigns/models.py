@@ -1,6 +1,6 @@
 """Imports every area's models so the metadata (and Alembic) sees the whole schema."""
 
-from campaigns.calendar.models import Anniversary, Event, PlanningTask, Setting
+from campaigns.calendar.models import Anniversary, Event, PlanningTask, QuietDay, Setting
 from campaigns.field.models import (
     BotConversation,
     BotDelivery,
@@ -107,6 +107,7 @@ __all__ = [
     "Publication",
     "PublicationAttempt",
     "PublicationMetrics",
+    "QuietDay",
     "SandboxPost",
     "Setting",
     "Trip",

@@ -27,6 +27,8 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "feeds.use": frozenset(Role),
     "event.create": frozenset({Role.ADMIN, Role.COORDINATOR, Role.EDITOR}),
     "anniversary.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Quiet days hold every channel back (or a unit's): those who plan the whole office.
+    "quiet_day.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
     # Effectiveness criteria: admins define the sets; everyone may read what a set measures.
     "criteria.view": frozenset(Role),
     "criteria.manage": frozenset({Role.ADMIN}),

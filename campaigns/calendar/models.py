@@ -213,6 +213,37 @@ class PlanningTask(Base):
         return self.title_vi if locale == "vi" else self.title_en
 
 
+class QuietDay(Base):
+    """Days the office marks as quiet (national mourning, sensitive dates): a publication
+    scheduled on one warns, and is saved only once someone confirms it. For one unit's channels,
+    or, without a unit, for every channel; its days are read on the clock of ``timezone``."""
+
+    __tablename__ = "quiet_days"
+    __audit_type__ = "quiet_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_date: Mapped[date] = mapped_column(Date, index=True)
+    end_date: Mapped[date] = mapped_column(Date)  # inclusive
+    reason: Mapped[str] = mapped_column(Text)
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), index=True
+    )
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit | None] = relationship()
+    created_by: Mapped[Person | None] = relationship()
+
+    @property
+    def name(self) -> str:
+        return self.reason
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+
 class Setting(Base):
     """An admin-configurable value (e.g. lead times per tier), kept as JSON under a key."""
 

@@ -53,6 +53,9 @@ class ChannelInput:
     audience_countries: list[str] = field(default_factory=list)
     audience_zone: str | None = None
     visibility: str = ""  # Mastodon: public (default) or unlisted
+    # Minutes two publications of the channel may be apart without a warning (None: the
+    # office's default, 0: never warn).
+    clash_interval_minutes: int | None = None
 
 
 def _authorise(actor: Person | None, action: str, target: object = None) -> None:
@@ -91,6 +94,11 @@ def _validated_channel(session: Session, data: ChannelInput, channel: Channel | 
         errors["rate_limit_posts"] = N_("Between 1 and 10,000 posts per window.")
     if not isinstance(window, int) or not 1 <= window <= 86_400:
         errors["rate_window_seconds"] = N_("A window between 1 second and 1 day.")
+    interval = data.clash_interval_minutes
+    if interval is not None and (
+        not isinstance(interval, int) or isinstance(interval, bool) or not 0 <= interval <= 1440
+    ):
+        errors["clash_interval_minutes"] = N_("Enter a number of minutes between 0 and 1440.")
     countries, audience_zone = _validated_audience(data, errors, channel)
     visibility = ""
     if kind == ChannelKind.MASTODON:
@@ -108,6 +116,7 @@ def _validated_channel(session: Session, data: ChannelInput, channel: Channel | 
         "owner_person": owner_person,
         "rate_limit_posts": posts,
         "rate_window_seconds": window,
+        "clash_interval_minutes": interval,
         "audience_countries": countries,
         "audience_zone": audience_zone,
         "visibility": visibility,

@@ -428,6 +428,8 @@ class Channel(Base):
     account_name: Mapped[str] = mapped_column(String(200), default="")  # from "test connection"
     rate_limit_posts: Mapped[int] = mapped_column(Integer)
     rate_window_seconds: Mapped[int] = mapped_column(Integer)
+    # Two publications on this channel closer than this warn; None: the office's default.
+    clash_interval_minutes: Mapped[int | None] = mapped_column(Integer)
     # The platform said "wait until then" (429): nobody claims for this channel before it.
     rate_limited_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     health: Mapped[str] = mapped_column(String(10), default=ChannelHealth.OK)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from campaigns.i18n import N_
 from campaigns.org.models import Person
 from campaigns.permissions import may_see_event, require
 from campaigns.social import rules
+from campaigns.social.clashes import ClashKind, PublicationClash, publication_clashes
 from campaigns.social.models import (
     Channel,
     ChannelHealth,
@@ -89,21 +90,44 @@ class SchedulePlan:
 
     ``idle_channels`` were chosen but address none of the chosen audiences: they publish nothing.
     ``unserved_countries`` are chosen audiences that none of the chosen channels addresses.
+    ``clashes`` warn of other publications too close on a channel, and of quiet days.
     """
 
     publications: list[PlannedPublication]
     idle_channels: list[Channel]
     unserved_countries: list[str]
+    clashes: list[PublicationClash] = field(default_factory=list)
+
+    @property
+    def quiet_days(self) -> list[PublicationClash]:
+        return [clash for clash in self.clashes if clash.kind is ClashKind.QUIET_DAY]
 
     @property
     def digest(self) -> str:
-        """Names this plan: a save can insist on creating exactly the plan a person saw."""
+        """Names this plan: a save can insist on creating exactly the plan a person saw, and
+        the quiet days they were shown (saving it confirms them)."""
         lines = sorted(
             f"{item.channel.id}|{item.variant.language}|{item.zone}|{','.join(item.countries)}|"
             f"{item.instant.isoformat()}"
             for item in self.publications
         )
+        lines += sorted(clash.key for clash in self.quiet_days)
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+
+
+class QuietDayNotConfirmed(Conflict):
+    """A publication falls on a quiet day and nobody confirmed it: look at the plan (its
+    clashes name the days and why), then save it with its digest or ``confirm_quiet_days``."""
+
+    def __init__(self, plan: SchedulePlan) -> None:
+        self.plan = plan
+        first = plan.quiet_days[0].quiet_day
+        super().__init__(
+            N_("%(day)s is a quiet day (%(reason)s): look at the plan and confirm to schedule "
+               "on it anyway."),
+            day=first.start_date.isoformat(),
+            reason=first.reason,
+        )  # fmt: skip
 
 
 def _channels(session: Session, channel_ids: Sequence[int]) -> list[Channel]:
@@ -318,7 +342,13 @@ def plan_schedule(
     if past:
         where = ", ".join(dict.fromkeys(", ".join(item.countries) or item.zone for item in past))
         raise Invalid(N_("This time has already passed (%(where)s)."), where=where)
-    return plan
+    clashes = publication_clashes(
+        session,
+        actor=actor,
+        post=post,
+        planned=[(item.channel, item.instant) for item in plan.publications],
+    )
+    return replace(plan, clashes=clashes)
 
 
 def schedule_post(
@@ -329,21 +359,30 @@ def schedule_post(
     post: Post,
     data: ScheduleInput,
     expected_plan: str | None = None,
+    confirm_quiet_days: bool = False,
 ) -> list[Publication]:
     """Plan the publications of a cleared post (replacing any it had that have not gone out).
 
     One publication per channel: at the one time of mode "at", or, in mode "per_audience", at the
     local time of the channel's own audience, for the channels that address one of the chosen
     audiences (see ``plan_schedule``). With ``expected_plan`` (a ``SchedulePlan.digest`` shown to a
-    person), anything but exactly that plan is refused. Raises NotAllowed, Conflict (not cleared;
-    the plan changed since it was shown), Invalid (as ``plan_schedule``).
+    person), anything but exactly that plan is refused.
+
+    Clashes (``plan_schedule``) warn: publications too close on a channel are saved anyway; a
+    publication on a quiet day is saved only when confirmed, by ``confirm_quiet_days`` or by an
+    ``expected_plan`` (whose digest names the quiet days the person was shown).
+
+    Raises NotAllowed, Conflict (not cleared; the plan changed since it was shown), Invalid (as
+    ``plan_schedule``), QuietDayNotConfirmed (a Conflict).
     """
     plan = plan_schedule(session, actor=actor, now=now, post=post, data=data)
     if expected_plan is not None and expected_plan != plan.digest:
         raise Conflict(
-            N_("The plan changed since it was shown (a channel, its audience or the event "
-               "changed): look at it again before scheduling.")
+            N_("The plan changed since it was shown (a channel, its audience, the event or the "
+               "quiet days changed): look at it again before scheduling.")
         )  # fmt: skip
+    if plan.quiet_days and expected_plan is None and not confirm_quiet_days:
+        raise QuietDayNotConfirmed(plan)
     before = snapshot(post)
     post.schedule_mode = data.mode
     post.schedule_zone = data.zone if data.mode == ScheduleMode.AT else None

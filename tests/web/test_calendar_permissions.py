@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from campaigns.calendar import services
+from campaigns.calendar import quiet_days, services
 from campaigns.org import services as org_services
 from tests.factories import create_person, create_unit, login
 
@@ -61,6 +61,10 @@ ROUTES = [
     Route("calendar.load_dataset", "POST", "/calendar/anniversaries/dataset", MANAGERS),
     Route("calendar.lead_times", "GET", "/calendar/lead-times", ADMIN),
     Route("calendar.lead_times", "POST", "/calendar/lead-times", ADMIN),
+    Route("calendar.quiet_days_page", "GET", "/calendar/quiet-days", MANAGERS),
+    Route("calendar.add_quiet_day", "POST", "/calendar/quiet-days", MANAGERS),
+    Route("calendar.delete_quiet_day", "POST", "/calendar/quiet-days/{quiet}/delete", MANAGERS),
+    Route("calendar.clash_interval", "POST", "/calendar/quiet-days/interval", MANAGERS),
     Route("calendar.complete_task", "POST", "/calendar/tasks/{task}/done", WRITERS, True),
     Route("api_events.Events", "GET", "/api/v1/events", EVERYONE, api=True),
     Route("api_events.Events", "POST", "/api/v1/events", WRITERS, api=True),
@@ -147,6 +151,14 @@ def world(session, now):
             owner_unit_code="other-unit",
         ),
     )
+    quiet = quiet_days.create_quiet_day(
+        session,
+        actor=None,
+        now=now,
+        data=quiet_days.QuietDayInput(
+            start_date=date(2026, 12, 2), end_date=None, reason="Quốc tang", unit_code="own-unit"
+        ),
+    )
     tasks = services.create_due_planning_tasks(session, now=now)
     task_of = {task.unit_id: task for task in tasks}
     targets = {
@@ -155,12 +167,14 @@ def world(session, now):
             "event": _event(session, now, "own-unit"),
             "anniversary": anniversary,
             "task": task_of[own.id],
+            "quiet": quiet,
         },
         "other": {
             "unit": other,
             "event": _event(session, now, "other-unit"),
             "anniversary": other_anniversary,
             "task": task_of[other.id],
+            "quiet": quiet,
         },
     }
     tokens = {}
@@ -200,6 +214,7 @@ def test_route_role_relation(client, world, route, role, relation):
         anniversary=target["anniversary"].id,
         task=target["task"].id,
         unit=target["unit"].code,
+        quiet=target["quiet"].id,
     )
     if not route.api:
         login(client, people[role])

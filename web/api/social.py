@@ -25,6 +25,7 @@ from campaigns.i18n import N_
 from campaigns.permissions import chain_of, next_step
 from campaigns.social import channels as channel_services
 from campaigns.social import checks, lookups, queries, scheduling, services
+from campaigns.social.clashes import ClashKind, clashes_of_post
 from campaigns.social.models import (
     Campaign,
     Channel,
@@ -41,6 +42,7 @@ from web.api import fields
 from web.api.auth import authenticate_bearer, requires
 from web.api.fields import Schema
 from web.api.org import HeraldErrorSchema
+from web.campaigns.clashes import describe as describe_clash
 from web.campaigns.routes import media_root
 from web.extensions import db
 from web.loading import load_for
@@ -209,6 +211,32 @@ class PublicationSchema(Schema):
     attempt_log = fields.List(fields.Nested(AttemptSchema))
 
 
+class PublicationClashSchema(Schema):
+    """A warning about one planned publication: another one of the channel too close (named
+    only when you may see its post), or a quiet day."""
+
+    kind = fields.OneOf(ClashKind)
+    channel_id = fields.ComputedInteger(getter=lambda clash: clash.channel.id)
+    scheduled_at = fields.AwareDateTime(attribute="instant")
+    message = fields.ComputedString(getter=lambda clash: describe_clash(clash, actor().timezone))
+    minutes = fields.Integer(allow_none=True)
+    other_post_id = fields.Integer(allow_none=True)
+    other_title = fields.String(allow_none=True)
+    other_scheduled_at = fields.AwareDateTime(attribute="other_instant", allow_none=True)
+    quiet_day_reason = fields.ComputedString(
+        getter=lambda clash: clash.quiet_day.reason if clash.quiet_day else None,
+        allow_none=True,
+    )
+
+
+class ScheduledPublicationSchema(PublicationSchema):
+    clashes = fields.ComputedList(
+        fields.Nested(PublicationClashSchema),
+        getter=lambda publication: getattr(publication, "schedule_clashes", []),
+        metadata={"description": "Warnings found when it was scheduled (it was saved)"},
+    )
+
+
 class ClearanceDecisionSchema(Schema):
     version = fields.Integer()
     step = fields.Integer(
@@ -362,6 +390,13 @@ class ScheduleSchema(Schema):
             "description": "The plan's digest from a dry run: anything else is refused (409)"
         },
     )
+    confirm_quiet_days = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Schedule on a quiet day without a dry run first (otherwise 409; "
+            "an expected_plan from a dry run that showed the quiet day confirms it too)"
+        },
+    )
 
 
 class PlannedPublicationSchema(Schema):
@@ -397,6 +432,10 @@ class SchedulePlanSchema(Schema):
     )
     unserved_countries = fields.List(
         fields.String(), metadata={"description": "Audiences none of the chosen channels reach"}
+    )
+    clashes = fields.List(
+        fields.Nested(PublicationClashSchema),
+        metadata={"description": "Publications too close on a channel, quiet days: warnings"},
     )
 
 
@@ -438,6 +477,12 @@ class ChannelSchema(Schema):
     owner_person_id = fields.Id(allow_none=True)
     rate_limit_posts = fields.Integer(minimum=0, allow_none=True)
     rate_window_seconds = fields.Integer(minimum=0, allow_none=True)
+    clash_interval_minutes = fields.Integer(
+        minimum=0,
+        maximum=1440,
+        allow_none=True,
+        metadata={"description": "Publications closer than this warn; null: office default"},
+    )
     account_name = fields.String(dump_only=True)
     health = fields.String(dump_only=True)
     last_error = fields.String(dump_only=True)
@@ -740,7 +785,7 @@ class PostReject(MethodView):
 @posts_blueprint.route("/<int:post_id>/schedule")
 class PostSchedule(MethodView):
     @posts_blueprint.arguments(ScheduleSchema)
-    @posts_blueprint.response(201, PublicationSchema(many=True))
+    @posts_blueprint.response(201, ScheduledPublicationSchema(many=True))
     @posts_blueprint.alt_response(200, schema=SchedulePlanSchema, description="dry_run: the plan")
     @posts_blueprint.alt_response(409, schema=HeraldErrorSchema)
     @posts_blueprint.alt_response(422, schema=HeraldErrorSchema)
@@ -749,11 +794,16 @@ class PostSchedule(MethodView):
         ``offset_days`` from event ``event_id``), in ``zone`` (mode ``at``), or (mode
         ``per_audience``) once per channel that addresses one of ``countries``, at that local
         time on its audience's clock. Replaces what it had not sent yet. With ``dry_run`` it
-        returns the plan and saves nothing; ``expected_plan`` saves only that plan."""
+        returns the plan and saves nothing; ``expected_plan`` saves only that plan.
+
+        Clashes warn (``clashes``: another publication of the channel within its clash
+        interval, a quiet day); a quiet day must be confirmed: by the ``expected_plan`` of a
+        dry run that showed it, or by ``confirm_quiet_days`` (409 otherwise)."""
         person = actor()
         post = load_for("post.schedule", Post, post_id)
         dry_run = data.pop("dry_run")
         expected_plan = data.pop("expected_plan")
+        confirm_quiet_days = data.pop("confirm_quiet_days")
         schedule = scheduling.ScheduleInput(**data)
         if dry_run:
             plan = scheduling.plan_schedule(
@@ -769,8 +819,19 @@ class PostSchedule(MethodView):
             post=post,
             data=schedule,
             expected_plan=expected_plan,
+            confirm_quiet_days=confirm_quiet_days,
         )
         db.session.commit()
+        for clash in clashes_of_post(db.session, actor=person, post=post):
+            for publication in created:
+                if (publication.channel_id, publication.scheduled_at) == (
+                    clash.channel.id,
+                    clash.instant,
+                ):
+                    publication.schedule_clashes = [
+                        *getattr(publication, "schedule_clashes", []),
+                        clash,
+                    ]
         return created
 
 
@@ -843,6 +904,7 @@ def _channel_as_input(channel: Channel) -> channel_services.ChannelInput:
         owner_person_id=channel.owner_person_id,
         rate_limit_posts=channel.rate_limit_posts,
         rate_window_seconds=channel.rate_window_seconds,
+        clash_interval_minutes=channel.clash_interval_minutes,
         audience_countries=list(channel.audience_countries or []),
         audience_zone=channel.audience_zone,
     )

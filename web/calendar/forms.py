@@ -228,3 +228,35 @@ class LeadTimesForm(FlaskForm):
     )
     round = IntegerField(_l("Round years (5th, 15th…)"), description=_l("Days, from 1 to 730."))
     regular = IntegerField(_l("Other years"), description=_l("Days, from 1 to 730."))
+
+
+class QuietDayForm(FlaskForm):
+    """Days marked quiet; field names are those of ``quiet_days.QuietDayInput``."""
+
+    start_date = DateField(_l("First day"), validators=[Optional()])
+    end_date = DateField(_l("Last day"), validators=[Optional()], description=_l("Empty: one day."))
+    reason = StringField(_l("Why"), description=_l("Shown to whoever schedules on these days."))
+    unit_code = SelectField(
+        _l("For the channels of"), validate_choice=False, description=_l("Empty: every channel.")
+    )
+    timezone = StringField(
+        _l("Time zone of these days"),
+        description=_l("Empty: the unit's, or the office's (Asia/Ho_Chi_Minh)."),
+    )
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit_code.choices = [
+            *choices([("", _l("The whole office"))]),
+            *unit_choices(units, blank=False),
+        ]
+
+
+class ClashIntervalForm(FlaskForm):
+    minutes = IntegerField(
+        _l("Clash interval (minutes)"),
+        description=_l(
+            "Two publications of one channel closer than this warn whoever schedules them, "
+            "unless the channel has its own interval. 0: never."
+        ),
+    )

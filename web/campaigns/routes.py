@@ -42,6 +42,7 @@ from campaigns.permissions import (
     step_label,
 )
 from campaigns.social import chains, lookups, queries, scheduling, services
+from campaigns.social.clashes import clashes_of_post
 from campaigns.social.models import (
     Attachment,
     Campaign,
@@ -62,6 +63,7 @@ from campaigns.timezones import to_zone
 from web import labels
 from web.account.forms import EmptyForm
 from web.campaigns import forms
+from web.campaigns.clashes import describe as describe_clash
 from web.campaigns.layout import campaign_timeline, combined_days
 from web.extensions import db
 from web.forms import day_from_query, show_domain_error
@@ -631,6 +633,11 @@ def _post_context(post: Post, **overrides) -> dict:
         ),
         "action_form": EmptyForm(formdata=None),
         "preview": None,
+        "preview_clashes": [],
+        "clashes": [
+            (clash.kind, describe_clash(clash, person.timezone))
+            for clash in clashes_of_post(db.session, actor=person, post=post)
+        ],
         "can_edit": can(person, "post.edit", post),
         "can_approve": post.status == PostStatus.IN_REVIEW and can(person, "post.approve", post),
         "approve_refusal": _refusal_words(person, post),
@@ -1008,10 +1015,21 @@ def schedule_post(post_id: int):
         return _show_on_post(post_id, error, form, "schedule_form")
     if not confirmed:
         form.expected_plan.data = plan.digest
-        return _post_page(post, 200, schedule_form=form, preview=plan)
+        return _post_page(
+            post,
+            200,
+            schedule_form=form,
+            preview=plan,
+            preview_clashes=[
+                (clash.kind, describe_clash(clash, person.timezone)) for clash in plan.clashes
+            ],
+        )
     message = ngettext(
         "Scheduled: %(num)d publication.", "Scheduled: %(num)d publications.", len(created)
     )
+    # Saved despite its clashes (the preview showed them); the post page lists them again.
+    if clashes_of_post(db.session, actor=person, post=post):
+        flash(gettext("Scheduled with clashes: see the warnings on this page."), "warning")
     return _done(message, url_for("campaigns.post_page", post_id=post_id))
 
 

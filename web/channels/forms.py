@@ -83,6 +83,14 @@ class ChannelForm(CredentialsForm):
         description=_l("Keep it below the platform's own limit. Empty: Herald's default."),
     )
     rate_window_seconds = IntegerField(_l("Budget window (seconds)"), validators=[Optional()])
+    clash_interval_minutes = IntegerField(
+        _l("Clash interval (minutes)"),
+        validators=[Optional()],
+        description=_l(
+            "Two publications of this channel closer than this warn whoever schedules them. "
+            "Empty: the office's default; 0: never."
+        ),
+    )
 
     def __init__(self, *args, units=(), people=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -71,6 +71,7 @@ def _fill(form: forms.ChannelForm, channel: Channel) -> None:
     form.owner_person_id.data = str(channel.owner_person_id or "")
     form.rate_limit_posts.data = channel.rate_limit_posts
     form.rate_window_seconds.data = channel.rate_window_seconds
+    form.clash_interval_minutes.data = channel.clash_interval_minutes
 
 
 def _channel_input(form: forms.ChannelForm, channel: Channel | None) -> services.ChannelInput:
@@ -84,6 +85,7 @@ def _channel_input(form: forms.ChannelForm, channel: Channel | None) -> services
         owner_person_id=parse_id(owner),
         rate_limit_posts=form.rate_limit_posts.data,
         rate_window_seconds=form.rate_window_seconds.data,
+        clash_interval_minutes=form.clash_interval_minutes.data,
         audience_countries=list(form.audience_countries.data or []),
         audience_zone=(form.audience_zone.data or "").strip() or None,
         visibility=form.visibility.data or "",
