@@ -37,19 +37,19 @@ def _page(form: QuietDayForm, interval_form: ClashIntervalForm, status: int = 20
     )
 
 
-def _forms(formdata=None) -> tuple[QuietDayForm, ClashIntervalForm]:
-    units = org_queries.all_units(db.session)
-    return (
-        QuietDayForm(formdata=formdata, units=units),
-        ClashIntervalForm(formdata=formdata, minutes=quiet_days.clash_interval(db.session)),
-    )
+def _quiet_day_form(**kwargs) -> QuietDayForm:
+    return QuietDayForm(units=org_queries.all_units(db.session), **kwargs)
+
+
+def _interval_form(**kwargs) -> ClashIntervalForm:
+    return ClashIntervalForm(minutes=quiet_days.clash_interval(db.session), **kwargs)
 
 
 @blueprint.get("/quiet-days")
 @login_required
 def quiet_days_page():
     require(actor(), "quiet_day.manage")
-    return _page(*_forms())
+    return _page(_quiet_day_form(formdata=None), _interval_form(formdata=None))
 
 
 @blueprint.post("/quiet-days")
@@ -57,8 +57,8 @@ def quiet_days_page():
 def add_quiet_day():
     person = actor()
     require(person, "quiet_day.manage")
-    form, interval_form = _forms()
-    interval_form = ClashIntervalForm(formdata=None, minutes=interval_form.minutes.data)
+    form = _quiet_day_form()
+    interval_form = _interval_form(formdata=None)
     if not form.validate_on_submit():
         return _page(form, interval_form, 422)
     data = quiet_days.QuietDayInput(
@@ -118,5 +118,4 @@ def clash_interval():
             db.session.commit()
             flash(gettext("The clash interval was saved."), "success")
             return redirect(url_for("calendar.quiet_days_page"))
-    quiet_form, _ = _forms()
-    return _page(quiet_form, form, 422)
+    return _page(_quiet_day_form(formdata=None), form, 422)
