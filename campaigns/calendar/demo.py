@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from campaigns.calendar import queries, rules, services
+from campaigns.calendar import queries, quiet_days, rules, services
 from campaigns.calendar.models import AnniversaryCategory, EventStatus
 from campaigns.org.queries import unit_by_code
 
@@ -124,9 +124,33 @@ def _assign_owners(session: Session, *, now: datetime) -> None:
             )
 
 
+# War Invalids and Martyrs Day: a day of remembrance, on which the office publishes nothing
+# festive; the demo's schedulers meet it as a quiet day.
+QUIET_DAY_REASON = (
+    "Ngày Thương binh - Liệt sĩ (27/7): không đăng nội dung giải trí, quảng bá "
+    "/ War Invalids and Martyrs Day: nothing festive or promotional"
+)
+
+
+def _load_quiet_days(session: Session, *, now: datetime) -> None:
+    today = rules.office_today(now)
+    day = date(today.year, 7, 27)
+    if day < today:
+        day = date(today.year + 1, 7, 27)
+    known = {(item.start_date, item.reason) for item in quiet_days.list_quiet_days(session)}
+    if (day, QUIET_DAY_REASON) not in known:
+        quiet_days.create_quiet_day(
+            session,
+            actor=None,
+            now=now,
+            data=quiet_days.QuietDayInput(start_date=day, end_date=None, reason=QUIET_DAY_REASON),
+        )
+
+
 def load_calendar_demo(session: Session, *, now: datetime) -> None:
     """Load the calendar demo (after the organisation demo, whose units it uses)."""
     _load_events(session, now=now)
+    _load_quiet_days(session, now=now)
     services.import_anniversary_dataset(session, actor=None, now=now)
     _assign_owners(session, now=now)
     services.create_due_planning_tasks(session, now=now)

@@ -3,16 +3,24 @@ planning tasks already due; loading twice changes nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from campaigns.calendar import queries
-from campaigns.calendar.demo import DEMO_EVENTS, demo_uid, load_calendar_demo
+from campaigns.calendar.demo import (
+    DEMO_EVENTS,
+    QUIET_DAY_REASON,
+    demo_uid,
+    load_calendar_demo,
+)
 from campaigns.calendar.models import Anniversary, Event, PlanningTask
+from campaigns.calendar.quiet_days import list_quiet_days
 from campaigns.demo import load_demo_data
 from campaigns.org.models import AuditEntry
 from campaigns.org.queries import person_by_email, unit_by_code
+from campaigns.press import queries as press_queries
+from campaigns.press.models import Trip
 from campaigns.programme import conference_demo
 
 
@@ -85,3 +93,23 @@ def test_the_cambodia_journey_in_the_demo(session):
         "Prepare the 60th anniversary of Vietnam–Cambodia diplomatic relations — 24 Jun 2027"
         in titles
     )
+
+
+def test_the_demo_has_a_quiet_day_and_its_trips_are_on_the_calendar(session, now):
+    load(session, now)
+    (quiet,) = list_quiet_days(session)
+    assert quiet.reason == QUIET_DAY_REASON and (quiet.start_date.month, quiet.start_date.day) == (
+        7,
+        27,
+    )
+    assert quiet.unit_id is None
+    coordinator = person_by_email(session, "coordinator@example.org")
+    trips = list(session.scalars(select(Trip).where(Trip.status != "cancelled")))
+    assert trips
+    first = min(trip.start_date for trip in trips)
+    last = max(trip.end_date for trip in trips)
+    items = press_queries.trips_in_calendar(session, coordinator, since=first, until=last)
+    assert {item.target_id for item in items} == {trip.id for trip in trips}
+    assert first <= date(2027, 12, 31)  # the demo's trips are this year's or next
+    load(session, now + timedelta(hours=1))
+    assert len(list_quiet_days(session)) == 1
