@@ -1,7 +1,7 @@
 """quiet days (publication clashes) and each channel's clash interval
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-08 00:40:00
 
 """
@@ -11,8 +11,8 @@ import campaigns.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
