@@ -88,7 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(press_blueprint)
 
-    from web.calendar import quiet_day_views  # noqa: F401  (registers its views)
+    from web.calendar import milestone_views, quiet_day_views  # noqa: F401  (register views)
     from web.calendar.routes import blueprint as calendar_blueprint
 
     app.register_blueprint(calendar_blueprint)

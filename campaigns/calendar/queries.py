@@ -381,6 +381,36 @@ def occurrences(
     return rules.occurrences_between(session.execute(query), since, until)
 
 
+def get_occurrence(session: Session, anniversary_id: int, day: date) -> AnniversaryOccurrence:
+    """The milestone of this anniversary on ``day``. Raises NotFound when the anniversary does
+    not exist, is retired, or falls on another day."""
+    anniversary = session.get(Anniversary, anniversary_id)
+    found = []
+    if anniversary is not None and anniversary.active:
+        found = rules.occurrences_between([anniversary], day, day)
+    if not found:
+        raise NotFound(N_("There is no such milestone."))
+    return found[0]
+
+
+def planning_task_of(
+    session: Session, occurrence: AnniversaryOccurrence, *, actor: Person
+) -> PlanningTask | None:
+    """The open planning task of this milestone for a unit ``actor`` sees, if any."""
+    for task in session.scalars(
+        select(PlanningTask)
+        .where(
+            PlanningTask.anniversary_id == occurrence.anniversary_id,
+            PlanningTask.occurrence_date == occurrence.date,
+            PlanningTask.status == "open",
+        )
+        .order_by(PlanningTask.id)
+    ):
+        if task.unit is None or can(actor, "unit.view", task.unit):
+            return task
+    return None
+
+
 def year_ahead(
     session: Session, *, today: date, months: int = 24
 ) -> dict[Tier, list[AnniversaryOccurrence]]:

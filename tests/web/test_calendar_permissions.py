@@ -65,6 +65,8 @@ ROUTES = [
     Route("calendar.add_quiet_day", "POST", "/calendar/quiet-days", MANAGERS),
     Route("calendar.delete_quiet_day", "POST", "/calendar/quiet-days/{quiet}/delete", MANAGERS),
     Route("calendar.clash_interval", "POST", "/calendar/quiet-days/interval", MANAGERS),
+    Route("calendar.milestone", "GET", "/calendar/milestones/{milestone}", EVERYONE),
+    Route("calendar.planning_task", "GET", "/calendar/tasks/{task}", EVERYONE, True),
     Route("calendar.complete_task", "POST", "/calendar/tasks/{task}/done", WRITERS, True),
     Route("api_events.Events", "GET", "/api/v1/events", EVERYONE, api=True),
     Route("api_events.Events", "POST", "/api/v1/events", WRITERS, api=True),
@@ -168,6 +170,7 @@ def world(session, now):
             "anniversary": anniversary,
             "task": task_of[own.id],
             "quiet": quiet,
+            "milestone": f"{anniversary.id}/2027-01-10",
         },
         "other": {
             "unit": other,
@@ -175,6 +178,7 @@ def world(session, now):
             "anniversary": other_anniversary,
             "task": task_of[other.id],
             "quiet": quiet,
+            "milestone": f"{other_anniversary.id}/2027-01-11",
         },
     }
     tokens = {}
@@ -215,6 +219,7 @@ def test_route_role_relation(client, world, route, role, relation):
         task=target["task"].id,
         unit=target["unit"].code,
         quiet=target["quiet"].id,
+        milestone=target["milestone"],
     )
     if not route.api:
         login(client, people[role])

@@ -62,6 +62,7 @@ from campaigns.social.rules import wall_to_utc
 from campaigns.timezones import to_zone
 from web import labels
 from web.account.forms import EmptyForm
+from web.calendar import drafts
 from web.campaigns import forms
 from web.campaigns.clashes import describe as describe_clash
 from web.campaigns.layout import campaign_timeline, combined_days
@@ -222,9 +223,13 @@ def _campaign_form(campaign: Campaign | None) -> forms.CampaignForm:
                 f"{link.anniversary_id}:{link.occurrence_date.isoformat()}"
                 for link in campaign.anniversary_links
             ]
-    elif request.method == "GET" and person.unit is not None:
-        form.owner_unit_code.data = person.unit.code
-        form.languages.data = "vi, en"
+    elif request.method == "GET":
+        if person.unit is not None:
+            form.owner_unit_code.data = person.unit.code
+            form.languages.data = "vi, en"
+        draft = drafts.milestone_from_query(person)
+        if draft is not None:
+            drafts.fill_campaign_form(form, draft, today=today)
     return form
 
 

@@ -4,7 +4,7 @@ the letters."""
 from __future__ import annotations
 
 from flask import Response, current_app, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import login_required
 
 from campaigns.calendar import queries as calendar_queries
@@ -16,6 +16,7 @@ from campaigns.permissions import can, require
 from campaigns.press import documents, feeds, queries, rules, trips
 from campaigns.press.models import Invitation, Journalist, Trip
 from campaigns.timezones import to_zone
+from web.calendar import drafts
 from web.extensions import db
 from web.links import absolute_url
 from web.loading import load_for
@@ -107,6 +108,9 @@ def new_trip():
         form.currency.data = "VND"
         form.city.data = "Hà Nội"
         form.host_unit.data = person.unit.code if person.unit else ""
+        draft = drafts.milestone_from_query(person)
+        if draft is not None:
+            drafts.fill_trip_form(form, draft, locale=str(get_locale() or "vi"))
     if form.validate_on_submit():
         try:
             trip = trips.create_trip(db.session, actor=person, now=utcnow(), data=_trip_input(form))
