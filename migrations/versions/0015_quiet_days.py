@@ -41,8 +41,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('social_channels', schema=None) as batch_op:
-        batch_op.drop_column('clash_interval_minutes')
+    # A plain DROP COLUMN (SQLite has it since 3.35): a batch would copy social_channels and
+    # drop the original, which the publications' foreign keys refuse once there is data.
+    op.drop_column('social_channels', 'clash_interval_minutes')
 
     with op.batch_alter_table('quiet_days', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quiet_days_unit_id'))
