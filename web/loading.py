@@ -14,16 +14,19 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from campaigns.calendar import queries as calendar_queries
-from campaigns.calendar.models import Anniversary, Event, PlanningTask
+from campaigns.calendar import quiet_days
+from campaigns.calendar.models import Anniversary, Event, PlanningTask, QuietDay
+from campaigns.errors import NotFound
 from campaigns.field import reports as field_reports
 from campaigns.field.models import FieldReport
+from campaigns.i18n import N_
 from campaigns.metrics import criteria
 from campaigns.metrics.models import CriteriaSet
 from campaigns.org import import_jobs
 from campaigns.org import queries as org_queries
 from campaigns.org.import_jobs import ImportJob
 from campaigns.org.models import Person, Unit
-from campaigns.permissions import require
+from campaigns.permissions import can, require
 from campaigns.press import queries as press_queries
 from campaigns.press.models import (
     Affiliation,
@@ -78,6 +81,13 @@ def _seen_by_everyone(getter: Callable[..., Any]) -> Callable[..., Any]:
     return load
 
 
+def _quiet_day(session, key, *, actor):
+    # The quiet days list is its managers' page: to anyone else one answers as a missing one.
+    if not can(actor, "quiet_day.manage"):
+        raise NotFound(N_("There is no such quiet day."))
+    return quiet_days.get_quiet_day(session, key)
+
+
 # Each loader raises NotFound for what does not exist or what the person may not see.
 _LOADERS: dict[type, Callable[..., Any]] = {
     Unit: org_queries.get_unit,
@@ -86,6 +96,7 @@ _LOADERS: dict[type, Callable[..., Any]] = {
     Event: calendar_queries.get_event,
     Anniversary: _seen_by_everyone(calendar_queries.get_anniversary),
     PlanningTask: calendar_queries.get_planning_task,
+    QuietDay: _quiet_day,
     Trip: press_queries.get_trip,
     Invitation: press_queries.get_invitation,
     ItineraryItem: press_queries.get_item,

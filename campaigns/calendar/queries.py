@@ -381,13 +381,10 @@ def occurrences(
     return rules.occurrences_between(session.execute(query), since, until)
 
 
-def get_occurrence(session: Session, anniversary_id: int, day: date) -> AnniversaryOccurrence:
-    """The milestone of this anniversary on ``day``. Raises NotFound when the anniversary does
-    not exist, is retired, or falls on another day."""
-    anniversary = session.get(Anniversary, anniversary_id)
-    found = []
-    if anniversary is not None and anniversary.active:
-        found = rules.occurrences_between([anniversary], day, day)
+def occurrence_on(anniversary: Anniversary, day: date) -> AnniversaryOccurrence:
+    """The milestone of ``anniversary`` on ``day``. Raises NotFound when it is retired or
+    falls on another day."""
+    found = rules.occurrences_between([anniversary], day, day) if anniversary.active else []
     if not found:
         raise NotFound(N_("There is no such milestone."))
     return found[0]

@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from flask import request
 
 from campaigns.calendar import queries
+from campaigns.calendar.models import Anniversary
 from campaigns.calendar.rules import AnniversaryOccurrence
 from campaigns.errors import NotFound
 from campaigns.org.models import Person, Unit
-from web.extensions import db
 from web.forms import choices
+from web.loading import load_for
 
 # A campaign builds up to its milestone and runs a week past it; a trip brings journalists for
 # the days around it.
@@ -48,13 +49,11 @@ def milestone_from_query(person: Person) -> Draft | None:
     if anniversary_id is None:
         return None
     try:
-        occurrence = queries.get_occurrence(db.session, anniversary_id, day)
+        anniversary = load_for(None, Anniversary, anniversary_id)
+        occurrence = queries.occurrence_on(anniversary, day)
     except NotFound:
         return None
-    owner = None
-    if occurrence.owner_unit_id is not None:
-        owner = db.session.get(Unit, occurrence.owner_unit_id)
-    return Draft(occurrence=occurrence, owner_unit=owner or person.unit)
+    return Draft(occurrence=occurrence, owner_unit=anniversary.owner_unit or person.unit)
 
 
 def fill_campaign_form(form, draft: Draft, *, today: date) -> None:

@@ -9,6 +9,7 @@ from flask import abort, render_template
 from flask_login import login_required
 
 from campaigns.calendar import queries
+from campaigns.calendar.models import Anniversary, PlanningTask
 from campaigns.db import utcnow
 from campaigns.errors import NotFound
 from campaigns.permissions import require
@@ -16,6 +17,7 @@ from campaigns.timezones import to_zone
 from web.account.forms import EmptyForm
 from web.calendar.routes import blueprint
 from web.extensions import db
+from web.loading import load_for
 from web.security import actor
 
 
@@ -24,11 +26,11 @@ from web.security import actor
 def milestone(anniversary_id: int, day: str):
     person = actor()
     require(person, "calendar.view")
+    anniversary = load_for(None, Anniversary, anniversary_id)
     try:
-        occurrence = queries.get_occurrence(db.session, anniversary_id, date.fromisoformat(day))
+        occurrence = queries.occurrence_on(anniversary, date.fromisoformat(day))
     except (ValueError, NotFound):
         abort(404)
-    anniversary = queries.get_anniversary(db.session, anniversary_id)
     return render_template(
         "calendar/milestone.html",
         occurrence=occurrence,
@@ -44,5 +46,5 @@ def milestone(anniversary_id: int, day: str):
 @login_required
 def planning_task(task_id: int):
     """A planning task opens its milestone's page."""
-    task = queries.get_planning_task(db.session, task_id, actor=actor())
+    task = load_for(None, PlanningTask, task_id)
     return milestone(task.anniversary_id, task.occurrence_date.isoformat())

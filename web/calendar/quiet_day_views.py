@@ -8,6 +8,7 @@ from flask_babel import gettext
 from flask_login import login_required
 
 from campaigns.calendar import quiet_days
+from campaigns.calendar.models import QuietDay
 from campaigns.db import utcnow
 from campaigns.errors import HeraldError
 from campaigns.org import queries as org_queries
@@ -18,6 +19,7 @@ from web.calendar.routes import blueprint
 from web.extensions import db
 from web.forms import show_domain_error
 from web.i18n import error_message
+from web.loading import load_for
 from web.security import actor
 
 
@@ -89,7 +91,7 @@ def delete_quiet_day(quiet_day_id: int):
     require(person, "quiet_day.manage")
     if EmptyForm().validate_on_submit():
         try:
-            found = quiet_days.get_quiet_day(db.session, quiet_day_id)
+            found = load_for("quiet_day.manage", QuietDay, quiet_day_id)
             quiet_days.delete_quiet_day(db.session, actor=person, now=utcnow(), quiet_day=found)
         except HeraldError as error:
             db.session.rollback()
