@@ -1,7 +1,7 @@
 """quiet days (publication clashes) and each channel's clash interval
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-08 00:40:00
 
 """
@@ -11,8 +11,8 @@ import campaigns.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0015'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
