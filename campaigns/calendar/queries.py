@@ -112,7 +112,7 @@ def _in_lists(items: list[Any], country: str | None, tag: str | None) -> list[An
 
 
 def _by_start(item: Any) -> tuple[Any, int]:
-    return (rules.event_span(item)[0], item.id)
+    return (rules.event_start(item), item.id)
 
 
 # Many-to-one in the same query (a join), collections in one more query each.

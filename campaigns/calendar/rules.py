@@ -248,6 +248,15 @@ def event_span(event: EventLike | Any) -> tuple[datetime, datetime]:
     return start, max(end, start + timedelta(minutes=1))
 
 
+def event_start(event: EventLike | Any) -> datetime:
+    """``event_span(event)[0]`` without computing the end: what lists of events sort by."""
+    if event.all_day:
+        return datetime.combine(
+            event.start_date, time.min, tzinfo=zone_info(event.timezone)
+        ).astimezone(UTC)
+    return event.starts_at
+
+
 def spans_overlap(first: tuple[datetime, datetime], second: tuple[datetime, datetime]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 

@@ -298,6 +298,28 @@ def test_an_all_day_event_covers_its_days_in_its_own_zone():
     )
 
 
+def test_an_event_starts_where_its_span_starts():
+    all_day = SimpleNamespace(
+        all_day=True,
+        starts_at=None,
+        ends_at=None,
+        start_date=date(2025, 9, 1),
+        end_date=None,
+        timezone="Asia/Tokyo",
+    )
+    timed = SimpleNamespace(
+        all_day=False,
+        starts_at=datetime(2025, 9, 1, 7, 30, tzinfo=UTC),
+        ends_at=None,
+        start_date=None,
+        end_date=None,
+        timezone="Europe/Paris",
+    )
+    for event in (all_day, timed):
+        assert rules.event_start(event) == rules.event_span(event)[0]
+    assert rules.event_start(all_day) == datetime(2025, 8, 31, 15, 0, tzinfo=UTC)
+
+
 def test_spans_that_only_touch_do_not_overlap():
     nine, ten, eleven = (datetime(2025, 1, 1, hour, tzinfo=UTC) for hour in (9, 10, 11))
     assert not rules.spans_overlap((nine, ten), (ten, eleven))
