@@ -468,14 +468,19 @@ def send_test_ping(
 
 
 def redeliver(
-    session: Session, *, actor: Person, now: datetime, delivery_id: int
+    session: Session,
+    *,
+    actor: Person,
+    now: datetime,
+    delivery_id: int,
+    endpoint_id: int | None = None,
 ) -> WebhookDelivery:
-    """Send a delivered or failed delivery again, with the same body and ``Herald-Delivery``
-    key, and a fresh set of attempts. Raises NotAllowed, NotFound, or Conflict while it is
-    still on its way."""
+    """Send a delivered or failed delivery (of ``endpoint_id``, when given) again, with the
+    same body and ``Herald-Delivery`` key, and a fresh set of attempts. Raises NotAllowed,
+    NotFound, or Conflict while it is still on its way."""
     require(actor, "webhooks.manage")
     delivery = session.get(WebhookDelivery, delivery_id)
-    if delivery is None:
+    if delivery is None or endpoint_id not in (None, delivery.endpoint_id):
         raise NotFound(N_("This delivery does not exist (any more)."))
     if not leases.conditional_update(
         session,

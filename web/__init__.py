@@ -84,6 +84,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(account_blueprint)
     app.register_blueprint(admin_blueprint)
 
+    from web.webhooks.routes import blueprint as webhooks_blueprint
+
+    app.register_blueprint(webhooks_blueprint)
+
     from web.press.routes import blueprint as press_blueprint
 
     app.register_blueprint(press_blueprint)

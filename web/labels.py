@@ -264,6 +264,7 @@ AUDIT_TARGET_LABELS = {
     "unit": _l("Unit"),
     "person": _l("Person"),
     "api_token": _l("API token"),
+    "webhook_endpoint": _l("Webhook endpoint"),
     "telegram_link": _l("Telegram link"),
     "telegram_link_code": _l("Telegram link code"),
     "event": _l("Event"),

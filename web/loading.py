@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from campaigns import webhooks
 from campaigns.calendar import queries as calendar_queries
 from campaigns.calendar import quiet_days
 from campaigns.calendar.models import Anniversary, Event, PlanningTask, QuietDay
@@ -57,6 +58,7 @@ from campaigns.social.models import (
     Post,
     Publication,
 )
+from campaigns.webhooks import WebhookEndpoint
 from web.extensions import db
 from web.security import actor
 
@@ -71,6 +73,11 @@ def _seen_by_press_readers(getter: Callable[..., Any]) -> Callable[..., Any]:
         return getter(session, key)
 
     return load
+
+
+def _webhook_endpoint(session, key, *, actor):
+    """Administrators only: the whole area is refused to the others (403), as the admin pages."""
+    return webhooks.get_endpoint(session, actor=actor, endpoint_id=key)
 
 
 def _seen_by_everyone(getter: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,6 +128,7 @@ _LOADERS: dict[type, Callable[..., Any]] = {
     Conference: conference_queries.get_conference,
     ConferenceSite: conference_queries.get_site,
     ConferenceTalk: conference_queries.get_talk,
+    WebhookEndpoint: _webhook_endpoint,
 }
 
 

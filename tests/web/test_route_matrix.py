@@ -13,6 +13,7 @@ The lines live in one table per area, each replayed against the five roles by it
 | conferences: board, sites, programme, report | ``test_conferences_permission_matrix.ROUTES`` | that file (organiser / site / other unit) |
 | criteria sets and unit scores, pages and /api/v1 | ``test_scores_permission_matrix.ROUTES`` | that file (own unit / other unit) |
 | annual plans, overlaps, reviews and roll-ups | ``test_plans_permission_matrix.ROUTES`` | that file (own unit / sibling unit) |
+| webhook endpoints and deliveries, pages and /api/v1 | ``test_webhooks.ROUTES`` | that file (administrators only) |
 | /api/v1 press and social, feeds reset, import progress | ``API_ROUTES`` below | this file (own unit / other unit; an import: one's own or another's) |
 | signed feed links, public files | ``NO_SESSION`` below | tests/web/test_feeds.py, test_press_pages.py |
 
@@ -47,6 +48,7 @@ from tests.web import (
     test_plans_permission_matrix,
     test_press_permission_matrix,
     test_scores_permission_matrix,
+    test_webhooks,
 )
 
 ROLES = ("admin", "coordinator", "editor", "field", "viewer")
@@ -198,6 +200,7 @@ def _listed() -> set[tuple[str, str]]:
         test_conferences_permission_matrix.ROUTES,
         test_scores_permission_matrix.ROUTES,
         test_plans_permission_matrix.ROUTES,
+        test_webhooks.ROUTES,
         API_ROUTES,
     )
     return {(route.endpoint, route.method) for table in tables for route in table}

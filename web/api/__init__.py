@@ -56,6 +56,11 @@ def register_api(app: Flask) -> Api:
     for blueprint in METRICS_BLUEPRINTS:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    from web.api.webhooks import WEBHOOKS_BLUEPRINTS
+
+    for blueprint in WEBHOOKS_BLUEPRINTS:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
     from web.api.docs import blueprint as reference_blueprint
 
     app.register_blueprint(reference_blueprint)
