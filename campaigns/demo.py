@@ -18,6 +18,7 @@ from campaigns.press.demo import load_press_demo
 from campaigns.programme.conference_demo import load_conference_demo, load_conference_units
 from campaigns.programme.plan_demo import load_plans_demo
 from campaigns.social.demo import load_social_demo
+from campaigns.webhooks_demo import load_webhooks_demo
 
 DEMO_PASSWORD = "herald-demo"
 
@@ -55,12 +56,13 @@ class DemoAccount:
     unit: str | None
 
 
-def load_demo_data(session: Session, *, now: datetime) -> list[DemoAccount]:
+def load_demo_data(session: Session, *, now: datetime, app_secret: str = "") -> list[DemoAccount]:
     """Create whatever of the demo world does not exist yet: units and people, the calendar
     (relative to ``now``), the press programme, campaigns and sandbox channels, and a measured
     campaign's published history with an effectiveness criteria set, the coming year's annual
-    plans with one overlap to resolve, and next month's national online conference. Returns the
-    demo accounts."""
+    plans with one overlap to resolve, next month's national online conference and (given the
+    server's ``app_secret``, which encrypts its secret) a webhook endpoint with its delivery log.
+    Returns the demo accounts."""
     accounts = _load_people(session, now=now)
     load_conference_units(session, now=now)
     load_calendar_demo(session, now=now)
@@ -70,6 +72,8 @@ def load_demo_data(session: Session, *, now: datetime) -> list[DemoAccount]:
     load_scoring_demo(session, now=now)
     load_plans_demo(session, now=now)
     load_conference_demo(session, now=now)
+    if app_secret:
+        load_webhooks_demo(session, now=now, app_secret=app_secret)
     return accounts
 
 

@@ -389,7 +389,8 @@ def delete_endpoint(session: Session, *, actor: Person, now: datetime, endpoint_
 # --- events into deliveries ----------------------------------------------------------------------
 
 
-def _body(event_id: str, event_type: str, occurred_at: datetime, data: dict[str, Any]) -> str:
+def event_body(event_id: str, event_type: str, occurred_at: datetime, data: dict[str, Any]) -> str:
+    """The JSON body of one event, exactly as it is signed and sent on every attempt."""
     return json.dumps(
         {
             "id": event_id,
@@ -422,7 +423,7 @@ def enqueue_many(
         if not wanted:
             continue
         event_id = str(uuid.uuid4())
-        body = _body(event_id, event_type, now, data)
+        body = event_body(event_id, event_type, now, data)
         rows += [
             _delivery_row(endpoint_id, event_id, event_type, body, now) for endpoint_id in wanted
         ]
@@ -460,7 +461,7 @@ def send_test_ping(
     Raises NotAllowed or NotFound."""
     endpoint = get_endpoint(session, actor=actor, endpoint_id=endpoint_id)
     event_id = str(uuid.uuid4())
-    body = _body(event_id, EventType.PING, now, {"endpoint": {"id": endpoint.id}})
+    body = event_body(event_id, EventType.PING, now, {"endpoint": {"id": endpoint.id}})
     delivery = WebhookDelivery(**_delivery_row(endpoint.id, event_id, EventType.PING, body, now))
     session.add(delivery)
     session.flush()

@@ -142,7 +142,7 @@ def demo(host: str, port: int) -> None:
     upgrade_database(app)
     with app.app_context():
         _door("demo")
-        accounts = load_demo_data(db.session, now=utcnow())
+        accounts = load_demo_data(db.session, now=utcnow(), app_secret=app.config["SECRET_KEY"])
         db.session.commit()
     click.echo("")
     click.secho("Herald demo", bold=True)

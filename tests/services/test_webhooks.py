@@ -349,3 +349,16 @@ def test_deleting_an_endpoint_removes_its_log(session, now):
     made, admin, _ = _pinged(session, now)
     webhooks.delete_endpoint(session, actor=admin, now=now, endpoint_id=made.id)
     assert deliveries(session) == []
+
+
+def test_the_demo_shows_an_endpoint_with_a_believable_log_once(session, now):
+    from campaigns.demo import load_demo_data
+
+    load_demo_data(session, now=now, app_secret=APP_SECRET)
+    load_demo_data(session, now=now, app_secret=APP_SECRET)
+    (made,) = session.scalars(select(WebhookEndpoint)).all()
+    log = deliveries(session)
+    assert {d.event_type for d in log} >= {"publication.published", "coverage.added"}
+    assert all(d.status == "delivered" and d.endpoint_id == made.id for d in log)
+    assert any([a.status_code for a in d.attempt_log] == [503, 503, 200] for d in log)
+    assert webhooks.endpoint_secret(made, app_secret=APP_SECRET).startswith("whsec_")
