@@ -102,7 +102,8 @@ def _validated_channel(session: Session, data: ChannelInput, channel: Channel | 
     countries, audience_zone = _validated_audience(data, errors, channel)
     visibility = ""
     if kind == ChannelKind.MASTODON:
-        visibility = (data.visibility or "").strip() or Visibility.PUBLIC
+        kept = channel.visibility if channel is not None else ""
+        visibility = (data.visibility or "").strip() or kept or Visibility.PUBLIC
         if visibility not in tuple(Visibility):
             errors["visibility"] = N_("Choose public or unlisted.")
     if errors:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bots.registry import client_for
+from campaigns.org import services as org_services
 from campaigns.social import checks
 from campaigns.social.credentials import channel_credentials
 from campaigns.social.models import Channel
@@ -132,3 +133,41 @@ def test_the_counter_uses_mastodons_defaults_before_any_test(client, session, pe
     report = client.post("/social/length", json={"text": "a" * 501}).get_json()
     assert report["mastodon"]["limit"] == 500 and not report["mastodon"]["ok"]
     assert SECRET  # the factories' secret is not the app's: nothing here decrypts
+
+
+def test_the_api_creates_a_mastodon_channel_and_a_change_keeps_its_visibility(
+    client, session, people
+):
+    _, plaintext = org_services.create_api_token(
+        session, actor=None, now=datetime(2026, 12, 8, tzinfo=UTC), person=people["coordinator"],
+        name="test",
+    )  # fmt: skip
+    session.commit()
+    headers = {"Authorization": f"Bearer {plaintext}"}
+    created = client.post(
+        "/api/v1/channels",
+        json={"kind": "mastodon", "name": "MOFA on Mastodon", "handle": "@mofa_vn@social.example",
+              "language": "vi", "owner_unit_code": "mofa", "visibility": "unlisted",
+              "credentials": {"instance_url": "social.example", "mastodon_token": TOKEN}},
+        headers=headers,
+    )  # fmt: skip
+    assert created.status_code == 201, created.get_json()
+    channel = created.get_json()
+    assert (channel["visibility"], channel["platform_limits"]) == ("unlisted", {})
+    assert TOKEN not in created.get_data(as_text=True)
+
+    renamed = client.patch(
+        f"/api/v1/channels/{channel['id']}", json={"name": "MOFA (Mastodon)"}, headers=headers
+    ).get_json()
+    public = client.patch(
+        f"/api/v1/channels/{channel['id']}", json={"visibility": "public"}, headers=headers
+    ).get_json()
+
+    assert renamed["visibility"] == "unlisted"
+    assert public["visibility"] == "public"
+    stored = session.get(Channel, channel["id"])
+    session.refresh(stored)
+    assert (
+        channel_credentials(stored, secret=client.application.config["SECRET_KEY"])["instance_url"]
+        == "https://social.example"
+    )

@@ -473,6 +473,23 @@ class ChannelSchema(Schema):
         },
     )
     served_countries = fields.List(fields.String(), dump_only=True)
+    visibility = fields.String(
+        metadata={
+            "description": "Mastodon: who sees its statuses (public, the default, or unlisted); "
+            "empty for other platforms",
+            "enum": ["public", "unlisted", ""],
+        },
+    )
+    platform_limits = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        dump_only=True,
+        metadata={
+            "description": "The platform's own limits read by the last successful connection "
+            "test (a Mastodon instance's max_characters, characters_reserved_per_url, "
+            "max_media_attachments, image_size_limit)",
+        },
+    )
     owner_unit_code = fields.ComputedString(getter=lambda c: c.owner_unit.code)
     owner_person_id = fields.Id(allow_none=True)
     rate_limit_posts = fields.Integer(minimum=0, allow_none=True)
@@ -907,6 +924,7 @@ def _channel_as_input(channel: Channel) -> channel_services.ChannelInput:
         clash_interval_minutes=channel.clash_interval_minutes,
         audience_countries=list(channel.audience_countries or []),
         audience_zone=channel.audience_zone,
+        visibility=channel.visibility,
     )
 
 
