@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bots.registry import client_for
 from campaigns.db import utcnow
 from campaigns.metrics import collection
-from campaigns.metrics.models import MetricSnapshot
+from campaigns.metrics.models import MetricSnapshot, PublicationMetrics
 from campaigns.social.models import ChannelKind
 from scheduler.metrics import MetricsCollector
 from scheduler.transactions import Transactions
@@ -86,9 +86,11 @@ def test_a_due_point_records_favourites_boosts_and_replies(session, fake_mastodo
     )
     assert reading.engagements == 15
     assert reading.raw == {"favourites_count": 9, "reblogs_count": 4, "replies_count": 2}
-    deleted = snapshot(session, second, "15m")
-    assert deleted.status == "deleted"
-    assert deleted.gone_reason == "The status is not on the instance any more."
+    point = snapshot(session, second, "15m")
+    assert (point.status, point.skipped_reason) == ("skipped", "deleted")
+    rollup = session.get(PublicationMetrics, second)
+    assert rollup.status == "deleted"
+    assert rollup.gone_reason == "The status is not on the instance any more."
     assert len(fake_mastodon.requests_to(GET_STATUS)) == 2
     calls, window = collection.READ_BUDGETS[ChannelKind.MASTODON]
     used = collection.read_budget_used(
