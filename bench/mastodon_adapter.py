@@ -2,36 +2,64 @@
 in its own process (so the client's CPU is measured alone):
 
     python -m tests.fakes.mastodon --port 18784 &
-    python bench/mastodon_adapter.py
+    python bench/mastodon_adapter.py [--base http://127.0.0.1:18784]
 
 Keeps under the fake's default 300 requests / 5 min per account (a longer run meets its 429).
 """
 
-import os, time
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from datetime import UTC, datetime, timedelta
+
 from bots.mastodon import MastodonClient
-from campaigns.social.platform import OutgoingPost, fingerprint
 from campaigns.social import rules
-c = MastodonClient(instance_url="http://127.0.0.1:18784", access_token="bench-token")
-c.check_connection()
-N = 120
-cpu0, wall0 = time.process_time(), time.perf_counter()
-for i in range(N):
-    text = f"Bench status {i} https://mofa.gov.vn/tin-tuc/{i}"
-    c.publish(OutgoingPost(text, (), fingerprint(text, []), f"bench-{i}"))
-cpu1, wall1 = time.process_time(), time.perf_counter()
-print(f"publish: {N} statuses, CPU {1000*(cpu1-cpu0)/N:.2f} ms/status, wall {1000*(wall1-wall0)/N:.2f} ms/status")
-cpu0 = time.process_time()
-for i in range(N):
-    text = f"Bench status {i} https://mofa.gov.vn/tin-tuc/{i}"
-    c.publish(OutgoingPost(text, (), fingerprint(text, []), f"bench-{i}"))
-print(f"idempotent retry: CPU {1000*(time.process_time()-cpu0)/N:.2f} ms/status")
-from datetime import datetime, UTC, timedelta
-text = "Bench status 0 https://mofa.gov.vn/tin-tuc/0"
-cpu0 = time.process_time(); w=time.perf_counter()
-found = c.find_published(OutgoingPost(text, (), fingerprint(text, []), ""), since=datetime.now(UTC)-timedelta(hours=1))
-print(f"reconcile reading 3 pages of 40 statuses (found: {found is not None}): CPU {1000*(time.process_time()-cpu0):.1f} ms, wall {1000*(time.perf_counter()-w):.1f} ms")
-sample = "Chào " * 80 + " https://example.org/" + "a" * 100
-cpu0 = time.process_time()
-for _ in range(10000): rules.check_format("mastodon", sample)
-print(f"length check: {1e6*(time.process_time()-cpu0)/10000:.1f} µs per text of {len(sample)} chars")
-print("load average:", os.getloadavg())
+from campaigns.social.platform import OutgoingPost, fingerprint
+
+COUNT = 120
+
+
+def post(number: int, key: str) -> OutgoingPost:
+    text = f"Bench status {number} https://mofa.gov.vn/tin-tuc/{number}"
+    return OutgoingPost(text, (), fingerprint(text, []), key)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", default="http://127.0.0.1:18784")
+    options = parser.parse_args()
+    client = MastodonClient(instance_url=options.base, access_token="bench-token")
+    client.check_connection()
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    for number in range(COUNT):
+        client.publish(post(number, f"bench-{number}"))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"publish: CPU {1000 * cpu / COUNT:.2f} ms/status, wall {1000 * wall / COUNT:.2f} ms")
+
+    cpu = time.process_time()
+    for number in range(COUNT):
+        client.publish(post(number, f"bench-{number}"))
+    print(f"same key again: CPU {1000 * (time.process_time() - cpu) / COUNT:.2f} ms/status")
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    found = client.find_published(post(0, ""), since=datetime.now(UTC) - timedelta(hours=1))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(
+        f"reconcile (found: {found is not None}): CPU {1000 * cpu:.1f} ms, wall {1000 * wall:.1f}"
+    )
+
+    sample = "Chào " * 80 + " https://example.org/" + "a" * 100
+    cpu = time.process_time()
+    for _ in range(10_000):
+        rules.check_format("mastodon", sample)
+    per_check = 1e6 * (time.process_time() - cpu) / 10_000
+    print(f"length check: {per_check:.1f} µs per text of {len(sample)} characters")
+    print("load average:", os.getloadavg())
+    client.close()
+
+
+if __name__ == "__main__":
+    main()
