@@ -134,6 +134,13 @@ def test_feed_options_leave_trips_out_or_add_publications(client, world):
     assert str(publication["SUMMARY"]) == "Quốc khánh · MOFA X"
 
 
+def test_the_profile_offers_the_personal_feed_with_publications(client, app, world):
+    login(client, world["editor"])
+    page = client.get("/profile").text
+    assert feed_url(world["editor"], external=True, publications="1") in page
+    assert "with your publications" in page
+
+
 def test_unit_feed_carries_the_trips_the_unit_hosts(client, session, world):
     elsewhere = create_trip(session, start=date(2026, 12, 20), title="Elsewhere")
     session.commit()

@@ -325,6 +325,13 @@ def profile_feed_links(person: Person) -> dict[str, list[FeedLink]]:
     locale = person.locale
     main = [
         _link(person, "personal", gettext("Everything you can see"), "personal"),
+        _link(
+            person,
+            "personal-publications",
+            gettext("Everything you can see, with your publications"),
+            "personal",
+            publications="1",
+        ),
         _link(person, "anniversaries", gettext("Anniversaries and milestones"), "anniversaries"),
     ]
     if person.unit is not None:
