@@ -306,9 +306,14 @@ def trips_in_calendar(
 _TRIP_VERSION = select(
     select(func.count(Trip.id)).scalar_subquery(),
     select(func.max(Trip.updated_at)).scalar_subquery(),
-    # Who is concerned by a trip changes with its itinerary's escorts and interpreters.
+    # Who is concerned by a trip changes with its itinerary's escorts and interpreters, and
+    # with its coordinators (a list that moves no updated_at: counted, and summed as a check).
     select(func.count(ItineraryItem.id)).scalar_subquery(),
     select(func.max(ItineraryItem.updated_at)).scalar_subquery(),
+    select(func.count()).select_from(trip_coordinators).scalar_subquery(),
+    select(
+        func.sum(trip_coordinators.c.person_id * 100_003 + trip_coordinators.c.trip_id)
+    ).scalar_subquery(),
 )
 
 

@@ -81,7 +81,13 @@ def test_trips_version_moves_when_a_trip_or_its_itinerary_changes(session, now):
     second = press_queries.trips_version(session)
     add_item(session, trip)
     third = press_queries.trips_version(session)
-    assert len({first, second, third}) == 3
+    trip.coordinators.append(create_person(session, "coordinator"))
+    session.flush()
+    fourth = press_queries.trips_version(session)
+    trip.coordinators[:] = [create_person(session, "coordinator")]
+    session.flush()
+    fifth = press_queries.trips_version(session)
+    assert len({first, second, third, fourth, fifth}) == 5
 
 
 def test_publications_in_calendar_name_post_and_channel(session, now):
