@@ -337,6 +337,9 @@ class Attachment(Base):
     mime_type: Mapped[str] = mapped_column(String(50))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    # What the image shows, for people who cannot see it: sent as the image's description
+    # where the platform takes one (Mastodon); empty when nobody wrote it.
+    alt_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     variant: Mapped[PostVariant] = relationship(back_populates="attachments")

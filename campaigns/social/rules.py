@@ -84,6 +84,8 @@ PLATFORM_FORMATS: dict[str, PlatformFormat] = {
 # No platform takes more; longer texts are refused when saved.
 MAX_TEXT_LENGTH = max(rule.max_length for rule in PLATFORM_FORMATS.values())
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# An image's alt text: Mastodon takes up to 1,500 characters of description.
+MAX_ALT_TEXT_LENGTH = 1500
 
 
 def x_weighted_length(text: str) -> int:

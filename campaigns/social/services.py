@@ -564,11 +564,13 @@ def add_attachment(
     content: bytes,
     media_root: Path,
     expected_version: int | None = None,
+    alt_text: str = "",
 ) -> Attachment:
-    """Attach an image (checked by its content, at most 5 MB) to one language of the post.
+    """Attach an image (checked by its content, at most 5 MB) to one language of the post,
+    with its alt text (what it shows, at most 1,500 characters, Mastodon's limit).
 
     The file is stored under ``media_root`` by its SHA-256. Raises NotAllowed, NotFound,
-    Invalid (not an image, too large), Conflict.
+    Invalid (not an image, too large, alt text too long), Conflict.
     """
     require(actor, "post.edit", post)
     _check_expected_version(post, expected_version)
@@ -576,6 +578,13 @@ def add_attachment(
     variant = post.variant(rules.normalise_language(language) or language)
     if variant is None:
         raise NotFound(N_("This post has no text in that language."))
+    alt_text = " ".join((alt_text or "").split())
+    if len(alt_text) > rules.MAX_ALT_TEXT_LENGTH:
+        raise Invalid(
+            N_("The alt text is longer than %(limit)s characters."),
+            field="alt_text",
+            limit=rules.MAX_ALT_TEXT_LENGTH,
+        )
     if len(content) > rules.MAX_IMAGE_BYTES:
         raise Invalid(N_("The image is larger than 5 MB."), field="image")
     mime_type = sniff_image(content)
@@ -589,6 +598,7 @@ def add_attachment(
         mime_type=mime_type,
         size_bytes=stored.size_bytes,
         sha256=stored.sha256,
+        alt_text=alt_text,
         created_at=now,
     )
     variant.attachments.append(attachment)

@@ -13,11 +13,12 @@ import pytest
 from bots.registry import client_for
 from campaigns.db import utcnow
 from campaigns.errors import Invalid
-from campaigns.social import outbox, rules, scheduling
+from campaigns.social import outbox, rules, scheduling, services
 from campaigns.social.checks import request_connection_check
 from campaigns.social.models import Publication
 from scheduler.transactions import Transactions
 from scheduler.worker import Worker
+from tests.bots.conftest import png_bytes
 from tests.factories import create_person
 from tests.fakes.mastodon import POST_STATUS, FakeMastodon, accept_then_drop, rate_limited
 from tests.social_factories import SECRET, cleared_post, create_channel, scheduled_post
@@ -197,3 +198,45 @@ def test_test_connection_keeps_the_instances_limits_and_scheduling_follows_them(
             ),
         )
     assert "Too long for Mastodon: 41 of 40 characters." in str(refused.value)
+
+
+def test_an_image_goes_out_with_its_alt_text(
+    session, make_worker, mastodon_channel, fake_mastodon, start, tmp_path
+):
+
+    post = cleared_post(session, now=start, variants={"en": "The flag at dawn"})
+    services.add_attachment(
+        session,
+        actor=post.author,
+        now=start,
+        post=post,
+        language="en",
+        filename="flag.png",
+        content=png_bytes(),
+        media_root=tmp_path,
+        alt_text="  The national flag   raised at dawn ",
+    )
+    approver = create_person(session, "coordinator")  # the image sent it back to review
+    services.approve_post(
+        session, actor=approver, now=start, post=post, expected_version=post.version
+    )
+    due = start + timedelta(seconds=30)
+    scheduling.schedule_post(
+        session,
+        actor=None,
+        now=start,
+        post=post,
+        data=scheduling.ScheduleInput(
+            channel_ids=[mastodon_channel.id],
+            local_time=due.time().replace(tzinfo=None),
+            local_date=due.date(),
+            zone="UTC",
+        ),
+    )
+    session.commit()
+
+    assert make_worker().run_once(due) == 1
+
+    (status,) = fake_mastodon.statuses()
+    (media_id,) = status.media_ids
+    assert fake_mastodon.media(media_id).description == "The national flag raised at dawn"

@@ -4,6 +4,7 @@ and the editor's counter counting against them."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -14,9 +15,10 @@ from campaigns.org import services as org_services
 from campaigns.social import checks
 from campaigns.social.credentials import channel_credentials
 from campaigns.social.models import Channel
+from tests.bots.conftest import png_bytes
 from tests.factories import create_person, create_unit, login
 from tests.fakes.mastodon import FakeMastodon
-from tests.social_factories import SECRET
+from tests.social_factories import SECRET, create_campaign, create_post
 
 TOKEN = "masto-very-secret-token"
 
@@ -171,3 +173,37 @@ def test_the_api_creates_a_mastodon_channel_and_a_change_keeps_its_visibility(
         channel_credentials(stored, secret=client.application.config["SECRET_KEY"])["instance_url"]
         == "https://social.example"
     )
+
+
+def _png_file():
+    return (io.BytesIO(png_bytes()), "flag.png")
+
+
+def test_an_image_is_uploaded_with_its_alt_text_and_a_too_long_one_is_refused(
+    client, session, people
+):
+    campaign = create_campaign(session, owner_unit=people["unit"])
+    post = create_post(session, campaign=campaign, author=people["editor"])
+    session.commit()
+    login(client, people["editor"])
+    url = f"/social/posts/{post.id}/attachments"
+
+    too_long = client.post(
+        url,
+        data={"language": "en", "expected_version": "1", "alt_text": "a" * 1501,
+              "image": _png_file()},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    saved = client.post(
+        url,
+        data={"language": "en", "expected_version": "1",
+              "alt_text": "Lá cờ Tổ quốc lúc bình minh", "image": _png_file()},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+
+    assert too_long.status_code == 422
+    assert "The alt text is longer than 1500 characters." in too_long.get_data(as_text=True)
+    assert saved.status_code == 303
+    page = client.get(f"/social/posts/{post.id}").get_data(as_text=True)
+    assert 'alt="Lá cờ Tổ quốc lúc bình minh"' in page
+    assert "Alt text: Lá cờ Tổ quốc lúc bình minh" in page

@@ -158,6 +158,7 @@ class AttachmentSchema(Schema):
     mime_type = fields.String()
     size_bytes = fields.Integer()
     sha256 = fields.String()
+    alt_text = fields.String(metadata={"description": "What the image shows (sent to Mastodon)"})
 
 
 # A variant's wording for one channel, under the channel's id.
@@ -350,6 +351,13 @@ class ImageFileSchema(Schema):
 
 class VersionSchema(Schema):
     expected_version = fields.Integer(load_default=None)
+
+
+class ImageFormSchema(VersionSchema):
+    alt_text = fields.String(
+        load_default="",
+        metadata={"description": "What the image shows, at most 1,500 characters (optional)"},
+    )
 
 
 class ReviewSchema(Schema):
@@ -725,7 +733,7 @@ class PostVariant(MethodView):
 
 @posts_blueprint.route("/<int:post_id>/variants/<language>/images")
 class VariantImages(MethodView):
-    @posts_blueprint.arguments(VersionSchema, location="form")
+    @posts_blueprint.arguments(ImageFormSchema, location="form")
     @posts_blueprint.arguments(ImageFileSchema, location="files")
     @posts_blueprint.response(201, PostSchema)
     @posts_blueprint.alt_response(422, schema=HeraldErrorSchema)

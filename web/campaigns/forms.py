@@ -195,6 +195,10 @@ class VariantForm(FlaskForm):
 class AttachmentForm(FlaskForm):
     language = HiddenField()
     image = FileField(_l("Image"), description=_l("PNG, JPEG, GIF or WebP, at most 5 MB."))
+    alt_text = TextAreaField(
+        _l("Alt text"),
+        description=_l("What the image shows, for people who cannot see it (sent to Mastodon)."),
+    )
     expected_version = HiddenField()
 
 

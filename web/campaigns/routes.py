@@ -839,6 +839,7 @@ def add_attachment(post_id: int):
             content=upload.read(),
             media_root=media_root(),
             expected_version=_expected(form),
+            alt_text=form.alt_text.data or "",
         )
     except HeraldError as error:
         return _show_on_post(post_id, error, form, "attachment_form")

@@ -39,6 +39,7 @@ def outgoing_post(publication: Publication, *, media_root: Path | str) -> Outgoi
             path=str(Path(media_root) / attachment.path),
             mime_type=attachment.mime_type,
             sha256=attachment.sha256,
+            description=attachment.alt_text or "",
         )
         for attachment in publication.variant.attachments
     )
