@@ -15,13 +15,14 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns import webhooks
 from campaigns.audit import record_change, snapshot
 from campaigns.calendar.models import Event, EventStatus
 from campaigns.errors import Conflict, Invalid
 from campaigns.i18n import N_
 from campaigns.org.models import Person
 from campaigns.permissions import may_see_event, require
-from campaigns.social import rules
+from campaigns.social import rules, webhook_events
 from campaigns.social.clashes import ClashKind, PublicationClash, publication_clashes
 from campaigns.social.models import (
     Channel,
@@ -614,6 +615,10 @@ def _record_follow(
         before=before,
         comment=comment,
     )
+    if action == "hold":
+        webhook_events.publications_changed(
+            session, webhooks.EventType.PUBLICATION_HELD, [publication], now=now
+        )
     notify(
         session,
         people=[post.author, post.approved_by],
@@ -826,6 +831,10 @@ def reschedule_for_event(
                 before=before,
                 comment=f"event {event.id} moved",
             )
+            if action == "hold":
+                webhook_events.publications_changed(
+                    session, webhooks.EventType.PUBLICATION_HELD, [publication], now=now
+                )
             moved.append(publication)
         if moved:
             _tell_about_event(
@@ -878,6 +887,7 @@ def hold_for_cancelled_event(
                 now=now,
             )
             held.extend(post_held)
+    webhook_events.publications_changed(session, webhooks.EventType.PUBLICATION_HELD, held, now=now)
     return held
 
 

@@ -85,3 +85,35 @@ def test_cancelling_the_event_holds_its_publications(session, now):
     publication = _schedule_three_days_before(session, now, event)
     calendar.cancel_event(session, actor=None, now=now, event=event, reason="weather")
     assert (publication.status, publication.held_reason) == ("held", "event_cancelled")
+
+
+def test_cancelling_the_event_tells_subscribed_systems_of_the_event_and_the_held_publications(
+    session, now
+):
+    from sqlalchemy import select
+
+    from campaigns import webhooks
+    from campaigns.webhooks import WebhookDelivery
+    from tests.factories import create_person
+
+    webhooks.create_endpoint(
+        session,
+        actor=create_person(session, role="admin"),
+        now=now,
+        url="https://crm.office.example/herald",
+        events=["event.cancelled", "publication.held"],
+        app_secret="test-application-secret",
+    )
+    event = create_event(
+        session,
+        all_day=False,
+        starts_local=wall(2027, 6, 24, 10),
+        ends_local=wall(2027, 6, 24, 12),
+        timezone="Europe/Paris",
+    )
+    publication = _schedule_three_days_before(session, now, event)
+    calendar.cancel_event(session, actor=None, now=now, event=event, reason="weather")
+    told = session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
+    assert sorted(d.event_type for d in told) == ["event.cancelled", "publication.held"]
+    held = next(d for d in told if d.event_type == "publication.held")
+    assert f'"id": {publication.id}' in held.body and "event_cancelled" in held.body
