@@ -413,7 +413,9 @@ def enqueue_many(
     if not events:
         return 0
     endpoints = session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True))
+        select(WebhookEndpoint.id, WebhookEndpoint.events)
+        .where(WebhookEndpoint.active.is_(True))
+        .order_by(WebhookEndpoint.id)
     ).all()
     if not endpoints:
         return 0

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -123,6 +124,29 @@ def test_an_unreachable_receiver_is_retried_later(session, now, transactions):
     delivery = the_delivery(session)
     assert delivery.status == "pending" and delivery.next_attempt_at > now
     assert delivery.last_status_code is None and "Connection" in delivery.last_error
+
+
+def test_a_receiver_that_hangs_does_not_hold_up_the_others(session, now, transactions):
+    with WebhookReceiver() as slow, WebhookReceiver() as quick:
+        slow.clock = quick.clock = now.timestamp
+        _, slow.secret = subscribed(session, now, slow.url)
+        _, quick.secret = subscribed(session, now, quick.url)
+        slow.hold.set()
+        cleared_post(session, now=now)
+        session.commit()
+        sender = WebhookSender(transactions, worker_id="s", app_secret=APP_SECRET)
+        passing = threading.Thread(target=sender.run_once, kwargs={"now": now})
+        passing.start()
+        try:
+            assert slow.arrived.wait(30)
+            assert quick.arrived.wait(30)  # while the slow one still has its request
+            assert not slow.received
+        finally:
+            slow.release.set()
+            passing.join(30)
+            sender.close()
+        assert len(quick.received) == len(slow.received) == 1
+        assert quick.received[0].signed and slow.received[0].signed
 
 
 KILLED_SENDER = textwrap.dedent(
