@@ -56,6 +56,16 @@ def live_workers(session: Session, *, now: datetime) -> int:
     )
 
 
+# One round trip for both kinds of process; statements built once: /healthz is polled often,
+# by load balancers too, and building a statement cost more than running it (profiled).
+_HEARTBEATS = (
+    select(Heartbeat)
+    .where(Heartbeat.kind.in_((ProcessKind.SCHEDULER.value, ProcessKind.WORKER.value)))
+    .order_by(Heartbeat.seen_at.desc(), Heartbeat.id)
+)
+_LATEST_TELEGRAM_BOT = select(TelegramBot).order_by(TelegramBot.started_at.desc()).limit(1)
+
+
 def health_report(session: Session, *, now: datetime) -> dict[str, Any]:
     """The state of the database, the scheduler, the workers and the channels, as JSON data.
 
@@ -65,12 +75,7 @@ def health_report(session: Session, *, now: datetime) -> dict[str, Any]:
     a public endpoint). ``telegram_bot``: the field bot that started last (its @username and
     when), or None before any has run. Raises whatever the database raises when it does not answer.
     """
-    # One round trip for both kinds of process: /healthz is polled often, by load balancers too.
-    beats = session.scalars(
-        select(Heartbeat)
-        .where(Heartbeat.kind.in_((ProcessKind.SCHEDULER.value, ProcessKind.WORKER.value)))
-        .order_by(Heartbeat.seen_at.desc(), Heartbeat.id)
-    )
+    beats = session.scalars(_HEARTBEATS)
     schedulers, workers = [], []
     for row in beats:
         (schedulers if row.kind == ProcessKind.SCHEDULER.value else workers).append(
@@ -103,7 +108,7 @@ def health_report(session: Session, *, now: datetime) -> dict[str, Any]:
 
 
 def _telegram_bot(session: Session) -> dict[str, Any] | None:
-    bot = session.scalar(select(TelegramBot).order_by(TelegramBot.started_at.desc()).limit(1))
+    bot = session.scalar(_LATEST_TELEGRAM_BOT)
     if bot is None:
         return None
     return {"username": bot.username, "started_at": bot.started_at.isoformat()}

@@ -263,13 +263,15 @@ def get_channel(session: Session, channel_id: int, *, actor: Person) -> Channel:
     return channel
 
 
+# Built once: /healthz asks it on every poll (statement and cache key cost more than the query).
+_BROKEN_CHANNELS = (
+    select(Channel).where(Channel.health == ChannelHealth.BROKEN).order_by(Channel.id)
+)
+
+
 def broken_channels(session: Session) -> list[Channel]:
     """For /healthz and the dashboard."""
-    return list(
-        session.scalars(
-            select(Channel).where(Channel.health == ChannelHealth.BROKEN).order_by(Channel.id)
-        )
-    )
+    return list(session.scalars(_BROKEN_CHANNELS))
 
 
 @dataclass(frozen=True)
