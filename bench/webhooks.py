@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from campaigns import models  # noqa: E402, F401 (the whole schema)
+import campaigns.models  # noqa: E402, F401 (the whole schema)
 from campaigns import webhooks  # noqa: E402
 from campaigns.db import Base  # noqa: E402
 from campaigns.org.models import Person, Role  # noqa: E402
