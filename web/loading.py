@@ -40,8 +40,9 @@ from campaigns.press.models import (
     Outlet,
     Trip,
 )
-from campaigns.programme import conference_queries, plan_queries
+from campaigns.programme import conference_queries, overlaps, plan_queries
 from campaigns.programme.conference_models import Conference, ConferenceSite, ConferenceTalk
+from campaigns.programme.overlaps import Overlap
 from campaigns.programme.plan_models import (
     ActivityIndicator,
     ActivityLink,
@@ -88,6 +89,12 @@ def _seen_by_everyone(getter: Callable[..., Any]) -> Callable[..., Any]:
     return load
 
 
+def _overlap(session, key, *, actor):
+    # An overlap is a pair of activities, not a row: named by their two ids.
+    first_id, second_id = key
+    return overlaps.get_overlap(session, first_id, second_id, actor=actor)
+
+
 def _quiet_day(session, key, *, actor):
     # The quiet days list is its managers' page: to anyone else one answers as a missing one.
     if not can(actor, "quiet_day.manage"):
@@ -125,6 +132,7 @@ _LOADERS: dict[type, Callable[..., Any]] = {
     PlanActivity: plan_queries.get_activity,
     ActivityLink: plan_queries.get_link,
     ActivityIndicator: plan_queries.get_indicator,
+    Overlap: _overlap,
     Conference: conference_queries.get_conference,
     ConferenceSite: conference_queries.get_site,
     ConferenceTalk: conference_queries.get_talk,

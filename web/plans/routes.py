@@ -23,6 +23,7 @@ from campaigns.org.models import LOCALES, Unit
 from campaigns.permissions import can, require
 from campaigns.press import queries as press_queries
 from campaigns.programme import overlaps, plan_queries, plans
+from campaigns.programme.overlaps import Overlap
 from campaigns.programme.plan_models import (
     ACTIVITY_KINDS,
     ACTIVITY_STATUS_TITLES,
@@ -576,8 +577,7 @@ def overlap_list():
 @login_required
 def overlap_lead(first_id: int, second_id: int):
     person = actor()
-    overlap = overlaps.get_overlap(db.session, first_id, second_id, actor=person)
-    require(person, "overlap.resolve", overlap)
+    overlap = load_for("overlap.resolve", Overlap, (first_id, second_id))
     back = request.form.get("back", "")
     if back not in ("overlaps",) and person.unit_id in overlap.unit_ids:
         mine = overlap.first if overlap.first.plan.unit_id == person.unit_id else overlap.second
