@@ -101,6 +101,7 @@ TIMEOUT_SECONDS = 10.0
 # A receiver refuses a signature older (or newer) than this: a replay.
 SIGNATURE_TOLERANCE_SECONDS = 300
 RESPONSE_KEPT_CHARS = 2000
+KEEP_DAYS = 30  # delivered deliveries are kept this long in the log
 SECRET_PREFIX = "whsec_"
 _SALT = b"herald/webhooks/endpoint-secrets"
 _INFO = b"herald webhook secrets v1"
@@ -687,6 +688,23 @@ def record_answer(
         return None
     session.refresh(delivery)
     return delivery.status
+
+
+def forget_old_deliveries(session: Session, *, now: datetime, keep_days: int = KEEP_DAYS) -> int:
+    """Delete delivered deliveries (and their attempts) older than ``keep_days``; failed ones
+    stay until an administrator sends them again or deletes the endpoint. Returns how many."""
+    old = session.scalars(
+        select(WebhookDelivery.id).where(
+            WebhookDelivery.status == DeliveryStatus.DELIVERED,
+            WebhookDelivery.created_at < now - timedelta(days=keep_days),
+        )
+    ).all()
+    if old:
+        session.execute(
+            WebhookAttempt.__table__.delete().where(WebhookAttempt.delivery_id.in_(old))
+        )
+        session.execute(WebhookDelivery.__table__.delete().where(WebhookDelivery.id.in_(old)))
+    return len(old)
 
 
 def next_delivery_due_at(session: Session) -> datetime | None:

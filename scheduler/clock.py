@@ -86,6 +86,16 @@ def _add_jobs(scheduler: BaseScheduler, transactions: Transactions) -> None:
         max_instances=1,
     )
     scheduler.add_job(
+        jobs.forget_old_webhook_deliveries,
+        "interval",
+        hours=24,
+        args=[transactions],
+        id="forget_old_webhook_deliveries",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
         jobs.tidy_up,
         "interval",
         hours=24,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from campaigns import webhooks
 from campaigns.calendar import services as calendar_services
 from campaigns.db import utcnow
 from campaigns.health import services as health_services
@@ -51,6 +52,15 @@ def remind_conference_sites(transactions: Transactions, now: datetime | None = N
     if sent:
         log.info("sent %d conference readiness reminder(s)", sent)
     return sent
+
+
+def forget_old_webhook_deliveries(transactions: Transactions, now: datetime | None = None) -> int:
+    """Delete delivered webhook deliveries past the log's retention (daily)."""
+    with transactions() as session:
+        forgotten = webhooks.forget_old_deliveries(session, now=now or utcnow())
+    if forgotten:
+        log.info("forgot %d delivered webhook deliveries", forgotten)
+    return forgotten
 
 
 def heartbeat(transactions: Transactions, name: str, now: datetime | None = None) -> None:

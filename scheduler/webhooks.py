@@ -83,6 +83,7 @@ class WebhookSender:
                 lease_seconds=self.lease_seconds,
             )
             outgoing = []
+            endpoint_ids = {delivery.id: delivery.endpoint_id for delivery in claimed}
             for delivery in claimed:
                 try:
                     secret = webhooks.endpoint_secret(delivery.endpoint, app_secret=self.app_secret)
@@ -99,7 +100,7 @@ class WebhookSender:
             )
             for delivery_id, url, request, problem in outgoing
         }
-        for delivery_id, url, _, _ in outgoing:
+        for delivery_id, _, _, _ in outgoing:
             status_code, body, error, duration_ms = answers[delivery_id].result()
             with self.transactions() as session:
                 status = webhooks.record_answer(
@@ -112,10 +113,11 @@ class WebhookSender:
                     error=error,
                     duration_ms=duration_ms,
                 )
+            # The endpoint's id, not its address: an address may carry a token in its query.
             log.info(
-                "webhook delivery %s to %s: %s (%s)",
+                "webhook delivery %s (endpoint %s): %s (%s)",
                 delivery_id,
-                url,
+                endpoint_ids[delivery_id],
                 status_code or error,
                 status or "taken over",
             )

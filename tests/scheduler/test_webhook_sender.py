@@ -203,3 +203,24 @@ def test_nothing_is_lost_when_a_worker_is_killed_mid_delivery(session, database_
     log = [(a.worker_id, a.status_code) for a in delivery.attempt_log]
     assert log == [("doomed", None), ("survivor", 200)]
     assert "lease ran out" in delivery.attempt_log[0].error
+
+
+def test_delivered_deliveries_leave_the_log_after_30_days_failed_ones_stay(
+    session, now, transactions
+):
+    from scheduler.jobs import forget_old_webhook_deliveries
+
+    admin = create_person(session, role="admin")
+    endpoint_id, _ = subscribed(session, now, "https://crm.office.example/")
+    for status in ("delivered", "failed"):
+        delivery = webhooks.send_test_ping(session, actor=admin, now=now, endpoint_id=endpoint_id)
+        webhooks.claim_due_deliveries(session, worker_id="w", now=now)
+        webhooks.record_answer(
+            session, delivery_id=delivery.id, worker_id="w", now=now, status_code=200
+        )
+        delivery.status = status
+    session.commit()
+    assert forget_old_webhook_deliveries(transactions, now=now + timedelta(days=29)) == 0
+    assert forget_old_webhook_deliveries(transactions, now=now + timedelta(days=31)) == 1
+    session.expire_all()
+    assert [d.status for d in session.scalars(select(WebhookDelivery))] == ["failed"]
