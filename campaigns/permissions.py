@@ -267,6 +267,17 @@ def _social_post_create(actor: Person, campaign: Any) -> bool:
     return actor.role == Role.EDITOR and _works_on_campaign(actor, campaign)
 
 
+def may_post_on_channel(actor: Person, channel: Any, campaign: Any) -> bool:
+    """Whether ``actor`` may plan a post of ``campaign`` on ``channel``: coordinators and
+    administrators on any channel; an editor who may write in the campaign, on the channels of
+    the campaign's units (its owner and participating units)."""
+    if not can(actor, "post.create", campaign):
+        return False
+    if actor.role in _CLEARING:
+        return True
+    return channel is not None and channel.owner_unit_id in campaign.unit_ids()
+
+
 def _social_post_edit(actor: Person, post: Any) -> bool:
     if actor.role in _CLEARING:
         return True
@@ -413,6 +424,8 @@ _SOCIAL_RULES = {
     "campaign.manage": _social_roles(_CLEARING),
     "post.create": _social_post_create,
     "post.edit": _social_post_edit,
+    # Uploading a file of posts (campaigns/social/bulk.py): each row still needs post.create.
+    "post.bulk": _social_roles(_CLEARING | {Role.EDITOR}),
     "post.approve": _social_post_approve,
     "post.reject": _social_post_reject,
     "post.schedule": _social_roles(_CLEARING),

@@ -46,3 +46,83 @@ def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     for row in rows:
         writer.writerow(safe_row(row))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- reading a table a person uploads ----------------------------------------------------------
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class UnreadableTable(ValueError):
+    """The file is not a table Herald can read; ``reason`` says why, in words for a person:
+    ``"encoding"`` (not UTF-8), ``"csv"`` (broken CSV), ``"xlsx"`` (not a readable workbook)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        # A date or date-time typed in a workbook: as ISO text, without seconds when none.
+        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return text[:-3] if text.endswith(":00") and text.count(":") == 2 else text
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_table(content: bytes, *, filename: str = "", max_rows: int) -> list[list[str]]:
+    """The rows (header first) of an uploaded CSV or XLSX file, every cell as text.
+
+    CSV: UTF-8 with or without a BOM, cells separated by commas or (as spreadsheets set to
+    Vietnamese or French save them) semicolons. XLSX: the first sheet, formulas never run (the
+    text of a formula cell is read as text). At most ``max_rows`` rows after the header are read
+    (one more is returned when there are more, for the caller to say so). Raises UnreadableTable.
+    """
+    if content.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
+        return _read_xlsx(content, max_rows)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableTable("encoding") from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    rows: list[list[str]] = []
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if not any(cell.strip() for cell in row):
+                continue
+            rows.append(row)
+            if len(rows) > max_rows + 1:
+                break
+    except csv.Error:
+        raise UnreadableTable("csv") from None
+    return rows
+
+
+def _read_xlsx(content: bytes, max_rows: int) -> list[list[str]]:
+    from openpyxl import load_workbook  # imported on use: only uploads of workbooks need it
+
+    try:
+        # data_only=False keeps a formula as its text ("=1+1"), never its computed value.
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception:
+        raise UnreadableTable("xlsx") from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows: list[list[str]] = []
+        for values in sheet.iter_rows(values_only=True):
+            row = [_xlsx_cell(value) for value in values]
+            if not any(cell.strip() for cell in row):
+                continue
+            rows.append(row)
+            if len(rows) > max_rows + 1:
+                break
+        return rows
+    except Exception:
+        raise UnreadableTable("xlsx") from None
+    finally:
+        workbook.close()

@@ -618,3 +618,23 @@ class Notification(Base):
     @property
     def text(self) -> str:
         return self.message % self.params if self.params else self.message
+
+
+class BulkUpload(Base):
+    """A file of posts someone confirmed (campaigns/social/bulk.py): the same file twice
+    creates its posts once."""
+
+    __tablename__ = "social_bulk_uploads"
+    __audit_type__ = "bulk_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    rows: Mapped[int] = mapped_column(Integer)
+    post_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def title(self) -> str:
+        return self.filename or self.sha256[:12]

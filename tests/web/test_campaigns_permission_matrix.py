@@ -64,6 +64,10 @@ ROUTES = [
     Route("campaigns.new_post", "POST", "/social/campaigns/{campaign}/posts/new", WRITERS),
     Route("campaigns.rapid_response", "GET", "/social/rapid", WRITERS),
     Route("campaigns.rapid_response", "POST", "/social/rapid", WRITERS),
+    # Posts from a file: any editor may upload; each row needs a campaign they may write in.
+    Route("campaigns.bulk_posts", "GET", "/social/bulk", CHANNEL_READERS),
+    Route("campaigns.bulk_posts", "POST", "/social/bulk", CHANNEL_READERS),
+    Route("campaigns.bulk_template", "GET", "/social/bulk/template.csv", CHANNEL_READERS),
     Route("campaigns.length", "POST", "/social/length", EVERYONE),
     Route("campaigns.post_page", "GET", "/social/posts/{post}", EVERYONE),
     Route("campaigns.post_settings", "POST", "/social/posts/{post}/settings", WRITERS),

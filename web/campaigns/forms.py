@@ -312,3 +312,14 @@ def clearance_policy_form(policy, units) -> ClearancePolicyForm:
     ]
     rows += [{"kind": "", "unit_code": "", "rapid_only": False}] * (5 - len(rows))
     return ClearancePolicyForm(formdata=None, data={"steps": rows}, units=units)
+
+
+class BulkPostsForm(FlaskForm):
+    file = FileField(
+        _l("CSV or Excel file"),
+        description=_l(
+            "UTF-8 CSV (commas or semicolons) or .xlsx; first row with the column names."
+        ),
+    )
+    content = HiddenField()
+    filename = HiddenField()

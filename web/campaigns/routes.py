@@ -1116,3 +1116,6 @@ def notification_read(notification_id: int):
     if request.form.get("follow") and notification.link.startswith("/"):
         return redirect(notification.link, code=303)
     return redirect(url_for("campaigns.notifications"), code=303)
+
+
+from web.campaigns import bulk_views  # noqa: E402, F401  (importing it registers its views)
