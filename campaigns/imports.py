@@ -23,10 +23,12 @@ from campaigns.org.import_jobs import (
     finish_import_job,
 )
 from campaigns.press import csv_import
+from campaigns.social import bulk
 
 RUNNERS = {
     csv_import.JOB_KIND: csv_import.run_journalist_import,
     ics_jobs.JOB_KIND: ics_jobs.run_ics_import,
+    bulk.JOB_KIND: bulk.run_bulk_posts,
 }
 
 Progress = Callable[[int, int], None]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigns.audit import record_change
 from campaigns.errors import Conflict, Invalid, Message
 from campaigns.i18n import N_
+from campaigns.org.import_jobs import ImportJob, ImportReport, queue_import_job
 from campaigns.org.models import Person
 from campaigns.permissions import can, may_post_on_channel, require
 from campaigns.social import rules, services
@@ -473,21 +475,11 @@ def preview_bulk_posts(
     return BulkPreview(rows=rows, posts=posts, sha256=hashlib.sha256(content).hexdigest())
 
 
-def create_bulk_posts(
-    session: Session,
-    *,
-    actor: Person,
-    now: datetime,
-    content: bytes,
-    filename: str = "",
+def _checked(
+    session: Session, *, actor: Person, now: datetime, content: bytes, filename: str
 ) -> BulkPreview:
-    """All or nothing: with no problem in any row, create every post of the file, authored by
-    ``actor``, with its variants and its schedule, and send each for clearance; record the file
-    so that confirming it again creates nothing. Flushes, never commits.
-
-    Raises NotAllowed, Invalid (the file as a whole, or rows with problems: nothing created),
-    Conflict (this file was already confirmed).
-    """
+    """The preview of a file about to be confirmed: Invalid when any row has a problem,
+    Conflict when this file was confirmed before."""
     preview = preview_bulk_posts(session, actor=actor, now=now, content=content, filename=filename)
     if not preview.valid:
         raise Invalid(
@@ -498,6 +490,26 @@ def create_bulk_posts(
     earlier = session.scalar(select(BulkUpload).where(BulkUpload.sha256 == preview.sha256))
     if earlier is not None:
         raise _already(earlier)
+    return preview
+
+
+def create_bulk_posts(
+    session: Session,
+    *,
+    actor: Person,
+    now: datetime,
+    content: bytes,
+    filename: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> BulkPreview:
+    """All or nothing: with no problem in any row, create every post of the file, authored by
+    ``actor``, with its variants and its schedule, and send each for clearance; record the file
+    so that confirming it again creates nothing. Flushes, never commits.
+
+    Raises NotAllowed, Invalid (the file as a whole, or rows with problems: nothing created),
+    Conflict (this file was already confirmed).
+    """
+    preview = _checked(session, actor=actor, now=now, content=content, filename=filename)
     upload = BulkUpload(
         sha256=preview.sha256,
         filename=(filename or "")[:255],
@@ -514,8 +526,10 @@ def create_bulk_posts(
         # Someone confirmed the same file at the same moment.
         earlier = session.scalar(select(BulkUpload).where(BulkUpload.sha256 == preview.sha256))
         raise _already(earlier) from None
-    for planned in preview.posts:
+    for number, planned in enumerate(preview.posts):
         assert planned.campaign is not None
+        if progress is not None and number % 50 == 0:
+            progress(number, len(preview.posts))
         post = services.create_post(
             session,
             actor=actor,
@@ -549,6 +563,56 @@ def create_bulk_posts(
 def _already(upload: BulkUpload | None) -> Conflict:
     return Conflict(
         N_("This file was already confirmed on %(day)s (%(count)s posts); nothing was created again."),
-        day=upload.created_at.date() if upload is not None else "—",
+        day=upload.created_at.date().isoformat() if upload is not None else "—",
         count=len(upload.post_ids) if upload is not None else 0,
     )  # fmt: skip
+
+
+# --- as an import job (campaigns/imports.py): a big file is created by a worker -----------------
+
+JOB_KIND = "social_posts"
+
+
+def queue_bulk_posts(
+    session: Session, *, actor: Person, now: datetime, content: bytes, filename: str = ""
+) -> ImportJob:
+    """Queue a confirmed file: checked now (Invalid: rows with problems; Conflict: already
+    confirmed), its posts created by ``run_bulk_posts`` (at once for a small file, by a worker
+    for a big one), which checks it all again."""
+    preview = _checked(session, actor=actor, now=now, content=content, filename=filename)
+    return queue_import_job(
+        session,
+        actor=actor,
+        now=now,
+        kind=JOB_KIND,
+        content=content,
+        filename=(filename or "")[:255],
+        params={"filename": (filename or "")[:255]},
+        total=len(preview.posts),
+    )
+
+
+def run_bulk_posts(
+    session: Session,
+    *,
+    actor: Person | None,
+    now: datetime,
+    content: bytes,
+    params: dict,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """A queued file, done: every post created and sent for clearance, or (Invalid, Conflict,
+    NotAllowed: the job fails with the reason) none."""
+    require(actor, "post.bulk")
+    assert actor is not None
+    done = create_bulk_posts(
+        session,
+        actor=actor,
+        now=now,
+        content=content,
+        filename=str(params.get("filename") or ""),
+        progress=progress,
+    )
+    report = ImportReport()
+    report.count("created", len(done.created))
+    return report

@@ -18,7 +18,7 @@ from campaigns.calendar import queries as calendar_queries
 from campaigns.calendar.models import AnniversaryCategory, Event, EventStatus, Tier
 from campaigns.calendar.rules import AnniversaryOccurrence
 from campaigns.org.models import Person, Unit, UnitKind
-from campaigns.social import chains, channels, scheduling, services
+from campaigns.social import bulk, chains, channels, scheduling, services
 from campaigns.social.models import Campaign, Channel, ChannelKind, Post, ScheduleMode
 from campaigns.timezones import to_zone
 
@@ -339,4 +339,32 @@ def _load_posts(
                 zone="UTC",
                 local_date=due.date(),
             ),
+        )
+
+    _load_bulk(session, now=now, campaign=campaign, author=author, targets=targets)
+
+
+BULK_TITLES = ("Week of friendship: day 1", "Week of friendship: day 2")
+
+
+def _load_bulk(
+    session: Session, *, now: datetime, campaign: Campaign, author: Person, targets: list[Channel]
+) -> None:
+    """Two posts uploaded from a file (campaigns/social/bulk.py) by the editor: waiting for
+    clearance, with 09:00 per audience kept for whoever schedules them."""
+    if _existing(session, campaign, BULK_TITLES[0]) is not None:
+        return
+    day = to_zone(now, OFFICE_ZONE).date() + timedelta(days=5)
+    channel_names = ", ".join(channel.name for channel in targets)
+    lines = [",".join(bulk.COLUMNS)]
+    for number, title in enumerate(BULK_TITLES):
+        when = f"{day + timedelta(days=number)} 09:00 per audience"
+        lines.append(f'{title},{campaign.id},vi,"Tuần hữu nghị, ngày {number + 1}.",'
+                     f'"{channel_names}",,,{when},')  # fmt: skip
+        lines.append(f'{title},,en,"Friendship week, day {number + 1}.",,,,,')
+    content = ("\n".join(lines) + "\n").encode()
+    preview = bulk.preview_bulk_posts(session, actor=author, now=now, content=content)
+    if preview.valid:
+        bulk.create_bulk_posts(
+            session, actor=author, now=now, content=content, filename="friendship-week.csv"
         )

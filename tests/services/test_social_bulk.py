@@ -250,3 +250,32 @@ def test_files_that_cannot_be_read_are_refused_whole(session, world, now):
     too_many = _csv([GOOD[2]] * (bulk.MAX_ROWS + 1))
     with pytest.raises(Invalid, match="more than 5000 rows"):
         _preview(session, world, now, too_many)
+
+
+def test_a_confirmed_file_runs_as_an_import_job_once(session, world, now):
+    from campaigns import imports
+    from campaigns.org.import_jobs import ImportJob
+
+    content = _csv(GOOD)
+    job = bulk.queue_bulk_posts(
+        session, actor=world["editor"], now=now, content=content, filename="posts.csv"
+    )
+    assert (job.kind, job.total) == ("social_posts", 2)
+    assert session.scalar(select(func.count(Post.id))) == 0  # queued: nothing created yet
+    assert imports.run_import_now(session, job_id=job.id, worker_id="test", now=now)
+    session.expire_all()
+    job = session.get(ImportJob, job.id)
+    assert job.status == "done" and job.result["counts"] == {"created": 2}
+    assert {post.status for post in session.scalars(select(Post))} == {"in_review"}
+    # Queued twice before either ran: the second job fails, creating nothing.
+    with pytest.raises(Conflict):
+        bulk.queue_bulk_posts(session, actor=world["editor"], now=now, content=content)
+    other = _csv([*GOOD, ["", "National Day", "en", "One more", "MOFA X", "", "", "2027-09-02 08:00 per audience", ""]])  # fmt: skip
+    first = bulk.queue_bulk_posts(session, actor=world["editor"], now=now, content=other)
+    second = bulk.queue_bulk_posts(session, actor=world["editor"], now=now, content=other)
+    assert imports.run_import_now(session, job_id=first.id, worker_id="test", now=now)
+    assert imports.run_import_now(session, job_id=second.id, worker_id="test", now=now)
+    session.expire_all()
+    assert session.get(ImportJob, second.id).status == "failed"
+    assert "already confirmed" in session.get(ImportJob, second.id).error["template"]
+    assert session.scalar(select(func.count(Post.id))) == 5

@@ -33,7 +33,13 @@ def test_the_social_demo_is_relative_to_now_and_idempotent(session, now):
     assert {channel.kind for channel in channels} == {"sandbox"}
     assert {channel.owner_unit.code for channel in channels} >= {"mission-fr", "mission-kh"}
     statuses = sorted(post.status for post in campaign.posts)
-    assert statuses == ["draft", "in_review", "scheduled", "scheduled"]
+    assert statuses == ["draft", "in_review", "in_review", "in_review", "scheduled", "scheduled"]
+    # Two posts came from a file (the editor's upload), waiting for clearance with their
+    # "09:00 per audience" kept for whoever schedules them.
+    uploaded = [post for post in campaign.posts if post.title.startswith("Week of friendship")]
+    assert len(uploaded) == 2
+    assert {post.schedule_mode for post in uploaded} == {"per_audience"}
+    assert all(len(post.variants) == 2 and post.schedule_channel_ids for post in uploaded)
     # (the measured campaign of the metrics demo has its history published in the past)
     due = [
         p.scheduled_at

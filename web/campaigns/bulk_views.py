@@ -6,8 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import ngettext
+from flask import Response, flash, redirect, render_template, request
 from flask_login import login_required
 
 from campaigns.db import utcnow
@@ -20,6 +19,7 @@ from web.campaigns.routes import blueprint
 from web.extensions import db
 from web.forms import show_domain_error
 from web.i18n import error_message, translate
+from web.imports.routes import start as start_import
 from web.security import actor
 
 # The preview shows this many rows (those with problems first); the counts cover all.
@@ -61,20 +61,12 @@ def bulk_posts():
         filename = form.filename.data or ""
         try:
             if confirming:
-                done = bulk.create_bulk_posts(
+                # A small file is created at once, a big one by a worker: the same report.
+                job = bulk.queue_bulk_posts(
                     db.session, actor=actor(), now=utcnow(), content=content, filename=filename
                 )
                 db.session.commit()
-                count = len(done.created)
-                flash(
-                    ngettext(
-                        "%(num)s post was created and sent for clearance.",
-                        "%(num)s posts were created and sent for clearance.",
-                        count,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("campaigns.bulk_posts"), code=303)
+                return redirect(start_import(job), code=303)
             preview = bulk.preview_bulk_posts(
                 db.session, actor=actor(), now=utcnow(), content=content, filename=filename
             )

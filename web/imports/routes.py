@@ -14,6 +14,7 @@ from campaigns.calendar.ics_jobs import JOB_KIND as ICS_JOB
 from campaigns.db import utcnow
 from campaigns.org.import_jobs import ImportJob
 from campaigns.press.csv_import import JOB_KIND as JOURNALISTS_JOB
+from campaigns.social.bulk import JOB_KIND as POSTS_JOB
 from web.extensions import db
 from web.i18n import translate
 from web.loading import load_for
@@ -27,6 +28,7 @@ INLINE_ROWS = 300
 TITLES = {
     JOURNALISTS_JOB: _l("Import of journalists"),
     ICS_JOB: _l("Import of calendar events"),
+    POSTS_JOB: _l("Posts from a file"),
 }
 OUTCOMES = {
     "created": _l("Created"),
@@ -66,6 +68,8 @@ def start(job: ImportJob) -> str:
 def _back(job: ImportJob) -> str:
     if job.kind == ICS_JOB:
         return url_for("calendar.agenda", date=job.params.get("since"))
+    if job.kind == POSTS_JOB:
+        return url_for("campaigns.bulk_posts")
     return url_for("press.journalists")
 
 
