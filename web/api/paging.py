@@ -28,6 +28,13 @@ class PagedBlueprint(Blueprint):
 
     def _document_pagination_metadata(self, spec, resp_doc):
         super()._document_pagination_metadata(spec, resp_doc)
+        # The header's value is a JSON text, so it is described as content of that type
+        # (OpenAPI 3), not with a schema of type object, which no header value can match.
+        resp_doc["headers"][self.PAGINATION_HEADER_NAME] = {
+            "description": "The pages: total, total_pages, first_page, last_page, page,"
+            " previous_page, next_page (a JSON object).",
+            "content": {"application/json": {"schema": "PaginationMetadata"}},
+        }
         resp_doc["headers"]["Link"] = {
             "description": 'The next page\'s address, `<...>; rel="next"`; absent on the last.',
             "schema": {"type": "string"},
