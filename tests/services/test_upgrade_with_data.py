@@ -1,6 +1,6 @@
 """Upgrading a database that holds the previous release's schema *with data*: every table of
-revision 0012 (the last before the field bot, 0013) gets a row, the database is migrated to
-head, every row must be as it was; then downgraded back to 0012, and again. Runs on SQLite, and
+revision 0013 (the last released: the field bot) gets a row, the database is migrated to
+head, every row must be as it was; then downgraded back to 0013, and again. Runs on SQLite, and
 on PostgreSQL when HERALD_TEST_DATABASE_URL points there (in a database of its own)."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import make_test_config
 from web import MIGRATIONS_DIRECTORY, create_app
 
-PREVIOUS_RELEASE = "0012"
+PREVIOUS_RELEASE = "0013"
 STAMP = datetime(2026, 9, 2, 2, 0, tzinfo=UTC)
 
 # What a real office has, in a few words (the other required columns get a plain value).
@@ -134,7 +134,7 @@ def _row(table: Table) -> dict[str, Any]:
 
 
 def _snapshot(engine, tables: list[Table]) -> dict[str, list[tuple]]:
-    """Every row of ``tables`` (their 0012 columns), in order."""
+    """Every row of ``tables`` (their columns at the previous release), in order."""
     with engine.connect() as connection:
         return {
             table.name: [
