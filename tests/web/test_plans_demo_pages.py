@@ -53,7 +53,7 @@ def test_the_audit_log_names_plan_changes(client, session, now):
     login(client, queries.person_by_email(session, "admin@example.org"), DEMO_PASSWORD)
     page = client.get("/admin/audit?target_type=annual_plan")
     assert page.status_code == 200
-    assert "Annual plan" in page.get_data(as_text=True)
+    assert "Kế hoạch năm" in page.get_data(as_text=True)  # the label of "annual_plan", in vi
 
 
 def test_the_plans_list_shows_what_waits_for_review_and_the_open_overlaps(client, session, now):
