@@ -35,76 +35,28 @@ def scheduler_name() -> str:
 
 
 def _add_jobs(scheduler: BaseScheduler, transactions: Transactions) -> None:
-    scheduler.add_job(
-        jobs.plan_anniversaries,
-        "interval",
-        minutes=PLANNING_INTERVAL_MINUTES,
-        args=[transactions],
-        id="plan_anniversaries",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        jobs.heartbeat,
-        "interval",
-        seconds=HEARTBEAT_SECONDS,
-        args=[transactions, scheduler_name()],
-        id="heartbeat",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        jobs.hold_missed_publications,
-        "interval",
-        minutes=1,
-        args=[transactions],
-        id="hold_missed_publications",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        jobs.purge_identity_documents,
-        "interval",
-        hours=24,
-        args=[transactions],
-        id="purge_identity_documents",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        jobs.remind_conference_sites,
-        "interval",
-        minutes=10,
-        args=[transactions],
-        id="remind_conference_sites",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        jobs.forget_old_webhook_deliveries,
-        "interval",
-        hours=24,
-        args=[transactions],
-        id="forget_old_webhook_deliveries",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        jobs.tidy_up,
-        "interval",
-        hours=24,
-        args=[transactions],
-        id="tidy_up",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
+    # (job, its interval, its arguments after the transactions): each runs at start, then on
+    # its interval, one at a time, missed runs coalesced into one.
+    every = [
+        (jobs.plan_anniversaries, {"minutes": PLANNING_INTERVAL_MINUTES}, ()),
+        (jobs.heartbeat, {"seconds": HEARTBEAT_SECONDS}, (scheduler_name(),)),
+        (jobs.hold_missed_publications, {"minutes": 1}, ()),
+        (jobs.purge_identity_documents, {"hours": 24}, ()),
+        (jobs.remind_conference_sites, {"minutes": 10}, ()),
+        (jobs.forget_old_webhook_deliveries, {"hours": 24}, ()),
+        (jobs.tidy_up, {"hours": 24}, ()),
+    ]
+    for job, interval, arguments in every:
+        scheduler.add_job(
+            job,
+            "interval",
+            **interval,
+            args=[transactions, *arguments],
+            id=job.__name__,
+            next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=1,
+        )
 
 
 def wait_for_lock(lock: SchedulerLock, stop: threading.Event) -> bool:

@@ -66,3 +66,24 @@ def test_missed_publications_are_held_even_while_no_worker_runs(session, databas
     (publication,) = post.publications
     assert (publication.status, publication.held_reason) == ("held", "missed_window")
     transactions.engine.dispose()
+
+
+def test_the_clock_runs_each_job_at_start_then_on_its_interval():
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from scheduler.clock import _add_jobs
+
+    clock = BackgroundScheduler(timezone=UTC)
+    _add_jobs(clock, transactions=object())
+    intervals = {job.id: job.trigger.interval for job in clock.get_jobs()}
+    assert intervals == {
+        "plan_anniversaries": timedelta(hours=1),
+        "heartbeat": timedelta(seconds=5),
+        "hold_missed_publications": timedelta(minutes=1),
+        "purge_identity_documents": timedelta(days=1),
+        "remind_conference_sites": timedelta(minutes=10),
+        "forget_old_webhook_deliveries": timedelta(days=1),
+        "tidy_up": timedelta(days=1),
+    }
+    assert all(job.coalesce and job.max_instances == 1 for job in clock.get_jobs())
+    assert all(job.next_run_time <= datetime.now(UTC) for job in clock.get_jobs())
