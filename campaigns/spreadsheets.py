@@ -17,6 +17,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from campaigns.errors import Invalid
+from campaigns.i18n import N_
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # Control characters an XLSX file may not hold (openpyxl refuses them): a title typed with a
 # stray vertical tab would otherwise make the whole export fail. Tab and line ends stay.
@@ -51,6 +54,46 @@ def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
 # --- reading a table a person uploads ----------------------------------------------------------
 
 XLSX_MAGIC = b"PK\x03\x04"
+
+
+# An uploaded CSV of named columns (journalists, conference sites) may be this big.
+MAX_CSV_BYTES = 2 * 1024 * 1024
+
+
+def open_csv(
+    content: bytes, *, columns: Sequence[str], required: Sequence[str]
+) -> tuple[csv.DictReader, list[str]]:
+    """A reader of an uploaded UTF-8 CSV file's rows, and its header. Raises Invalid (field
+    ``file``) for a file that cannot be read at all: empty, over 2 MB, not UTF-8, not CSV, or
+    with columns missing from ``required`` or not among ``columns``."""
+    if not content.strip():
+        raise Invalid(N_("The file is empty."), field="file")
+    if len(content) > MAX_CSV_BYTES:
+        raise Invalid(N_("The file is larger than 2 MB."), field="file")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(
+            N_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."), field="file"
+        ) from None
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        header = [name.strip() for name in (reader.fieldnames or [])]
+    except csv.Error:
+        raise Invalid(N_("The file is not valid CSV."), field="file") from None
+    missing = [name for name in required if name not in header]
+    unknown = [name for name in header if name not in columns]
+    if missing or unknown:
+        raise Invalid(
+            N_(
+                "Wrong columns. Missing: %(missing)s. Unknown: %(unknown)s. Expected: %(expected)s."
+            ),
+            field="file",
+            missing=", ".join(missing) or "—",
+            unknown=", ".join(unknown) or "—",
+            expected=", ".join(columns),
+        )
+    return reader, header
 
 
 class UnreadableTable(ValueError):

@@ -4,7 +4,6 @@ journalists Herald knows (update, skip or create each), then all or nothing."""
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,8 +26,7 @@ from campaigns.press.services import (
     check_journalist,
     office_today,
 )
-
-MAX_CSV_BYTES = 2 * 1024 * 1024
+from campaigns.spreadsheets import open_csv
 
 # --- CSV import --------------------------------------------------------------------------------
 
@@ -135,41 +133,10 @@ def _csv_date(raw: str) -> tuple[date | None, bool]:
         return None, False
 
 
-def _decode_csv(content: bytes) -> str:
-    if not content.strip():
-        raise Invalid(N_("The file is empty."), field="file")
-    if len(content) > MAX_CSV_BYTES:
-        raise Invalid(N_("The file is larger than 2 MB."), field="file")
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid(
-            N_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."), field="file"
-        ) from None
-
-
 def _open_csv(content: bytes) -> tuple[csv.DictReader, list[str]]:
     """A reader of the file's rows and its header. Raises Invalid for a file that cannot be
     read at all (size, encoding, missing or unknown columns)."""
-    text = _decode_csv(content)
-    try:
-        reader = csv.DictReader(io.StringIO(text))
-        header = [name.strip() for name in (reader.fieldnames or [])]
-    except csv.Error:
-        raise Invalid(N_("The file is not valid CSV."), field="file") from None
-    missing = [name for name in REQUIRED_CSV_COLUMNS if name not in header]
-    unknown = [name for name in header if name not in CSV_COLUMNS]
-    if missing or unknown:
-        raise Invalid(
-            N_(
-                "Wrong columns. Missing: %(missing)s. Unknown: %(unknown)s. Expected: %(expected)s."
-            ),
-            field="file",
-            missing=", ".join(missing) or "—",
-            unknown=", ".join(unknown) or "—",
-            expected=", ".join(CSV_COLUMNS),
-        )
-    return reader, header
+    return open_csv(content, columns=CSV_COLUMNS, required=REQUIRED_CSV_COLUMNS)
 
 
 def _known_journalists(

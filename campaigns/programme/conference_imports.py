@@ -7,7 +7,6 @@ errors are listed (messages the doors translate); with any error, nothing change
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,8 +20,8 @@ from campaigns.org.models import Person, Unit
 from campaigns.permissions import require
 from campaigns.programme.conference_models import Conference, ConferenceSite
 from campaigns.programme.conferences import SiteInput, build_site, check_site, forget_site_units
+from campaigns.spreadsheets import open_csv
 
-MAX_CSV_BYTES = 2 * 1024 * 1024
 SITE_COLUMNS = (
     "unit_code",
     "chair_name",
@@ -56,37 +55,6 @@ class SiteImport:
         return sum(1 for row in self.rows if row.errors)
 
 
-def _read(content: bytes) -> tuple[csv.DictReader, str]:
-    if not content.strip():
-        raise Invalid(N_("The file is empty."), field="file")
-    if len(content) > MAX_CSV_BYTES:
-        raise Invalid(N_("The file is larger than 2 MB."), field="file")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid(
-            N_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."), field="file"
-        ) from None
-    try:
-        reader = csv.DictReader(io.StringIO(text))
-        header = [name.strip() for name in (reader.fieldnames or [])]
-    except csv.Error:
-        raise Invalid(N_("The file is not valid CSV."), field="file") from None
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    unknown = [name for name in header if name not in SITE_COLUMNS]
-    if missing or unknown:
-        raise Invalid(
-            N_(
-                "Wrong columns. Missing: %(missing)s. Unknown: %(unknown)s. Expected: %(expected)s."
-            ),
-            field="file",
-            missing=", ".join(missing) or "—",
-            unknown=", ".join(unknown) or "—",
-            expected=", ".join(SITE_COLUMNS),
-        )
-    return reader, text
-
-
 def import_sites_csv(
     session: Session,
     *,
@@ -101,7 +69,7 @@ def import_sites_csv(
     updates the sites. Raises NotAllowed, or Invalid for a file that cannot be read at all."""
     if actor is not None:
         require(actor, "conference.manage", conference)
-    reader, _ = _read(content)
+    reader, _ = open_csv(content, columns=SITE_COLUMNS, required=REQUIRED_COLUMNS)
     units = {unit.code.lower(): unit for unit in session.scalars(select(Unit))}
     existing = {
         site.unit_id: site

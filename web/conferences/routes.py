@@ -39,6 +39,7 @@ from campaigns.programme import (
 from campaigns.programme.conference_models import Conference, ConferenceSite, ConferenceTalk
 from campaigns.programme.conference_queries import BoardFilter
 from campaigns.programme.conferences import CHECKS, READINESS_LABELS
+from campaigns.spreadsheets import MAX_CSV_BYTES
 from campaigns.timezones import to_zone
 from web.account.forms import EmptyForm
 from web.campaigns.routes import media_root
@@ -330,9 +331,7 @@ def import_sites(conference_id: int):
     result = None
     if csv_form.validate_on_submit():
         upload = csv_form.file.data
-        content = (
-            upload.read(conference_imports.MAX_CSV_BYTES + 1) if upload and upload.filename else b""
-        )
+        content = upload.read(MAX_CSV_BYTES + 1) if upload and upload.filename else b""
         try:
             result = conference_imports.import_sites_csv(
                 db.session, actor=person, now=utcnow(), conference=conference, content=content

@@ -17,6 +17,7 @@ from campaigns.i18n import N_
 from campaigns.permissions import can, require
 from campaigns.press import csv_import, privacy, queries, rules, services
 from campaigns.press.models import Affiliation, IdentityDocument, Journalist, Outlet, Trip
+from campaigns.spreadsheets import MAX_CSV_BYTES
 from web.extensions import db
 from web.i18n import translate
 from web.imports.routes import start as start_import
@@ -380,7 +381,7 @@ def import_journalists():
                 content = base64.b64decode(form.content.data.encode(), validate=True)
             else:
                 upload = form.file.data
-                content = upload.read(csv_import.MAX_CSV_BYTES + 1) if upload else b""
+                content = upload.read(MAX_CSV_BYTES + 1) if upload else b""
                 form.filename.data = (upload.filename or "")[:255] if upload else ""
         except (binascii.Error, ValueError):
             content = b""
