@@ -524,7 +524,9 @@ def test_settings_are_stored_audited_and_only_the_persons_own(session, officer):
         7,
     )
     entries = session.scalars(
-        select(AuditEntry).where(AuditEntry.target_type == "bot_preferences")
+        select(AuditEntry)
+        .where(AuditEntry.target_type == "bot_preferences")
+        .order_by(AuditEntry.id)
     ).all()
     assert [entry.action for entry in entries] == ["create", "update", "update"]
     assert {entry.actor_id for entry in entries} == {officer.id}

@@ -49,7 +49,9 @@ def test_credentials_are_encrypted_at_rest_and_never_audited(session, now):
         text("SELECT credentials_encrypted FROM social_channels WHERE id = :id"), {"id": channel.id}
     ).scalar_one()
     assert raw.startswith("gAAAAA")  # a Fernet token
-    entries = session.scalars(select(AuditEntry).where(AuditEntry.target_type == "channel")).all()
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.target_type == "channel").order_by(AuditEntry.id)
+    ).all()
     assert [e.action for e in entries] == ["create", "set_credentials"]
     assert all("credentials_encrypted" not in (e.after or {}) for e in entries)
     # Only the adapter factory reads them back, with the server's secret.
