@@ -29,12 +29,12 @@ import requests
 from campaigns import webhooks
 from campaigns.db import utcnow
 from campaigns.errors import Invalid
+from scheduler.passes import run_passes
 from scheduler.transactions import Transactions
 
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 1.0
-ERROR_PAUSE_SECONDS = 2.0
 
 
 def _answered(answer: tuple) -> Future:
@@ -175,19 +175,7 @@ class WebhookSender:
 
     def run_forever(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set; the batch in hand is finished first."""
-        log.info("webhook sender %s started", self.worker_id)
-        try:
-            while not stop.is_set():
-                try:
-                    if self.run_once():
-                        continue
-                    stop.wait(self.seconds_to_wait(self.clock()))
-                except Exception:
-                    log.exception("webhook sender %s: pass failed; trying again", self.worker_id)
-                    stop.wait(ERROR_PAUSE_SECONDS)
-        finally:
-            self.close()
-            log.info("webhook sender %s stopped", self.worker_id)
+        run_passes(self, stop, kind="webhook sender", log=log)
 
 
 def start_webhook_sender(

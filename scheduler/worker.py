@@ -110,6 +110,7 @@ from campaigns.social.platform import (
     PublishedPost,
 )
 from scheduler.clients import ChannelClients
+from scheduler.passes import run_passes
 from scheduler.transactions import Transactions
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,6 @@ IDLE_SECONDS = 1.0
 CHECK_INTERVAL = timedelta(seconds=1)
 HEARTBEAT_INTERVAL = timedelta(seconds=5)
 # After an unexpected error (the database went away), wait a little before trying again.
-ERROR_PAUSE_SECONDS = 2.0
 # Successes waiting to be recorded are recorded at least this often within a batch.
 RECORD_EVERY = timedelta(seconds=1)
 # How long a thread holding the GIL keeps it while another wants it (Python's default: 5 ms).
@@ -579,19 +579,7 @@ class Worker:
 
     def run_forever(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set; the batch in hand is finished first."""
-        log.info("worker %s started", self.worker_id)
-        try:
-            while not stop.is_set():
-                try:
-                    if self.run_once():
-                        continue
-                    stop.wait(self.seconds_to_wait(self.clock()))
-                except Exception:
-                    log.exception("worker %s: pass failed; trying again", self.worker_id)
-                    stop.wait(ERROR_PAUSE_SECONDS)
-        finally:
-            self.close()
-            log.info("worker %s stopped", self.worker_id)
+        run_passes(self, stop, kind="worker", log=log)
 
 
 def run_workers(
